@@ -1,0 +1,39 @@
+# The two commands: `make run` (serve the console) and `make test` (the whole suite).
+SHELL := /bin/bash
+PY := .venv/bin/python
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: run test setup hypervisor redis prepare lint clean
+
+setup:
+	@scripts/setup.sh
+
+hypervisor:
+	@scripts/hypervisor.sh
+
+redis:
+	@scripts/redis.sh
+
+# Database, administrator and default hosts.
+prepare: setup redis
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py ensure_admin
+	@$(PY) manage.py register_default_hosts
+
+run: prepare
+	@echo "==> serving on http://$${WEB_HOST:-127.0.0.1}:$${WEB_PORT:-8000}/"
+	@.venv/bin/honcho start -f Procfile
+
+test: setup hypervisor
+	@scripts/test-deps.sh
+	@TEST_REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} scripts/redis.sh
+	@$(PY) manage.py makemigrations --check --dry-run -v 0 || { echo "ERROR: models changed without a migration"; exit 1; }
+	@.venv/bin/ruff check .
+	@.venv/bin/pytest $(PYTEST_ARGS)
+
+lint:
+	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
+
+clean:
+	rm -rf .state .hypervisor static/vendor node_modules

@@ -1,0 +1,16 @@
+"""Settings for the test suite: a dedicated Redis database and a file-based test database."""
+
+from config.env import env_url
+from config.settings import *  # noqa: F403
+from config.settings import DATABASES, STATE_DIR
+
+REDIS_URL = env_url("TEST_REDIS_URL", "redis://127.0.0.1:6379/15", schemes=("redis", "rediss", "unix"))
+RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory: the live server, the worker thread and the test share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(STATE_DIR / "test.sqlite3")}

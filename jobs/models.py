@@ -1,0 +1,71 @@
+"""An Operation is every change an admin asks for: a row first, then a job on the worker."""
+
+from django.conf import settings
+from django.db import models
+
+
+class OperationStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+FINISHED = (OperationStatus.SUCCEEDED, OperationStatus.FAILED)
+
+
+class Operation(models.Model):
+    kind = models.CharField(max_length=64, help_text="Registered operation name, e.g. host.check")
+    target_type = models.CharField(max_length=32)
+    target_id = models.CharField(max_length=64)
+    target_name = models.CharField(max_length=255)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=16, choices=OperationStatus.choices, default=OperationStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    message = models.CharField(max_length=255, blank=True)
+    error = models.TextField(blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "-created"]),
+            models.Index(fields=["status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="operation_progress_max_100"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[choice.value for choice in OperationStatus]),
+                name="operation_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.target_name} ({self.status})"
+
+    @property
+    def label(self) -> str:
+        from jobs.registry import label_for
+
+        return label_for(self.kind)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED
+
+    def as_event(self) -> dict:
+        """What pages receive over the live websocket."""
+        return {
+            "id": self.pk,
+            "kind": self.kind,
+            "label": self.label,
+            "target": self.target_name,
+            "status": self.status,
+            "status_label": self.get_status_display(),
+            "progress": self.progress,
+            "message": self.message,
+            "error": self.error,
+        }

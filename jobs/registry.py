@@ -1,0 +1,33 @@
+"""Operation kinds and the functions that carry them out on the worker."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+HANDLERS: dict[str, "Handler"] = {}
+
+
+@dataclass(frozen=True)
+class Handler:
+    kind: str
+    label: str
+    func: Callable
+
+
+def operation(kind: str, *, label: str):
+    """Register `func(op, report)` as the handler of operations of `kind`.
+
+    `op` is the Operation row; `report(progress, message)` records progress. The handler returns
+    a JSON-able dict (the result) or raises; a VirtError's message is shown to the admin."""
+
+    def register(func: Callable) -> Callable:
+        if kind in HANDLERS:
+            raise ValueError(f"operation {kind!r} registered twice")
+        HANDLERS[kind] = Handler(kind=kind, label=label, func=func)
+        return func
+
+    return register
+
+
+def label_for(kind: str) -> str:
+    handler = HANDLERS.get(kind)
+    return handler.label if handler else kind

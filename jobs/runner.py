@@ -1,0 +1,57 @@
+"""The rq job function: runs one operation by id, recording status, progress and outcome."""
+
+import logging
+
+from django.db import close_old_connections
+from django.utils import timezone
+
+from jobs.models import Operation, OperationStatus
+from jobs.registry import HANDLERS
+from live.broadcast import broadcast
+from virt.errors import VirtError
+
+log = logging.getLogger(__name__)
+
+
+def _publish(op_id: int) -> None:
+    broadcast("operation", Operation.objects.get(pk=op_id).as_event())
+
+
+def run_operation(op_id: int) -> str:
+    """Entry point on the worker. Returns the final status."""
+    close_old_connections()
+    try:
+        return _run(op_id)
+    finally:
+        close_old_connections()
+
+
+def _run(op_id: int) -> str:
+    claimed = Operation.objects.filter(pk=op_id, status=OperationStatus.QUEUED).update(
+        status=OperationStatus.RUNNING, started=timezone.now(), message="Started"
+    )
+    if not claimed:
+        log.warning("operation %s is not queued any more; not running it again", op_id)
+        return "skipped"
+    _publish(op_id)
+    op = Operation.objects.get(pk=op_id)
+
+    def report(progress: int, message: str) -> None:
+        Operation.objects.filter(pk=op_id).update(progress=max(0, min(100, progress)), message=message[:255])
+        _publish(op_id)
+
+    try:
+        result = HANDLERS[op.kind].func(op, report) or {}
+    except VirtError as error:
+        _finish(op_id, OperationStatus.FAILED, message="Failed", error=str(error))
+    except Exception:
+        log.exception("operation %s (%s) crashed", op_id, op.kind)
+        _finish(op_id, OperationStatus.FAILED, message="Failed", error="Internal error: see the worker log.")
+    else:
+        _finish(op_id, OperationStatus.SUCCEEDED, message="Done", result=result, progress=100)
+    return Operation.objects.get(pk=op_id).status
+
+
+def _finish(op_id: int, status: str, **fields) -> None:
+    Operation.objects.filter(pk=op_id).update(status=status, finished=timezone.now(), **fields)
+    _publish(op_id)

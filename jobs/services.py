@@ -1,0 +1,42 @@
+"""Creating operations: the row first, the job on the queue after the transaction commits."""
+
+import django_rq
+from django.db import transaction
+from rq import Worker
+
+from jobs.models import Operation
+from jobs.registry import HANDLERS
+from live.broadcast import broadcast
+
+QUEUE = "default"
+
+
+class NoWorker(Exception):
+    """No job worker is alive: the operation would wait forever, so it is refused."""
+
+
+def workers_alive() -> int:
+    queue = django_rq.get_queue(QUEUE)
+    return len(Worker.all(connection=queue.connection, queue=queue))
+
+
+def start_operation(*, kind: str, target, user=None) -> Operation:
+    """Record an operation of `kind` on `target` (a model instance) and queue it for the worker."""
+    if kind not in HANDLERS:
+        raise ValueError(f"unknown operation {kind!r}")
+    if workers_alive() == 0:
+        raise NoWorker("No job worker is running, so nothing would carry this out. Start one (make run).")
+    op = Operation.objects.create(
+        kind=kind,
+        target_type=target._meta.model_name,
+        target_id=str(target.pk),
+        target_name=str(target),
+        user=user if user is not None and user.is_authenticated else None,
+    )
+    transaction.on_commit(lambda: _enqueue(op))
+    return op
+
+
+def _enqueue(op: Operation) -> None:
+    django_rq.get_queue(QUEUE).enqueue("jobs.runner.run_operation", op.pk, job_id=f"operation-{op.pk}")
+    broadcast("operation", op.as_event())

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from live.consumers import LiveConsumer
+
+websocket_urlpatterns = [path("ws/live/", LiveConsumer.as_asgi())]

@@ -1,0 +1,95 @@
+// Live updates: one websocket per page; events update the rows that show the changed object.
+(function () {
+  "use strict";
+  const indicator = document.getElementById("live-status");
+  let delay = 500;
+
+  function setState(state, text) {
+    if (!indicator) return;
+    indicator.dataset.state = state;
+    indicator.textContent = text;
+  }
+
+  function setField(row, name, value) {
+    const el = row.querySelector('[data-field="' + name + '"]');
+    if (!el) return;
+    if (el.tagName === "PROGRESS") el.value = value;
+    else el.textContent = value;
+  }
+
+  function operationRow(op) {
+    const row = document.createElement("tr");
+    row.dataset.operationId = op.id;
+    const cells = ["#" + op.id, op.label, op.target, null, null, null, "", "just now"];
+    cells.forEach(function (text) {
+      const td = document.createElement("td");
+      if (text !== null) td.textContent = text;
+      row.appendChild(td);
+    });
+    const status = document.createElement("span");
+    status.dataset.field = "status";
+    row.children[3].appendChild(status);
+    const progress = document.createElement("progress");
+    progress.max = 100;
+    progress.dataset.field = "progress";
+    row.children[4].appendChild(progress);
+    ["message", "error"].forEach(function (name) {
+      const span = document.createElement("span");
+      span.dataset.field = name;
+      if (name === "error") span.className = "error";
+      row.children[5].appendChild(span);
+      row.children[5].appendChild(document.createTextNode(" "));
+    });
+    return row;
+  }
+
+  const handlers = {
+    operation: function (op) {
+      document.querySelectorAll("[data-live-operations] tbody").forEach(function (tbody) {
+        if (!tbody.querySelector('[data-operation-id="' + op.id + '"]')) {
+          const empty = tbody.querySelector("tr.empty");
+          if (empty) empty.remove();
+          tbody.prepend(operationRow(op));
+        }
+      });
+      document.querySelectorAll('[data-operation-id="' + op.id + '"]').forEach(function (row) {
+        setField(row, "status", op.status_label);
+        const status = row.querySelector('[data-field="status"]');
+        if (status) status.className = "status status-" + op.status;
+        setField(row, "progress", op.progress);
+        setField(row, "message", op.message);
+        setField(row, "error", op.error);
+      });
+    },
+    host: function (host) {
+      document.querySelectorAll('[data-host-id="' + host.id + '"]').forEach(function (row) {
+        setField(row, "status", host.status_label);
+        const status = row.querySelector('[data-field="status"]');
+        if (status) status.className = "status status-" + host.status;
+        setField(row, "last_error", host.last_error);
+      });
+    },
+  };
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    const socket = new WebSocket(scheme + location.host + "/ws/live/");
+    socket.onopen = function () {
+      delay = 500;
+      setState("live", "live");
+    };
+    socket.onmessage = function (message) {
+      const event = JSON.parse(message.data);
+      const handler = handlers[event.kind];
+      if (handler) handler(event.data);
+      document.dispatchEvent(new CustomEvent("live:" + event.kind, { detail: event.data }));
+    };
+    socket.onclose = function () {
+      setState("offline", "offline, reconnecting…");
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 10000);
+    };
+  }
+
+  connect();
+})();

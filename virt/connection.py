@@ -1,0 +1,91 @@
+"""One libvirt connection per host URI: opened lazily, bounded in time, shared under a lock,
+reopened when it died."""
+
+import threading
+from contextlib import contextmanager
+
+import libvirt
+
+from virt.errors import HostUnreachable, translate
+
+# libvirt prints every error to stderr by default; we translate and report them ourselves.
+libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+
+
+def open_connection(uri: str, *, timeout: float) -> libvirt.virConnect:
+    """Open `uri`, giving up after `timeout` seconds with HostUnreachable."""
+    outcome: dict = {}
+
+    def attempt():
+        try:
+            outcome["conn"] = libvirt.openAuth(uri, [[], None, None], 0)
+        except libvirt.libvirtError as error:
+            outcome["error"] = translate(error, uri=uri)
+
+    thread = threading.Thread(target=attempt, name=f"libvirt-open {uri}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise HostUnreachable(f"Host unreachable ({uri}): no answer within {timeout:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["conn"]
+
+
+class ConnectionPool:
+    """Keeps one open connection per URI for the life of the process (worker, monitor)."""
+
+    def __init__(self, *, timeout: float = 2.0):
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._uri_locks: dict[str, threading.Lock] = {}
+        self._conns: dict[str, libvirt.virConnect] = {}
+
+    def _uri_lock(self, uri: str) -> threading.Lock:
+        with self._lock:
+            return self._uri_locks.setdefault(uri, threading.Lock())
+
+    def get(self, uri: str) -> libvirt.virConnect:
+        """The live connection for `uri`, opening (or reopening) it when needed."""
+        with self._uri_lock(uri):
+            conn = self._conns.get(uri)
+            if conn is not None:
+                try:
+                    if conn.isAlive():
+                        return conn
+                except libvirt.libvirtError:
+                    pass
+                self._discard(uri)
+            conn = open_connection(uri, timeout=self.timeout)
+            self._conns[uri] = conn
+            return conn
+
+    def drop(self, uri: str) -> None:
+        """Forget (and close) the connection for `uri`, e.g. after the host went away."""
+        with self._uri_lock(uri):
+            self._discard(uri)
+
+    def _discard(self, uri: str) -> None:
+        conn = self._conns.pop(uri, None)
+        if conn is not None:
+            try:
+                conn.close()
+            except libvirt.libvirtError:
+                pass
+
+    def close_all(self) -> None:
+        for uri in list(self._conns):
+            self.drop(uri)
+
+    @contextmanager
+    def connection(self, uri: str):
+        """`with pool.connection(uri) as conn:` — libvirt errors inside come out translated;
+        a connection-level failure drops the cached connection so the next call reconnects."""
+        conn = self.get(uri)
+        try:
+            yield conn
+        except libvirt.libvirtError as error:
+            translated = translate(error, uri=uri)
+            if isinstance(translated, HostUnreachable):
+                self.drop(uri)
+            raise translated from None

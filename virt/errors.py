@@ -1,0 +1,67 @@
+"""libvirt errors translated, in one place, into exceptions whose message an admin can act on."""
+
+import libvirt
+
+
+class VirtError(Exception):
+    """A libvirt operation failed; str() is a message for the admin, `detail` is libvirt's own."""
+
+    def __init__(self, message: str, *, detail: str = ""):
+        super().__init__(message)
+        self.detail = detail
+
+
+class HostUnreachable(VirtError):
+    pass
+
+
+class AuthenticationFailed(VirtError):
+    pass
+
+
+class InvalidURI(VirtError):
+    pass
+
+
+class NotFound(VirtError):
+    pass
+
+
+class InvalidOperation(VirtError):
+    pass
+
+
+class Unsupported(VirtError):
+    pass
+
+
+_NOT_FOUND = {
+    libvirt.VIR_ERR_NO_DOMAIN: "No such instance on this host",
+    libvirt.VIR_ERR_NO_NETWORK: "No such network on this host",
+    libvirt.VIR_ERR_NO_STORAGE_POOL: "No such storage pool on this host",
+    libvirt.VIR_ERR_NO_STORAGE_VOL: "No such volume on this host",
+    libvirt.VIR_ERR_NO_NWFILTER: "No such network filter on this host",
+    libvirt.VIR_ERR_NO_DOMAIN_SNAPSHOT: "No such snapshot",
+}
+_UNREACHABLE = {libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_NO_CONNECT, libvirt.VIR_ERR_RPC}
+_AUTH = {libvirt.VIR_ERR_AUTH_FAILED, libvirt.VIR_ERR_AUTH_CANCELLED, libvirt.VIR_ERR_AUTH_UNAVAILABLE}
+
+
+def translate(error: libvirt.libvirtError, *, uri: str = "") -> VirtError:
+    """Map a libvirtError to our exception type with an actionable message."""
+    code = error.get_error_code()
+    detail = error.get_error_message() or str(error)
+    where = f" ({uri})" if uri else ""
+    if code in _NOT_FOUND:
+        return NotFound(_NOT_FOUND[code], detail=detail)
+    if code in _AUTH:
+        return AuthenticationFailed(f"Authentication to the host failed{where}: {detail}", detail=detail)
+    if code == libvirt.VIR_ERR_INVALID_ARG and "uri" in detail.lower():
+        return InvalidURI(f"The host URI is not valid{where}: {detail}", detail=detail)
+    if code in _UNREACHABLE:
+        return HostUnreachable(f"Host unreachable{where}: {detail}", detail=detail)
+    if code == libvirt.VIR_ERR_OPERATION_INVALID:
+        return InvalidOperation(f"Not possible in the current state: {detail}", detail=detail)
+    if code in (libvirt.VIR_ERR_NO_SUPPORT, libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED):
+        return Unsupported(f"Not supported by this host: {detail}", detail=detail)
+    return VirtError(f"libvirt error{where}: {detail}", detail=detail)
