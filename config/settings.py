@@ -37,6 +37,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "live.middleware.LiveSeqMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -71,13 +72,22 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6379/0", schemes=("redis", "rediss", "unix"))
-RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
-CHANNEL_LAYERS = {
-    "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+
+
+def redis_backed(url: str) -> tuple[dict, dict]:
+    """RQ_QUEUES and CHANNEL_LAYERS on the Redis at `url`."""
+    queues = {"default": {"URL": url, "DEFAULT_TIMEOUT": 3600}}
+    # channels-redis blocks 5 s on BZPOPMIN; redis-py's default 5 s socket timeout would race it.
+    layers = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": url, "socket_timeout": 30}]},
+        }
     }
-}
+    return queues, layers
+
+
+RQ_QUEUES, CHANNEL_LAYERS = redis_backed(REDIS_URL)
 
 # Hosts registered by `manage.py bootstrap`; the ones that answer are added.
 LIBVIRT_DEFAULT_URIS = env_list("LIBVIRT_DEFAULT_URIS", ["test:///default", "qemu:///system"])

@@ -2,11 +2,10 @@
 
 from config.env import env_url
 from config.settings import *  # noqa: F403
-from config.settings import DATABASES, STATE_DIR
+from config.settings import DATABASES, STATE_DIR, redis_backed
 
 REDIS_URL = env_url("TEST_REDIS_URL", "redis://127.0.0.1:6379/15", schemes=("redis", "rediss", "unix"))
-RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+RQ_QUEUES, CHANNEL_LAYERS = redis_backed(REDIS_URL)
 
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from jobs.registry import label_for
+
 
 class OperationStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
@@ -48,8 +50,6 @@ class Operation(models.Model):
 
     @property
     def label(self) -> str:
-        from jobs.registry import label_for
-
         return label_for(self.kind)
 
     @property

@@ -1,18 +1,63 @@
-"""Push a change to every open page: one group on the channel layer, JSON events."""
+"""Push a change to every open page.
 
+Each event gets a sequence number and is kept in a short log in Redis, so a page that connects
+(or reconnects) after it was rendered asks for what it missed: nothing falls between the render
+and the websocket."""
+
+import json
 import logging
+from functools import cache
 
+import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 GROUP = "live"
+SEQ_KEY = "live:seq"
+LOG_KEY = "live:log"
+KEEP = 1000
 log = logging.getLogger(__name__)
+
+# Number and log the event atomically, so the log is always in sequence order.
+_RECORD = """
+local seq = redis.call('INCR', KEYS[1])
+redis.call('LPUSH', KEYS[2], seq .. ' ' .. ARGV[1])
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[2]) - 1)
+return seq
+"""
+
+
+@cache
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def current_seq() -> int:
+    """The number of the newest event; a page rendered now has seen everything up to it."""
+    return int(_redis().get(SEQ_KEY) or 0)
+
+
+def events_since(seq: int) -> list[dict] | None:
+    """Events newer than `seq`, oldest first; None when some were already dropped from the log."""
+    events = []
+    for raw in _redis().lrange(LOG_KEY, 0, KEEP - 1):
+        number, payload = raw.decode().split(" ", 1)
+        if int(number) <= seq:
+            return list(reversed(events))
+        events.append({"seq": int(number), **json.loads(payload)})
+    complete = not events or events[-1]["seq"] == seq + 1
+    return list(reversed(events)) if complete else None
 
 
 def broadcast(kind: str, data: dict) -> None:
-    """Send `{"kind": kind, "data": data}` to every connected page. Never raises: a page that
-    misses an event still shows the truth after a reload, a failed job must not fail for this."""
+    """Send `{"seq", "kind", "data"}` to every connected page. Never raises: a failed job must not
+    fail for this, and a page that misses an event still shows the truth after a reload."""
     try:
-        async_to_sync(get_channel_layer().group_send)(GROUP, {"type": "live.event", "kind": kind, "data": data})
-    except Exception:  # noqa: BLE001 - the channel layer is best effort by design
+        payload = json.dumps({"kind": kind, "data": data})
+        seq = _redis().eval(_RECORD, 2, SEQ_KEY, LOG_KEY, payload, KEEP)
+        async_to_sync(get_channel_layer().group_send)(
+            GROUP, {"type": "live.event", "seq": seq, "kind": kind, "data": data}
+        )
+    except Exception:  # noqa: BLE001 - live updates are best effort by design
         log.warning("live update %s could not be sent", kind, exc_info=True)

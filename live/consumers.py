@@ -1,8 +1,9 @@
 """The websocket every page opens to receive live updates."""
 
+from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from live.broadcast import GROUP
+from live.broadcast import GROUP, events_since
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -18,7 +19,18 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_discard(GROUP, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
-        """Pages only listen; anything they send is ignored."""
+        """A page says which event it saw last (`{"since": N}`) and gets what came after.
+
+        Group events wait while this runs, so they arrive after the replay; pages skip repeats."""
+        since = content.get("since") if isinstance(content, dict) else None
+        if not isinstance(since, int) or since < 0:
+            return
+        missed = await sync_to_async(events_since)(since)
+        if missed is None:
+            await self.send_json({"kind": "stale", "data": {}})
+            return
+        for event in missed:
+            await self.send_json(event)
 
     async def live_event(self, event):
-        await self.send_json({"kind": event["kind"], "data": event["data"]})
+        await self.send_json({"seq": event["seq"], "kind": event["kind"], "data": event["data"]})

@@ -3,6 +3,9 @@
   "use strict";
   const indicator = document.getElementById("live-status");
   let delay = 500;
+  // The last event this page reflects: the page was rendered with everything up to it.
+  let lastSeq = parseInt(document.body.dataset.liveSeq || "0", 10);
+  const applied = new Set();
 
   function setState(state, text) {
     if (!indicator) return;
@@ -77,9 +80,19 @@
     socket.onopen = function () {
       delay = 500;
       setState("live", "live");
+      socket.send(JSON.stringify({ since: lastSeq }));
     };
     socket.onmessage = function (message) {
       const event = JSON.parse(message.data);
+      if (event.kind === "stale") {
+        location.reload();
+        return;
+      }
+      if (event.seq) {
+        if (applied.has(event.seq)) return;
+        applied.add(event.seq);
+        lastSeq = Math.max(lastSeq, event.seq);
+      }
       const handler = handlers[event.kind];
       if (handler) handler(event.data);
       document.dispatchEvent(new CustomEvent("live:" + event.kind, { detail: event.data }));

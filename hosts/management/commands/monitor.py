@@ -29,10 +29,10 @@ class Command(BaseCommand):
             self.check_all()
             if once:
                 return
+            close_old_connections()
             time.sleep(settings.MONITOR_INTERVAL)
 
     def check_all(self):
-        close_old_connections()
         for host in Host.objects.all():
             was = host.status
             try:

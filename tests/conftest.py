@@ -1,0 +1,149 @@
+"""Fixtures shared by the whole suite. Every real part is required: a missing one fails the run."""
+
+import django_rq
+import libvirt
+import pytest
+from django.contrib.auth.models import Permission, User
+from redis.exceptions import RedisError
+
+from tests.support.guest import GUEST_DIR, MARKER, define_tiny_guest, remove_leftover_guests
+from tests.support.live_server import LiveServer
+from tests.support.worker import WorkerThread
+
+QEMU_URI = "qemu:///system"
+
+# The cast: what each may do, as model permissions (app_label.codename).
+VIEW = ["hosts.view_host", "instances.view_instance", "jobs.view_operation"]
+CAST = {
+    "operator": VIEW + ["hosts.change_host", "instances.change_instance"],
+    "viewer": VIEW,
+    "outsider": [],
+}
+PASSWORD = "correct-horse-battery"
+
+
+# --- Redis and the worker --------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def redis_conn():
+    """The real Redis (a dedicated database), empty at the start of every test."""
+    conn = django_rq.get_connection("default")
+    try:
+        conn.ping()
+    except RedisError as error:
+        pytest.fail(f"Redis does not answer at {conn.connection_pool.connection_kwargs}: {error}. Run make test.")
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+
+
+@pytest.fixture
+def rq_worker(redis_conn):
+    """A real rq SimpleWorker serving the default queue for the length of one test."""
+    worker = WorkerThread(django_rq.get_queue("default")).start()
+    yield worker.worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup, django_db_blocker):
+    """The real ASGI application (HTTP + websockets) on a free loopback port."""
+    with django_db_blocker.unblock():
+        server = LiveServer().start()
+    yield server
+    server.stop()
+
+
+# --- libvirt ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def test_conn():
+    """libvirt's own test driver: a fresh private state per open."""
+    conn = libvirt.open("test:///default")
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def qemu_conn():
+    """The real libvirtd with QEMU. Not answering fails the run: make hypervisor starts it."""
+    try:
+        conn = libvirt.open(QEMU_URI)
+    except libvirt.libvirtError as error:
+        pytest.fail(f"libvirtd does not answer on {QEMU_URI}: {error}. Run make hypervisor.")
+    if not (GUEST_DIR / "vmlinuz").exists() or not (GUEST_DIR / "initrd.img").exists():
+        pytest.fail(f"the tiny test guest is not built in {GUEST_DIR}. Run make hypervisor.")
+    remove_leftover_guests(conn)
+    yield conn
+    remove_leftover_guests(conn)
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def booted_guest(qemu_conn):
+    """One tiny guest booted for the session, its serial marker seen. Tests must not stop it."""
+    guest = define_tiny_guest(qemu_conn)
+    try:
+        guest.wait_for_serial(MARKER, timeout=90)
+        yield guest
+    finally:
+        guest.remove()
+
+
+@pytest.fixture
+def make_guest(qemu_conn):
+    """Per-test guests with unique names, always removed at the end of the test."""
+    guests = []
+
+    def make(*, start: bool = True):
+        guest = define_tiny_guest(qemu_conn, start=start)
+        guests.append(guest)
+        return guest
+
+    yield make
+    for guest in guests:
+        guest.remove()
+
+
+# --- Users -----------------------------------------------------------------------------------
+
+
+def _user_with(username: str, perms: list[str]) -> User:
+    user = User.objects.create_user(username, password=PASSWORD)
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    return User.objects.create_superuser("admin", "admin@example.com", PASSWORD)
+
+
+@pytest.fixture
+def operator(db):
+    return _user_with("operator", CAST["operator"])
+
+
+@pytest.fixture
+def viewer(db):
+    return _user_with("viewer", CAST["viewer"])
+
+
+@pytest.fixture
+def outsider(db):
+    return _user_with("outsider", CAST["outsider"])
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) -> the Django test client logged in as that user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login

@@ -1,0 +1,135 @@
+"""The tiny test guest on the real libvirtd: its domain XML (lxml) and helpers to drive it."""
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import libvirt
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parents[2]
+GUEST_DIR = ROOT / ".hypervisor"
+LOG_DIR = ROOT / ".state" / "guest-logs"
+NAME_PREFIX = "lvc-test-"
+MARKER = "TINYGUEST-READY"
+
+
+def _sub(parent, tag, text=None, **attrs):
+    element = etree.SubElement(parent, tag, {key.rstrip("_"): str(value) for key, value in attrs.items()})
+    if text is not None:
+        element.text = str(text)
+    return element
+
+
+def tiny_guest_xml(name: str, *, serial_log: Path, memory_mib: int = 128) -> str:
+    """A TCG guest booting the tiny kernel + initramfs, serial logged to `serial_log`, VNC on loopback."""
+    domain = etree.Element("domain", type="qemu")
+    _sub(domain, "name", name)
+    _sub(domain, "uuid", uuid.uuid4())
+    _sub(domain, "memory", memory_mib, unit="MiB")
+    _sub(domain, "vcpu", 1)
+    os_ = _sub(domain, "os")
+    _sub(os_, "type", "hvm", arch="x86_64", machine="pc")
+    _sub(os_, "kernel", GUEST_DIR / "vmlinuz")
+    _sub(os_, "initrd", GUEST_DIR / "initrd.img")
+    _sub(os_, "cmdline", "console=tty0 console=ttyS0")
+    features = _sub(domain, "features")
+    _sub(features, "acpi")
+    devices = _sub(domain, "devices")
+    serial = _sub(devices, "serial", type="pty")
+    _sub(serial, "log", file=serial_log, append="off")
+    _sub(serial, "target", port=0)
+    console = _sub(devices, "console", type="pty")
+    _sub(console, "target", type="serial", port=0)
+    _sub(devices, "graphics", type="vnc", listen="127.0.0.1", autoport="yes")
+    video = _sub(devices, "video")
+    _sub(video, "model", type="vga")
+    return etree.tostring(domain, encoding="unicode")
+
+
+@dataclass
+class TinyGuest:
+    conn: libvirt.virConnect
+    name: str
+    serial_log: Path
+
+    @property
+    def domain(self) -> libvirt.virDomain:
+        return self.conn.lookupByName(self.name)
+
+    def serial_text(self) -> str:
+        try:
+            return self.serial_log.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def wait_for_serial(self, text: str, *, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.serial_text():
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{text!r} not on {self.name}'s serial within {timeout} s:\n{self.serial_text()[-2000:]}"
+                )
+            time.sleep(0.2)
+
+    def run_on_serial(self, command: str, expect: str, *, timeout: float = 20) -> str:
+        """Type `command` on the serial console through a libvirt stream; return output up to `expect`."""
+        stream = self.conn.newStream(0)
+        self.domain.openConsole(None, stream, libvirt.VIR_DOMAIN_CONSOLE_FORCE)
+        received = bytearray()
+        done = threading.Event()
+
+        def read():
+            try:
+                while expect.encode() not in received:
+                    chunk = stream.recv(4096)
+                    if not chunk or not isinstance(chunk, bytes):
+                        break
+                    received.extend(chunk)
+            except libvirt.libvirtError:
+                pass
+            done.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        stream.send(f"\n{command}\n".encode())
+        done.wait(timeout)
+        try:
+            stream.abort()
+        except libvirt.libvirtError:
+            pass
+        text = received.decode(errors="replace")
+        assert expect in text, f"{expect!r} not answered on serial within {timeout} s; got {text[-500:]!r}"
+        return text
+
+    def remove(self) -> None:
+        remove_domain(self.conn, self.name)
+
+
+def remove_domain(conn: libvirt.virConnect, name: str) -> None:
+    try:
+        domain = conn.lookupByName(name)
+    except libvirt.libvirtError:
+        return
+    if domain.isActive():
+        domain.destroy()
+    if domain.isPersistent():
+        domain.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
+
+
+def define_tiny_guest(conn: libvirt.virConnect, *, start: bool = True) -> TinyGuest:
+    name = f"{NAME_PREFIX}{uuid.uuid4().hex[:8]}"
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    guest = TinyGuest(conn=conn, name=name, serial_log=LOG_DIR / f"{name}.log")
+    domain = conn.defineXML(tiny_guest_xml(name, serial_log=guest.serial_log))
+    if start:
+        domain.create()
+    return guest
+
+
+def remove_leftover_guests(conn: libvirt.virConnect) -> None:
+    """Guests of an earlier run that was killed before it could clean up."""
+    for domain in conn.listAllDomains(0):
+        if domain.name().startswith(NAME_PREFIX):
+            remove_domain(conn, domain.name())

@@ -1,0 +1,57 @@
+"""A real rq SimpleWorker on the real Redis, running in a thread of the test process."""
+
+import threading
+import time
+
+from django.db import connections
+from rq.timeouts import TimerDeathPenalty
+from rq.worker import SimpleWorker
+
+
+class ThreadWorker(SimpleWorker):
+    """SimpleWorker in a thread: signals (handlers, SIGALRM job timeouts) only work in the main thread."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self):
+        pass
+
+    def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
+        """Wait for a job in 1 s slices so that a stop request ends the work loop."""
+        while not self._stop_requested:
+            result = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=1)
+            if result is not None:
+                return result
+        return None
+
+
+class WorkerThread:
+    def __init__(self, queue):
+        self.worker = ThreadWorker([queue], connection=queue.connection)
+        self.thread = threading.Thread(target=self._work, name="rq-worker", daemon=True)
+
+    def _work(self):
+        try:
+            self.worker.work(burst=False, logging_level="WARNING")
+        finally:
+            connections.close_all()
+
+    def start(self) -> "WorkerThread":
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while self.worker.name.encode() not in self._registered():
+            if time.monotonic() > deadline:
+                raise RuntimeError("the rq worker did not register in Redis within 10 s")
+            time.sleep(0.05)
+        return self
+
+    def _registered(self) -> list[bytes]:
+        from rq import Worker
+
+        return [worker.name.encode() for worker in Worker.all(connection=self.worker.connection)]
+
+    def stop(self) -> None:
+        self.worker._stop_requested = True
+        self.thread.join(10)
+        if self.thread.is_alive():
+            raise RuntimeError("the rq worker thread did not stop within 10 s")

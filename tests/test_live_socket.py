@@ -1,0 +1,71 @@
+"""The live-updates websocket over the real server: only logged-in users, only our own origin."""
+
+import json
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from live.broadcast import broadcast, current_seq
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def _open(server, **headers):
+    url = server.url.replace("http://", "ws://") + "/ws/live/"
+    return connect(url, additional_headers=headers, open_timeout=5)
+
+
+def test_logged_in_user_is_greeted(asgi_server, viewer):
+    with _open(asgi_server, Origin=asgi_server.url, Cookie=_session_cookie(viewer)) as socket:
+        assert json.loads(socket.recv(timeout=5)) == {"kind": "hello", "data": {"user": "viewer"}}
+
+
+def test_anonymous_is_refused(asgi_server):
+    with pytest.raises((InvalidStatus, ConnectionClosed)):
+        with _open(asgi_server, Origin=asgi_server.url) as socket:
+            socket.recv(timeout=5)
+
+
+def test_foreign_origin_is_refused(asgi_server, viewer):
+    with pytest.raises(InvalidStatus):
+        with _open(asgi_server, Origin="http://evil.example", Cookie=_session_cookie(viewer)):
+            pass
+
+
+def test_a_page_gets_the_events_it_missed_since_it_was_rendered(asgi_server, viewer):
+    rendered_at = current_seq()
+    broadcast("host", {"id": 1, "status": "down"})
+    broadcast("host", {"id": 1, "status": "up"})
+
+    with _open(asgi_server, Origin=asgi_server.url, Cookie=_session_cookie(viewer)) as socket:
+        assert json.loads(socket.recv(timeout=5))["kind"] == "hello"
+        socket.send(json.dumps({"since": rendered_at}))
+        replayed = [json.loads(socket.recv(timeout=5)) for _ in range(2)]
+        broadcast("host", {"id": 1, "status": "unknown"})
+        live = json.loads(socket.recv(timeout=5))
+
+    assert [(event["seq"], event["data"]["status"]) for event in replayed] == [
+        (rendered_at + 1, "down"),
+        (rendered_at + 2, "up"),
+    ]
+    assert (live["seq"], live["data"]["status"]) == (rendered_at + 3, "unknown")
+
+
+def test_a_page_too_far_behind_is_told_to_reload(asgi_server, viewer, monkeypatch):
+    monkeypatch.setattr("live.broadcast.KEEP", 2)
+    for status in ["a", "b", "c", "d"]:
+        broadcast("host", {"id": 1, "status": status})
+
+    with _open(asgi_server, Origin=asgi_server.url, Cookie=_session_cookie(viewer)) as socket:
+        socket.recv(timeout=5)
+        socket.send(json.dumps({"since": 0}))
+        assert json.loads(socket.recv(timeout=5)) == {"kind": "stale", "data": {}}

@@ -1,0 +1,63 @@
+"""Every page: who sees it, who does not."""
+
+import pytest
+from django.urls import reverse
+
+from hosts.models import Host
+
+pytestmark = pytest.mark.django_db
+PAGES = ["home", "host-list", "instance-list", "operation-list"]
+
+
+@pytest.fixture
+def hosts(db):
+    return Host.objects.create(name="Embedded test host <b>&", uri="test:///default")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_anonymous_users_are_sent_to_login(client, page):
+    response = client.get(reverse(page))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_viewer_sees_every_page(client_for, viewer, hosts, page):
+    response = client_for(viewer).get(reverse(page))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("page", ["host-list", "instance-list", "operation-list"])
+def test_outsider_is_refused(client_for, outsider, page):
+    assert client_for(outsider).get(reverse(page)).status_code == 403
+
+
+def test_outsider_home_shows_no_host(client_for, outsider, hosts):
+    body = client_for(outsider).get(reverse("home")).content.decode()
+    assert "Embedded test host" not in body
+    assert "no access to any host" in body
+
+
+def test_host_names_are_escaped(client_for, viewer, hosts):
+    body = client_for(viewer).get(reverse("host-list")).content.decode()
+    assert "Embedded test host &lt;b&gt;&amp;" in body
+    assert "<b>&" not in body
+
+
+def test_check_button_only_for_those_who_may(client_for, viewer, operator, hosts):
+    assert "Check connection" not in client_for(viewer).get(reverse("host-list")).content.decode()
+    assert "Check connection" in client_for(operator).get(reverse("host-list")).content.decode()
+
+
+def test_admin_site_lists_hosts(client_for, admin_user, hosts):
+    response = client_for(admin_user).get("/admin/hosts/host/")
+    assert response.status_code == 200
+    assert "test:///default" in response.content.decode()
+
+
+def test_home_page_queries_stay_constant(client_for, viewer, django_assert_max_num_queries):
+    for index in range(30):
+        Host.objects.create(name=f"host-{index}", uri=f"test:///default?{index}")
+    client = client_for(viewer)
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("home")).status_code == 200

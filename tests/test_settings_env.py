@@ -1,0 +1,56 @@
+"""Settings come from the environment through typed helpers that refuse bad values."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config import env
+
+
+def test_bool_reads_common_spellings(monkeypatch):
+    monkeypatch.setenv("FLAG", "yes")
+    assert env.env_bool("FLAG", False) is True
+    monkeypatch.setenv("FLAG", "0")
+    assert env.env_bool("FLAG", True) is False
+
+
+def test_bool_refuses_nonsense(monkeypatch):
+    monkeypatch.setenv("FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="FLAG must be a boolean"):
+        env.env_bool("FLAG", False)
+
+
+def test_int_refuses_text_and_values_below_minimum(monkeypatch):
+    monkeypatch.setenv("COUNT", "ten")
+    with pytest.raises(ImproperlyConfigured, match="COUNT must be an integer"):
+        env.env_int("COUNT", 1)
+    monkeypatch.setenv("COUNT", "0")
+    with pytest.raises(ImproperlyConfigured, match="at least 1"):
+        env.env_int("COUNT", 1, minimum=1)
+
+
+def test_float_and_list(monkeypatch):
+    monkeypatch.setenv("TIMEOUT", "2.5")
+    monkeypatch.setenv("URIS", "test:///default, qemu:///system,")
+    assert env.env_float("TIMEOUT", 1.0) == 2.5
+    assert env.env_list("URIS", []) == ["test:///default", "qemu:///system"]
+
+
+def test_url_refuses_unknown_scheme(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "mysql://db/console")
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL must start with"):
+        env.env_url("DATABASE_URL", "sqlite:///x", schemes=("sqlite", "postgres"))
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    path = tmp_path / "secret_key"
+    first = env.secret_key(path)
+    assert len(first) >= 50
+    assert env.secret_key(path) == first
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_secret_key_from_environment_must_be_long(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "short")
+    with pytest.raises(ImproperlyConfigured, match="at least 32"):
+        env.secret_key(tmp_path / "unused")
