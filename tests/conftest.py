@@ -3,6 +3,7 @@
 import django_rq
 import libvirt
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from redis.exceptions import RedisError
 
@@ -32,7 +33,7 @@ def redis_conn():
     try:
         conn.ping()
     except RedisError as error:
-        pytest.fail(f"Redis does not answer at {conn.connection_pool.connection_kwargs}: {error}. Run make test.")
+        pytest.fail(f"Redis does not answer at {settings.REDIS_URL}: {error}. make test starts it.")
     conn.flushdb()
     yield conn
     conn.flushdb()
