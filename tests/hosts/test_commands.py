@@ -39,7 +39,10 @@ def test_ensure_admin_creates_one_admin_and_says_how_to_log_in(settings, tmp_pat
     password = (tmp_path / "admin-password").read_text().strip()
     assert admin.username == "admin" and admin.check_password(password)
     assert (tmp_path / "admin-password").stat().st_mode & 0o777 == 0o600
-    assert capsys.readouterr().out.count(f"log in as 'admin' with the password in {tmp_path}") == 2
+    out = capsys.readouterr().out
+    assert f"created administrator 'admin' with password {password}" in out
+    assert f"log in as 'admin' with the password kept in {tmp_path}" in out
+    assert out.count(password) == 1
 
 
 def test_ensure_admin_takes_the_account_from_the_environment(monkeypatch, tmp_path, settings):

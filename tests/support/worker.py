@@ -4,6 +4,7 @@ import threading
 import time
 
 from django.db import connections
+from rq import Worker
 from rq.timeouts import TimerDeathPenalty
 from rq.worker import SimpleWorker
 
@@ -39,16 +40,11 @@ class WorkerThread:
     def start(self) -> "WorkerThread":
         self.thread.start()
         deadline = time.monotonic() + 10
-        while self.worker.name.encode() not in self._registered():
+        while self.worker.name not in {worker.name for worker in Worker.all(connection=self.worker.connection)}:
             if time.monotonic() > deadline:
                 raise RuntimeError("the rq worker did not register in Redis within 10 s")
             time.sleep(0.05)
         return self
-
-    def _registered(self) -> list[bytes]:
-        from rq import Worker
-
-        return [worker.name.encode() for worker in Worker.all(connection=self.worker.connection)]
 
     def stop(self) -> None:
         self.worker._stop_requested = True

@@ -27,17 +27,17 @@ class Command(BaseCommand):
             return
 
         secret_file = settings.STATE_DIR / "admin-password"
-        if not users.filter(is_superuser=True).exists():
-            password = secrets.token_urlsafe(12)
-            users.create_superuser("admin", "", password)
-            secret_file.parent.mkdir(parents=True, exist_ok=True)
-            secret_file.unlink(missing_ok=True)
-            fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(password + "\n")
-        if users.filter(username="admin", is_superuser=True).exists() and secret_file.exists():
-            self.stdout.write(
-                f"log in as 'admin' with the password in {secret_file}: {secret_file.read_text().strip()}"
-            )
-        else:
-            self.stdout.write("an administrator exists; reset a password with: manage.py changepassword NAME")
+        if users.filter(is_superuser=True).exists():
+            if secret_file.exists():
+                self.stdout.write(f"log in as 'admin' with the password kept in {secret_file}")
+            else:
+                self.stdout.write("an administrator exists; reset a password with: manage.py changepassword NAME")
+            return
+        password = secrets.token_urlsafe(12)
+        users.create_superuser("admin", "", password)
+        secret_file.parent.mkdir(parents=True, exist_ok=True)
+        secret_file.unlink(missing_ok=True)
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(password + "\n")
+        self.stdout.write(f"created administrator 'admin' with password {password} (kept in {secret_file})")
