@@ -93,7 +93,10 @@ RQ_QUEUES, CHANNEL_LAYERS = redis_backed(REDIS_URL)
 LIBVIRT_DEFAULT_URIS = env_list("LIBVIRT_DEFAULT_URIS", ["test:///default", "qemu:///system"])
 # Upper bound for opening a libvirt connection, so an unreachable host never hangs a worker.
 LIBVIRT_CONNECT_TIMEOUT = env_float("LIBVIRT_CONNECT_TIMEOUT", 2.0, minimum=0.1)
-# How often the monitor checks every host, in seconds.
+# libvirt keepalive: a host that misses COUNT pings sent every INTERVAL seconds is down.
+LIBVIRT_KEEPALIVE_INTERVAL = env_int("LIBVIRT_KEEPALIVE_INTERVAL", 1, minimum=1)
+LIBVIRT_KEEPALIVE_COUNT = env_int("LIBVIRT_KEEPALIVE_COUNT", 3, minimum=1)
+# How often the monitor re-reads the host list and every host's facts, in seconds.
 MONITOR_INTERVAL = env_float("MONITOR_INTERVAL", 10.0, minimum=0.5)
 
 CONSOLE_PROXY_HOST = env_str("CONSOLE_PROXY_HOST", "127.0.0.1")

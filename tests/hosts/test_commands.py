@@ -52,10 +52,3 @@ def test_ensure_admin_takes_the_account_from_the_environment(monkeypatch, tmp_pa
     call_command("ensure_admin")
     assert User.objects.get(username="root-admin").check_password("a-long-enough-password")
     assert not (tmp_path / "admin-password").exists()
-
-
-def test_monitor_once_marks_hosts_up_and_down(test_host, dead_host):
-    call_command("monitor", "--once")
-    assert Host.objects.get(pk=test_host.pk).status == HostStatus.UP
-    dead = Host.objects.get(pk=dead_host.pk)
-    assert dead.status == HostStatus.DOWN and "Connection refused" in dead.last_error

@@ -1,0 +1,69 @@
+"""The monitor keeps host status current: down within seconds, up again when the host returns."""
+
+import threading
+import time
+
+import pytest
+
+from hosts.models import Host, HostStatus
+from hosts.monitor import Monitor
+from tests.support.libvirtd import PrivateLibvirtd
+from virt.watch import WatchPolicy
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def monitor():
+    monitor = Monitor(
+        policy=WatchPolicy(connect_timeout=2, keepalive_interval=1, keepalive_count=2), refresh_interval=1
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=monitor.run, args=(stop,), kwargs={"tick": 0.1}, daemon=True)
+    thread.start()
+    yield monitor
+    stop.set()
+    thread.join(10)
+
+
+def wait_for_status(host: Host, status: str, *, timeout: float) -> float:
+    """Seconds until the host's row shows `status`."""
+    started = time.monotonic()
+    while Host.objects.get(pk=host.pk).status != status:
+        if time.monotonic() - started > timeout:
+            row = Host.objects.get(pk=host.pk)
+            raise AssertionError(f"{host.name} still {row.status} after {timeout} s ({row.last_error})")
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def test_dead_host_is_marked_down_while_the_other_stays_up(monitor, test_host, dead_host):
+    wait_for_status(dead_host, HostStatus.DOWN, timeout=5)
+    wait_for_status(test_host, HostStatus.UP, timeout=5)
+
+    dead = Host.objects.get(pk=dead_host.pk)
+    assert "Host unreachable" in dead.last_error and "Connection refused" in dead.last_error
+    assert Host.objects.get(pk=test_host.pk).hypervisor.startswith("TEST")
+
+
+def test_a_host_added_while_running_is_watched(monitor, db):
+    host = Host.objects.create(name="late", uri="test:///default")
+    wait_for_status(host, HostStatus.UP, timeout=5)
+
+
+def test_libvirtd_stop_and_start_flip_the_host_without_restarting_the_monitor(monitor, tmp_path):
+    daemon = PrivateLibvirtd(tmp_path / "libvirtd")
+    daemon.start()
+    try:
+        host = Host.objects.create(name="private", uri=daemon.uri)
+        wait_for_status(host, HostStatus.UP, timeout=10)
+
+        daemon.stop()
+        seconds_to_down = wait_for_status(host, HostStatus.DOWN, timeout=5)
+        assert "libvirtd stopped" in Host.objects.get(pk=host.pk).last_error
+
+        daemon.start()
+        seconds_to_up = wait_for_status(host, HostStatus.UP, timeout=15)
+    finally:
+        daemon.stop()
+    print(f"down after {seconds_to_down:.2f} s, up after {seconds_to_up:.2f} s")

@@ -1,0 +1,66 @@
+"""A second, private libvirtd for tests that stop and start a daemon: it runs in its own mount
+namespace with its own state folders and socket, so the shared libvirtd is never disturbed."""
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import libvirt
+
+STATE_DIRS = {
+    "run": "/run/libvirt",
+    "lib": "/var/lib/libvirt",
+    "cache": "/var/cache/libvirt",
+    "log": "/var/log/libvirt",
+    "etc": "/etc/libvirt",
+}
+
+
+class PrivateLibvirtd:
+    def __init__(self, root: Path):
+        self.root = root
+        self.socket = root / "sock" / "libvirt-sock"
+        self.uri = f"qemu+unix:///system?socket={self.socket}"
+        self.process: subprocess.Popen | None = None
+        for name in [*STATE_DIRS, "sock"]:
+            (root / name).mkdir(parents=True, exist_ok=True)
+        (root / "etc" / "libvirtd.conf").write_text(
+            f'unix_sock_dir = "{root / "sock"}"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n'
+        )
+
+    def start(self, *, timeout: float = 60) -> None:
+        mounts = " && ".join(f"mount --bind {self.root / name} {target}" for name, target in STATE_DIRS.items())
+        script = f"{mounts} && exec libvirtd --config {self.root / 'etc/libvirtd.conf'} --pid-file {self.root / 'pid'}"
+        self.process = subprocess.Popen(
+            ["unshare", "-m", "--propagation", "private", "sh", "-c", script],
+            stdout=open(self.root / "libvirtd.log", "ab"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while not self.answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"private libvirtd did not start: see {self.root / 'libvirtd.log'}")
+            time.sleep(0.2)
+
+    def answers(self) -> bool:
+        """True once its drivers are ready (it accepts connections before they are)."""
+        try:
+            conn = libvirt.open(self.uri)
+            conn.getCapabilities()
+            conn.listAllDomains(0)
+            conn.close()
+            return True
+        except libvirt.libvirtError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.kill(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)

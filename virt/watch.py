@@ -1,0 +1,139 @@
+"""Watching one host: a connection kept open with keepalive, noticed at once when it closes,
+and reopened with backoff when the host comes back."""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import libvirt
+
+from virt.connection import open_connection
+from virt.errors import VirtError, translate
+
+log = logging.getLogger(__name__)
+
+_CLOSE_REASONS = {
+    libvirt.VIR_CONNECT_CLOSE_REASON_ERROR: "the connection failed",
+    libvirt.VIR_CONNECT_CLOSE_REASON_EOF: "the host closed the connection (libvirtd stopped?)",
+    libvirt.VIR_CONNECT_CLOSE_REASON_KEEPALIVE: "the host stopped answering keepalive pings",
+    libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT: "the connection was closed",
+}
+
+
+@dataclass(frozen=True)
+class WatchPolicy:
+    connect_timeout: float = 2.0
+    keepalive_interval: int = 1
+    keepalive_count: int = 3
+    backoff_min: float = 0.5
+    backoff_max: float = 5.0
+
+
+class HostWatch:
+    """Keeps a connection to `uri` and reports changes through `on_up(conn)` / `on_down(message)`.
+
+    `poll()` is called regularly by the owner (the monitor); it reconnects when the backoff has
+    passed, running connection attempts on `executor` so that a silent host delays nobody.
+    Closing is noticed by libvirt's close callback (needs the event loop running)."""
+
+    def __init__(self, uri: str, *, on_up: Callable, on_down: Callable, policy: WatchPolicy = WatchPolicy()):
+        self.uri = uri
+        self.on_up = on_up
+        self.on_down = on_down
+        self.policy = policy
+        self.conn: libvirt.virConnect | None = None
+        self._lock = threading.Lock()
+        self._backoff = policy.backoff_min
+        self._next_attempt = 0.0
+        self._down_reported = False
+        self._connecting = False
+        self._dead: list[libvirt.virConnect] = []
+
+    @property
+    def is_up(self) -> bool:
+        return self.conn is not None
+
+    def poll(self, executor) -> None:
+        """Reconnect when due; notice a dead connection the close callback missed."""
+        while self._dead:
+            _close_quietly(self._dead.pop())
+        conn = self.conn
+        if conn is not None:
+            try:
+                alive = conn.isAlive()
+            except libvirt.libvirtError:
+                alive = False
+            if not alive:
+                self._lost(conn, "the connection is no longer alive")
+            return
+        if not self._connecting and time.monotonic() >= self._next_attempt:
+            self._connecting = True
+            executor.submit(self._connect)
+
+    def _connect(self) -> None:
+        try:
+            conn = open_connection(self.uri, timeout=self.policy.connect_timeout)
+        except VirtError as error:
+            self._schedule_retry()
+            self._connecting = False
+            self._report_down(str(error))
+            return
+        try:
+            conn.setKeepAlive(self.policy.keepalive_interval, self.policy.keepalive_count)
+        except libvirt.libvirtError:
+            pass  # local drivers (test:///) have no keepalive; their connection cannot drop
+        try:
+            conn.registerCloseCallback(self._closed, None)
+        except libvirt.libvirtError:
+            pass
+        with self._lock:
+            self.conn = conn
+            self._backoff = self.policy.backoff_min
+            self._down_reported = False
+            self._connecting = False
+        try:
+            self.on_up(conn)
+        except libvirt.libvirtError as error:
+            self._lost(conn, str(translate(error, uri=self.uri)))
+
+    def _closed(self, conn, reason, _opaque) -> None:
+        """libvirt's close callback, on the event loop thread."""
+        self._lost(conn, _CLOSE_REASONS.get(reason, f"connection closed (reason {reason})"))
+
+    def _lost(self, conn, why: str) -> None:
+        with self._lock:
+            if conn is None or self.conn is not conn:
+                return
+            self.conn = None
+            self._next_attempt = time.monotonic() + self.policy.backoff_min
+            self._dead.append(conn)  # closed later by poll(), not inside libvirt's callback
+        self._report_down(f"Host unreachable ({self.uri}): {why}")
+
+    def _schedule_retry(self) -> None:
+        self._next_attempt = time.monotonic() + self._backoff
+        self._backoff = min(self._backoff * 2, self.policy.backoff_max)
+
+    def _report_down(self, message: str) -> None:
+        if self._down_reported:
+            return
+        self._down_reported = True
+        self.on_down(message)
+
+    def close(self) -> None:
+        with self._lock:
+            conn, self.conn = self.conn, None
+        for dead in [conn, *self._dead]:
+            if dead is not None:
+                _close_quietly(dead)
+        self._dead.clear()
+
+
+def _close_quietly(conn: libvirt.virConnect) -> None:
+    """Close without unregistering the close callback: on a connection libvirt already dropped,
+    unregistering touches freed memory; closing releases the callback with the connection."""
+    try:
+        conn.close()
+    except libvirt.libvirtError:
+        pass
