@@ -89,6 +89,9 @@ def redis_backed(url: str) -> tuple[dict, dict]:
 
 RQ_QUEUES, CHANNEL_LAYERS = redis_backed(REDIS_URL)
 
+# Fernet key for host credentials at rest; empty: derived from SECRET_KEY.
+CREDENTIALS_KEY = env_str("CREDENTIALS_KEY", "")
+
 # Hosts registered by `manage.py bootstrap`; the ones that answer are added.
 LIBVIRT_DEFAULT_URIS = env_list("LIBVIRT_DEFAULT_URIS", ["test:///default", "qemu:///system"])
 # Upper bound for opening a libvirt connection, so an unreachable host never hangs a worker.

@@ -2,6 +2,9 @@
 
 from django.db import models
 
+from hosts.credentials import CredentialKind, credentials_for
+from virt.uri import remote_host, transport_of
+
 
 class HostStatus(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
@@ -9,9 +12,24 @@ class HostStatus(models.TextChoices):
     DOWN = "down", "Down"
 
 
+class Transport(models.TextChoices):
+    LOCAL = "local", "Local socket"
+    SSH = "ssh", "SSH"
+    TCP = "tcp", "TCP (unencrypted)"
+    TLS = "tls", "TLS"
+    TEST = "test", "libvirt test driver"
+    LXC = "lxc", "LXC (local)"
+
+
 class Host(models.Model):
     name = models.CharField(max_length=100, unique=True)
     uri = models.CharField("libvirt URI", max_length=500, unique=True)
+    console_address = models.CharField(
+        max_length=255, blank=True, help_text="Where the console proxy reaches VNC/SPICE; empty: the URI's host."
+    )
+    credential_kind = models.CharField(max_length=16, choices=CredentialKind.choices, default=CredentialKind.NONE)
+    username = models.CharField(max_length=100, blank=True)
+    secret = models.TextField(blank=True, editable=False, help_text="Encrypted; never shown.")
     status = models.CharField(max_length=16, choices=HostStatus.choices, default=HostStatus.UNKNOWN)
     last_error = models.TextField(blank=True)
     last_seen = models.DateTimeField(null=True, blank=True)
@@ -19,6 +37,9 @@ class Host(models.Model):
     libvirt_version = models.CharField(max_length=32, blank=True)
     cpus = models.PositiveIntegerField(null=True, blank=True)
     memory_mib = models.PositiveBigIntegerField(null=True, blank=True)
+    capabilities = models.JSONField(default=dict, blank=True, editable=False)
+    resources = models.JSONField(default=dict, blank=True, editable=False)
+    facts_updated = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -26,7 +47,27 @@ class Host(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=[choice.value for choice in HostStatus]), name="host_status_valid"
             ),
+            models.CheckConstraint(
+                condition=models.Q(credential_kind__in=[choice.value for choice in CredentialKind]),
+                name="host_credential_kind_valid",
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def transport(self) -> str:
+        return transport_of(self.uri)
+
+    def get_transport_display(self) -> str:
+        return Transport(self.transport).label if self.transport in Transport.values else self.transport
+
+    @property
+    def console_host(self) -> str:
+        """The address consoles of this host's guests are reached at."""
+        return self.console_address or remote_host(self.uri) or "127.0.0.1"
+
+    def credentials(self):
+        """virt.Credentials for opening this host, decrypted only now."""
+        return credentials_for(kind=self.credential_kind, username=self.username, secret_token=self.secret)

@@ -12,10 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import close_old_connections
 
+from hosts.credentials import UnreadableSecret
 from hosts.models import Host
 from hosts.services import mark_down, mark_up
 from virt.events import start_event_loop
-from virt.host import summarize
+from virt.host import read_facts
 from virt.watch import HostWatch, WatchPolicy
 
 log = logging.getLogger("hosts.monitor")
@@ -34,6 +35,7 @@ class Monitor:
         self.policy = policy or policy_from_settings()
         self.refresh_interval = refresh_interval or settings.MONITOR_INTERVAL
         self.watches: dict[int, HostWatch] = {}
+        self.keys: dict[int, tuple] = {}
         self.events: queue.Queue = queue.Queue()
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="monitor-connect")
         self._next_refresh = 0.0
@@ -62,29 +64,33 @@ class Monitor:
         self.apply_events()
 
     def sync_hosts(self) -> None:
-        hosts = dict(Host.objects.values_list("pk", "uri"))
+        """Watch every host in the database; a changed URI or credential gets a fresh watch."""
+        hosts = {host.pk: host for host in Host.objects.only("pk", "uri", "credential_kind", "username", "secret")}
         for pk in set(self.watches) - set(hosts):
             self.watches.pop(pk).close()
-        for pk, uri in hosts.items():
-            watch = self.watches.get(pk)
-            if watch is not None and watch.uri != uri:
-                watch.close()
-                watch = None
-            if watch is None:
-                self.watches[pk] = self._watch(pk, uri)
-            elif watch.conn is not None:
-                self.executor.submit(self._read_facts, pk, watch.conn)
+        for pk, host in hosts.items():
+            key = (host.uri, host.credential_kind, host.username, host.secret)
+            if pk in self.watches and self.keys[pk] != key:
+                self.watches.pop(pk).close()
+            if pk in self.watches:
+                self.watches[pk].refresh(self.executor)
+            else:
+                self.watches[pk], self.keys[pk] = self._watch(host), key
 
-    def _watch(self, pk: int, uri: str) -> HostWatch:
+    def _watch(self, host: Host) -> HostWatch:
+        pk, uri = host.pk, host.uri
+        try:
+            credentials = host.credentials()
+        except UnreadableSecret as error:
+            self.events.put(("down", pk, str(error)))
+            credentials = None
         return HostWatch(
             uri,
-            on_up=lambda conn: self._read_facts(pk, conn),
+            on_up=lambda conn: self.events.put(("up", pk, read_facts(conn, uri=uri))),
             on_down=lambda message: self.events.put(("down", pk, message)),
             policy=self.policy,
+            credentials=credentials,
         )
-
-    def _read_facts(self, pk: int, conn) -> None:
-        self.events.put(("up", pk, summarize(conn)))
 
     def apply_events(self) -> None:
         while True:
@@ -98,7 +104,7 @@ class Monitor:
             if kind == "up":
                 if host.status != "up":
                     log.info("host %s is up", host.name)
-                mark_up(host, summary=payload)
+                mark_up(host, facts=payload)
             else:
                 log.warning("host %s is down: %s", host.name, payload)
                 mark_down(host, error=payload)

@@ -9,4 +9,4 @@ from jobs.registry import operation
 def check_connection(op, report):
     host = Host.objects.get(pk=op.target_id)
     report(10, f"Connecting to {host.uri}")
-    return probe(host).as_dict()
+    return probe(host).summary.as_dict()

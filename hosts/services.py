@@ -3,55 +3,66 @@
 from django.utils import timezone
 
 from hosts.connections import pool
+from hosts.credentials import UnreadableSecret
 from hosts.models import Host, HostStatus
 from live.broadcast import broadcast
 from virt.errors import VirtError
-from virt.host import HostSummary, summarize
+from virt.host import HostFacts, read_facts
 
 
-def probe(host: Host) -> HostSummary:
-    """Connect to the host, read what it is, and record it up; record it down on failure."""
+def probe(host: Host) -> HostFacts:
+    """Connect to the host, read its facts, and record it up; record it down on failure."""
     try:
-        with pool().connection(host.uri) as conn:
-            summary = summarize(conn)
-    except VirtError as error:
+        with pool().connection(host.uri, host.credentials()) as conn:
+            facts = read_facts(conn, uri=host.uri)
+    except (VirtError, UnreadableSecret) as error:
         mark_down(host, error=str(error))
         raise
-    mark_up(host, summary=summary)
-    return summary
+    mark_up(host, facts=facts)
+    return facts
 
 
-def mark_up(host: Host, *, summary: HostSummary) -> None:
+def mark_up(host: Host, *, facts: HostFacts) -> None:
+    was = (host.status, host.last_error)
+    summary = facts.summary
     host.status = HostStatus.UP
     host.last_error = ""
-    host.last_seen = timezone.now()
+    host.last_seen = host.facts_updated = timezone.now()
     host.hypervisor = f"{summary.hypervisor} {summary.hypervisor_version}"
     host.libvirt_version = summary.libvirt_version
     host.cpus = summary.cpus
     host.memory_mib = summary.memory_mib
+    host.capabilities = facts.capabilities
+    host.resources = facts.resources
     host.save(
-        update_fields=["status", "last_error", "last_seen", "hypervisor", "libvirt_version", "cpus", "memory_mib"]
-    )
-    _publish(host)
+        update_fields=[
+            "status", "last_error", "last_seen", "facts_updated", "hypervisor", "libvirt_version",
+            "cpus", "memory_mib", "capabilities", "resources",
+        ]
+    )  # fmt: skip
+    _publish(host, changed=was != (host.status, host.last_error))
 
 
 def mark_down(host: Host, *, error: str) -> None:
+    was = (host.status, host.last_error)
     host.status = HostStatus.DOWN
     host.last_error = error
     host.save(update_fields=["status", "last_error"])
-    _publish(host)
+    _publish(host, changed=was != (host.status, host.last_error))
 
 
-def _publish(host: Host) -> None:
-    broadcast(
-        "host",
-        {
-            "id": host.pk,
-            "status": host.status,
-            "status_label": host.get_status_display(),
-            "last_error": host.last_error,
-        },
-    )
+def _publish(host: Host, *, changed: bool) -> None:
+    """Pages follow status changes; the periodic facts refresh alone sends nothing."""
+    if changed:
+        broadcast(
+            "host",
+            {
+                "id": host.pk,
+                "status": host.status,
+                "status_label": host.get_status_display(),
+                "last_error": host.last_error,
+            },
+        )
 
 
 def register_host(*, name: str, uri: str) -> tuple[Host, bool]:

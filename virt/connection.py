@@ -6,19 +6,21 @@ from contextlib import contextmanager
 
 import libvirt
 
+from virt.credentials import Credentials, auth_callback, uri_with_key
 from virt.errors import HostUnreachable, translate
 
 # libvirt prints every error to stderr by default; we translate and report them ourselves.
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
 
-def open_connection(uri: str, *, timeout: float) -> libvirt.virConnect:
+def open_connection(uri: str, *, timeout: float, credentials: Credentials | None = None) -> libvirt.virConnect:
     """Open `uri`, giving up after `timeout` seconds with HostUnreachable."""
     outcome: dict = {}
 
     def attempt():
         try:
-            outcome["conn"] = libvirt.openAuth(uri, [[], None, None], 0)
+            with uri_with_key(uri, credentials) as target:
+                outcome["conn"] = libvirt.openAuth(target, auth_callback(credentials), 0)
         except libvirt.libvirtError as error:
             outcome["error"] = translate(error, uri=uri)
 
@@ -45,7 +47,7 @@ class ConnectionPool:
         with self._lock:
             return self._uri_locks.setdefault(uri, threading.Lock())
 
-    def get(self, uri: str) -> libvirt.virConnect:
+    def get(self, uri: str, credentials: Credentials | None = None) -> libvirt.virConnect:
         """The live connection for `uri`, opening (or reopening) it when needed."""
         with self._uri_lock(uri):
             conn = self._conns.get(uri)
@@ -56,7 +58,7 @@ class ConnectionPool:
                 except libvirt.libvirtError:
                     pass
                 self._discard(uri)
-            conn = open_connection(uri, timeout=self.timeout)
+            conn = open_connection(uri, timeout=self.timeout, credentials=credentials)
             self._conns[uri] = conn
             return conn
 
@@ -78,10 +80,10 @@ class ConnectionPool:
             self.drop(uri)
 
     @contextmanager
-    def connection(self, uri: str):
+    def connection(self, uri: str, credentials: Credentials | None = None):
         """`with pool.connection(uri) as conn:` — libvirt errors inside come out translated;
         a connection-level failure drops the cached connection so the next call reconnects."""
-        conn = self.get(uri)
+        conn = self.get(uri, credentials)
         try:
             yield conn
         except libvirt.libvirtError as error:

@@ -4,6 +4,10 @@ from dataclasses import dataclass
 
 import libvirt
 
+from virt.capabilities import read_capabilities
+from virt.resources import read_resources
+from virt.uri import is_local_uri
+
 
 def _version(number: int) -> str:
     return f"{number // 1_000_000}.{number // 1000 % 1000}.{number % 1000}"
@@ -34,4 +38,21 @@ def summarize(conn: libvirt.virConnect) -> HostSummary:
         cpus=cpus,
         memory_mib=memory_mib,
         domains=len(conn.listAllDomains(0)),
+    )
+
+
+@dataclass(frozen=True)
+class HostFacts:
+    """Everything the console shows about a host, read in one go."""
+
+    summary: HostSummary
+    capabilities: dict
+    resources: dict
+
+
+def read_facts(conn: libvirt.virConnect, *, uri: str) -> HostFacts:
+    return HostFacts(
+        summary=summarize(conn),
+        capabilities=read_capabilities(conn).as_dict(),
+        resources=read_resources(conn, local=is_local_uri(uri)).as_dict(),
     )

@@ -8,7 +8,6 @@ the caller to translate (virt.errors.translate).
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 import libvirt
 
@@ -52,11 +51,6 @@ class HostResources:
         data["pools"] = [dict(pool.__dict__) for pool in self.pools]
         data["cpu_time_ns"] = dict(self.cpu_time_ns)
         return data
-
-
-def is_local_uri(uri: str) -> bool:
-    """True when the URI names no remote host (qemu:///system, qemu+unix:///system, test:///default)."""
-    return not urlsplit(uri).netloc
 
 
 def _unless_unsupported(call: Callable[[], T], empty: T, ignore: frozenset[int] = frozenset()) -> T:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import libvirt
 
 from virt.connection import open_connection
+from virt.credentials import Credentials
 from virt.errors import VirtError, translate
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,17 @@ class HostWatch:
     passed, running connection attempts on `executor` so that a silent host delays nobody.
     Closing is noticed by libvirt's close callback (needs the event loop running)."""
 
-    def __init__(self, uri: str, *, on_up: Callable, on_down: Callable, policy: WatchPolicy = WatchPolicy()):
+    def __init__(
+        self,
+        uri: str,
+        *,
+        on_up: Callable,
+        on_down: Callable,
+        policy: WatchPolicy = WatchPolicy(),
+        credentials: Credentials | None = None,
+    ):
         self.uri = uri
+        self.credentials = credentials
         self.on_up = on_up
         self.on_down = on_down
         self.policy = policy
@@ -72,9 +82,21 @@ class HostWatch:
             self._connecting = True
             executor.submit(self._connect)
 
+    def refresh(self, executor) -> None:
+        """Call `on_up(conn)` again (on `executor`) so the owner re-reads what it reads there."""
+        conn = self.conn
+        if conn is not None:
+            executor.submit(self._report_up, conn)
+
+    def _report_up(self, conn) -> None:
+        try:
+            self.on_up(conn)
+        except libvirt.libvirtError as error:
+            self._lost(conn, str(translate(error, uri=self.uri)))
+
     def _connect(self) -> None:
         try:
-            conn = open_connection(self.uri, timeout=self.policy.connect_timeout)
+            conn = open_connection(self.uri, timeout=self.policy.connect_timeout, credentials=self.credentials)
         except VirtError as error:
             self._schedule_retry()
             self._connecting = False
@@ -93,10 +115,7 @@ class HostWatch:
             self._backoff = self.policy.backoff_min
             self._down_reported = False
             self._connecting = False
-        try:
-            self.on_up(conn)
-        except libvirt.libvirtError as error:
-            self._lost(conn, str(translate(error, uri=self.uri)))
+        self._report_up(conn)
 
     def _closed(self, conn, reason, _opaque) -> None:
         """libvirt's close callback, on the event loop thread."""

@@ -6,7 +6,7 @@ import libvirt
 import pytest
 
 from virt.capabilities import read_capabilities
-from virt.resources import MIB, PoolUsage, is_local_uri, read_resources
+from virt.resources import MIB, PoolUsage, read_resources
 
 
 @pytest.fixture
@@ -100,25 +100,3 @@ def test_as_dict_survives_a_json_round_trip(test_conn):
     assert data["numa_free_mib"].keys() == {"0", "1"}
     assert data["pools"][0]["name"] == "default-pool"
     assert data["uptime_seconds"] is None
-
-
-@pytest.mark.parametrize(
-    "uri",
-    ["qemu:///system", "qemu:///session", "lxc:///", "test:///default", "qemu+unix:///system", "qemu:///system?x=1"],
-)
-def test_uris_without_a_host_are_local(uri):
-    assert is_local_uri(uri)
-
-
-@pytest.mark.parametrize(
-    "uri",
-    [
-        "qemu+ssh://host/system",
-        "qemu+ssh://root@host.example.com:2222/system",
-        "qemu+tcp://1.2.3.4/system",
-        "qemu+tls://[2001:db8::1]/system",
-        "qemu://remote/system",
-    ],
-)
-def test_uris_naming_a_host_are_remote(uri):
-    assert not is_local_uri(uri)

@@ -16,7 +16,7 @@ class Command(BaseCommand):
         for uri in settings.LIBVIRT_DEFAULT_URIS:
             host, created = register_host(name=NAMES.get(uri, uri), uri=uri)
             try:
-                summary = probe(host)
+                summary = probe(host).summary
             except VirtError as error:
                 if created:
                     host.delete()
