@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from hosts.models import Host
+from hosts.queries import hosts_for_table
 from instances.models import Instance
 from jobs.models import Operation
 
@@ -15,7 +16,7 @@ from jobs.models import Operation
 def home(request):
     user = request.user
     context = {
-        "hosts": Host.objects.all() if user.has_perm("hosts.view_host") else Host.objects.none(),
+        "hosts": hosts_for_table() if user.has_perm("hosts.view_host") else Host.objects.none(),
         "instance_states": (
             Instance.objects.values("state").annotate(count=Count("id")).order_by("state")
             if user.has_perm("instances.view_instance")

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from hosts.models import Host
 
-ACTIONS = {"view": "hosts.view_host", "change": "hosts.change_host"}
+ACTIONS = {"view": "hosts.view_host", "change": "hosts.change_host", "delete": "hosts.delete_host"}
 
 
 def get_host_for_user(request, pk: int, action: str) -> Host:

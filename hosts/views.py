@@ -1,12 +1,16 @@
-"""Host pages: they read the database only; changes become operations."""
+"""Host pages: they read the database only; changes that need the host become operations."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import ProtectedError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hosts.access import get_host_for_user
+from hosts.credentials import encrypt
+from hosts.forms import HostForm
 from hosts.models import Host
+from hosts.queries import hosts_for_table
 from jobs.services import NoWorker, start_operation
 
 
@@ -14,7 +18,22 @@ from jobs.services import NoWorker, start_operation
 @login_required
 @permission_required("hosts.view_host", raise_exception=True)
 def host_list(request):
-    return render(request, "hosts/host_list.html", {"hosts": Host.objects.all()})
+    return render(request, "hosts/host_list.html", {"hosts": hosts_for_table()})
+
+
+@require_GET
+@login_required
+def host_detail(request, pk: int):
+    host = get_host_for_user(request, pk, "view")
+    resources = host.resources or {}
+    context = {"host": host, "resources": resources, "cpu_share": _cpu_share(resources.get("cpu_time_ns", {}))}
+    return render(request, "hosts/host_detail.html", context)
+
+
+def _cpu_share(cpu_time: dict) -> dict:
+    """Kernel/user/idle/iowait as percentages of the CPU time since boot."""
+    total = sum(cpu_time.values())
+    return {key: round(100 * value / total, 1) for key, value in cpu_time.items()} if total else {}
 
 
 @require_POST
@@ -27,4 +46,58 @@ def host_check(request, pk: int):
         messages.error(request, str(error))
     else:
         messages.info(request, f"Checking the connection to {host.name} (operation #{op.pk}).")
-    return redirect("host-list")
+    return redirect("host-detail", pk=pk) if request.POST.get("from") == "detail" else redirect("host-list")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("hosts.add_host", raise_exception=True)
+def host_add(request):
+    return _save(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def host_edit(request, pk: int):
+    return _save(request, get_host_for_user(request, pk, "change"))
+
+
+def _save(request, host: Host | None):
+    """Validate the form here; the worker tests the connection and saves only if it works."""
+    form = HostForm(request.POST or None, instance=host)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in HostForm.Meta.fields}
+        secret = form.cleaned_data["secret"]
+        try:
+            op = start_operation(
+                kind="host.save",
+                target=host,
+                target_type="host",
+                target_name=fields["name"],
+                user=request.user,
+                params={
+                    "host_id": host.pk if host else None,
+                    "fields": fields,
+                    "secret": encrypt(secret) if secret else None,
+                },
+            )
+        except NoWorker as error:
+            messages.error(request, str(error))
+        else:
+            return redirect("operation-detail", pk=op.pk)
+    return render(request, "hosts/host_form.html", {"form": form, "host": host})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def host_delete(request, pk: int):
+    host = get_host_for_user(request, pk, "delete")
+    if request.method == "POST":
+        try:
+            host.delete()
+        except ProtectedError:
+            messages.error(request, f"{host.name} still has instances in the inventory; remove them first.")
+            return redirect("host-detail", pk=pk)
+        messages.success(request, f"Host {host.name} removed from the console (nothing changed on the host).")
+        return redirect("host-list")
+    return render(request, "hosts/host_confirm_delete.html", {"host": host})

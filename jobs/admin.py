@@ -11,6 +11,7 @@ class OperationAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "target_type"]
     search_fields = ["target_name", "target_id", "kind"]
     list_select_related = ["user"]
+    exclude = ["params"]  # may hold encrypted credentials
 
     def has_add_permission(self, request):
         return False

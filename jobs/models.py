@@ -26,6 +26,7 @@ class Operation(models.Model):
     progress = models.PositiveSmallIntegerField(default=0)
     message = models.CharField(max_length=255, blank=True)
     error = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True, help_text="Input of the operation; never shown.")
     result = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True, blank=True)
@@ -68,4 +69,5 @@ class Operation(models.Model):
             "progress": self.progress,
             "message": self.message,
             "error": self.error,
+            "url": self.result.get("url", ""),
         }

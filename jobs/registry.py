@@ -6,6 +6,10 @@ from dataclasses import dataclass
 HANDLERS: dict[str, "Handler"] = {}
 
 
+class OperationFailed(Exception):
+    """A handler's clear refusal or failure: its message is what the admin reads."""
+
+
 @dataclass(frozen=True)
 class Handler:
     kind: str
@@ -17,7 +21,8 @@ def operation(kind: str, *, label: str):
     """Register `func(op, report)` as the handler of operations of `kind`.
 
     `op` is the Operation row; `report(progress, message)` records progress. The handler returns
-    a JSON-able dict (the result) or raises; a VirtError's message is shown to the admin."""
+    a JSON-able dict (the result; a "url" in it is linked from the operation's page) or raises;
+    the message of an OperationFailed or a VirtError is shown to the admin."""
 
     def register(func: Callable) -> Callable:
         if kind in HANDLERS:

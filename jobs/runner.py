@@ -6,7 +6,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from jobs.models import Operation, OperationStatus
-from jobs.registry import HANDLERS
+from jobs.registry import HANDLERS, OperationFailed
 from live.broadcast import broadcast
 from virt.errors import VirtError
 
@@ -42,7 +42,7 @@ def _run(op_id: int) -> str:
 
     try:
         result = HANDLERS[op.kind].func(op, report) or {}
-    except VirtError as error:
+    except (OperationFailed, VirtError) as error:
         _finish(op_id, OperationStatus.FAILED, message="Failed", error=str(error))
     except Exception:
         log.exception("operation %s (%s) crashed", op_id, op.kind)

@@ -20,18 +20,22 @@ def workers_alive() -> int:
     return len(Worker.all(connection=queue.connection, queue=queue))
 
 
-def start_operation(*, kind: str, target, user=None) -> Operation:
-    """Record an operation of `kind` on `target` (a model instance) and queue it for the worker."""
+def start_operation(
+    *, kind: str, target=None, target_type: str = "", target_name: str = "", user=None, params: dict | None = None
+) -> Operation:
+    """Record an operation of `kind` on `target` (a model instance, or only a type and name for
+    an object the operation will create) and queue it for the worker."""
     if kind not in HANDLERS:
         raise ValueError(f"unknown operation {kind!r}")
     if workers_alive() == 0:
         raise NoWorker("No job worker is running, so nothing would carry this out. Start one (make run).")
     op = Operation.objects.create(
         kind=kind,
-        target_type=target._meta.model_name,
-        target_id=str(target.pk),
-        target_name=str(target),
+        target_type=target._meta.model_name if target is not None else target_type,
+        target_id=str(target.pk) if target is not None else "",
+        target_name=str(target) if target is not None else target_name,
         user=user if user is not None and user.is_authenticated else None,
+        params=params or {},
     )
     transaction.on_commit(lambda: _enqueue(op))
     return op

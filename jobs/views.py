@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from jobs.models import Operation, OperationStatus
@@ -22,3 +22,11 @@ def operation_list(request):
         "jobs/operation_list.html",
         {"page": page, "status": status, "statuses": OperationStatus.choices},
     )
+
+
+@require_GET
+@login_required
+@permission_required("jobs.view_operation", raise_exception=True)
+def operation_detail(request, pk: int):
+    op = get_object_or_404(Operation.objects.select_related("user"), pk=pk)
+    return render(request, "jobs/operation_detail.html", {"op": op})

@@ -5,6 +5,9 @@ from dataclasses import dataclass
 import libvirt
 
 from virt.capabilities import read_capabilities
+from virt.connection import open_connection
+from virt.credentials import Credentials
+from virt.errors import translate
 from virt.resources import read_resources
 from virt.uri import is_local_uri
 
@@ -56,3 +59,17 @@ def read_facts(conn: libvirt.virConnect, *, uri: str) -> HostFacts:
         capabilities=read_capabilities(conn).as_dict(),
         resources=read_resources(conn, local=is_local_uri(uri)).as_dict(),
     )
+
+
+def try_host(uri: str, *, timeout: float, credentials: Credentials | None = None) -> HostFacts:
+    """Open a fresh connection with these settings, read the facts, close it. Errors translated."""
+    conn = open_connection(uri, timeout=timeout, credentials=credentials)
+    try:
+        return read_facts(conn, uri=uri)
+    except libvirt.libvirtError as error:
+        raise translate(error, uri=uri) from None
+    finally:
+        try:
+            conn.close()
+        except libvirt.libvirtError:
+            pass

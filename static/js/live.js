@@ -17,7 +17,10 @@
     const el = row.querySelector('[data-field="' + name + '"]');
     if (!el) return;
     if (el.tagName === "PROGRESS") el.value = value;
-    else el.textContent = value;
+    else if (el.tagName === "A") {
+      el.hidden = !value;
+      if (value) el.href = value;
+    } else el.textContent = value;
   }
 
   function operationRow(op) {
@@ -62,6 +65,7 @@
         setField(row, "progress", op.progress);
         setField(row, "message", op.message);
         setField(row, "error", op.error);
+        setField(row, "url", op.url);
       });
     },
     host: function (host) {

@@ -1,0 +1,57 @@
+"""The host form: checks what can be checked without a connection; the job tests the rest."""
+
+from django import forms
+
+from hosts.credentials import CredentialKind
+from hosts.models import Host
+from virt.errors import InvalidURI
+from virt.uri import transport_of, validate_uri
+
+
+class HostForm(forms.ModelForm):
+    secret = forms.CharField(
+        label="Password or SSH private key",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
+        help_text="Stored encrypted and never shown again. When editing, leave empty to keep the current one.",
+    )
+
+    class Meta:
+        model = Host
+        fields = ["name", "uri", "console_address", "credential_kind", "username"]
+        help_texts = {"uri": "e.g. qemu:///system, qemu+ssh://root@host/system, qemu+tls://host/system, lxc:///"}
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if any(ord(ch) < 32 for ch in name):
+            raise forms.ValidationError("A name cannot contain control characters.")
+        return name
+
+    def clean_uri(self):
+        try:
+            return validate_uri(self.cleaned_data["uri"])
+        except InvalidURI as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean_console_address(self):
+        address = self.cleaned_data["console_address"].strip()
+        if address and not all(ch.isalnum() or ch in ".-:[]" for ch in address):
+            raise forms.ValidationError("Enter a host name or an IP address.")
+        return address
+
+    def clean(self):
+        data = super().clean()
+        kind, secret, uri = data.get("credential_kind"), data.get("secret", ""), data.get("uri")
+        if kind and kind != CredentialKind.NONE and not secret:
+            unchanged = self.instance.pk and self.instance.credential_kind == kind and self.instance.secret
+            if not unchanged:
+                self.add_error("secret", "Enter the password or the private key.")
+        if kind == CredentialKind.SSH_KEY:
+            if uri and transport_of(uri) != "ssh":
+                self.add_error("credential_kind", "An SSH key works only with an ssh URI (qemu+ssh://...).")
+            if secret and "PRIVATE KEY" not in secret:
+                self.add_error("secret", "This is not a private key (it has no PRIVATE KEY block).")
+        if kind == CredentialKind.PASSWORD and not data.get("username"):
+            self.add_error("username", "Enter the user name that goes with the password.")
+        return data
