@@ -26,7 +26,14 @@ def host_list(request):
 def host_detail(request, pk: int):
     host = get_host_for_user(request, pk, "view")
     resources = host.resources or {}
-    context = {"host": host, "resources": resources, "cpu_share": _cpu_share(resources.get("cpu_time_ns", {}))}
+    free = resources.get("numa_free_mib", {})
+    cells = [{**cell, "free_mib": free.get(str(cell["id"]))} for cell in host.capabilities.get("numa_cells", [])]
+    context = {
+        "host": host,
+        "resources": resources,
+        "numa_cells": cells,
+        "cpu_share": _cpu_share(resources.get("cpu_time_ns", {})),
+    }
     return render(request, "hosts/host_detail.html", context)
 
 

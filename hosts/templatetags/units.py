@@ -19,6 +19,11 @@ def bytes_human(value) -> str:
 
 
 @register.filter
+def kib_human(value) -> str:
+    return "—" if value in (None, "") else _human(float(value), 1)
+
+
+@register.filter
 def mib_human(value) -> str:
     return "—" if value in (None, "") else _human(float(value), 2)
 

@@ -1,7 +1,7 @@
 """Playwright driving Debian's Chromium against the real ASGI app served by uvicorn."""
 
-import os
 import shutil
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -16,7 +16,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "..", "test-artifacts")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """Where screenshots worth a look land (git-ignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
 
 
 @pytest.fixture(scope="package")
@@ -41,8 +48,8 @@ def page(browser, asgi_server, request):
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
-        os.makedirs(ARTIFACTS, exist_ok=True)
-        page.screenshot(path=os.path.join(ARTIFACTS, f"{request.node.name}.png"), full_page=True)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}.png"), full_page=True)
     context.close()
 
 
