@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "live",
     "jobs",
     "hosts",
+    "storage",
+    "networks",
     "instances",
     "console",
 ]

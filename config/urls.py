@@ -7,6 +7,8 @@ from config import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("hosts/", include("hosts.urls")),
+    path("hosts/<int:host_pk>/storage/", include("storage.urls")),
+    path("hosts/<int:host_pk>/networks/", include("networks.urls")),
     path("instances/", include("instances.urls")),
     path("operations/", include("jobs.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),

@@ -39,6 +39,9 @@ class Host(models.Model):
     memory_mib = models.PositiveBigIntegerField(null=True, blank=True)
     capabilities = models.JSONField(default=dict, blank=True, editable=False)
     resources = models.JSONField(default=dict, blank=True, editable=False)
+    inventory = models.JSONField(
+        default=dict, blank=True, editable=False, help_text="Pools with volumes, networks, network filters."
+    )
     facts_updated = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

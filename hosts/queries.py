@@ -11,4 +11,4 @@ def hosts_for_table() -> QuerySet:
     counts = {
         f"instances_{state}": Count("instances", filter=Q(instances__state=state)) for state in InstanceState.values
     }
-    return Host.objects.defer("capabilities", "secret").annotate(**counts)
+    return Host.objects.defer("capabilities", "inventory", "secret").annotate(**counts)

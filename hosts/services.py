@@ -24,6 +24,7 @@ def probe(host: Host) -> HostFacts:
 
 def mark_up(host: Host, *, facts: HostFacts) -> None:
     was = (host.status, host.last_error)
+    inventory_changed = host.inventory != facts.inventory
     summary = facts.summary
     host.status = HostStatus.UP
     host.last_error = ""
@@ -34,13 +35,16 @@ def mark_up(host: Host, *, facts: HostFacts) -> None:
     host.memory_mib = summary.memory_mib
     host.capabilities = facts.capabilities
     host.resources = facts.resources
+    host.inventory = facts.inventory
     host.save(
         update_fields=[
             "status", "last_error", "last_seen", "facts_updated", "hypervisor", "libvirt_version",
-            "cpus", "memory_mib", "capabilities", "resources",
+            "cpus", "memory_mib", "capabilities", "resources", "inventory",
         ]
     )  # fmt: skip
     _publish(host, changed=was != (host.status, host.last_error))
+    if inventory_changed:  # pages showing pools, volumes, networks or filters of this host refresh
+        broadcast("host-inventory", {"id": host.pk})
 
 
 def mark_down(host: Host, *, error: str) -> None:

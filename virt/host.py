@@ -8,6 +8,7 @@ from virt.capabilities import read_capabilities
 from virt.connection import open_connection
 from virt.credentials import Credentials
 from virt.errors import translate
+from virt.inventory import read_inventory
 from virt.resources import read_resources
 from virt.uri import is_local_uri
 
@@ -51,6 +52,7 @@ class HostFacts:
     summary: HostSummary
     capabilities: dict
     resources: dict
+    inventory: dict
 
 
 def read_facts(conn: libvirt.virConnect, *, uri: str) -> HostFacts:
@@ -58,6 +60,7 @@ def read_facts(conn: libvirt.virConnect, *, uri: str) -> HostFacts:
         summary=summarize(conn),
         capabilities=read_capabilities(conn).as_dict(),
         resources=read_resources(conn, local=is_local_uri(uri)).as_dict(),
+        inventory=read_inventory(conn),
     )
 
 

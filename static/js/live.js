@@ -78,6 +78,23 @@
     },
   };
 
+  // Regions marked data-live-refresh="KIND:ID" are fetched again when an event KIND about ID arrives.
+  function refreshRegions(kind, data) {
+    const key = kind + ":" + data.id;
+    const regions = document.querySelectorAll('[data-live-refresh~="' + key + '"]');
+    if (!regions.length) return;
+    fetch(location.href, { headers: { "X-Live-Refresh": "1" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        const fresh = new DOMParser().parseFromString(html, "text/html");
+        regions.forEach(function (region) {
+          const replacement = region.id && fresh.getElementById(region.id);
+          if (replacement) region.replaceWith(document.importNode(replacement, true));
+        });
+      });
+  }
+
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const socket = new WebSocket(scheme + location.host + "/ws/live/");
@@ -99,6 +116,7 @@
       }
       const handler = handlers[event.kind];
       if (handler) handler(event.data);
+      if (event.data && event.data.id !== undefined) refreshRegions(event.kind, event.data);
       document.dispatchEvent(new CustomEvent("live:" + event.kind, { detail: event.data }));
     };
     socket.onclose = function () {
