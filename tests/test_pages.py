@@ -61,3 +61,17 @@ def test_home_page_queries_stay_constant(client_for, viewer, django_assert_max_n
     client = client_for(viewer)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("home")).status_code == 200
+
+
+def test_admin_never_shows_credentials_and_cannot_bypass_the_connection_test(client_for, admin_user):
+    from hosts.credentials import encrypt
+
+    host = Host.objects.create(name="h", uri="test:///default", credential_kind="password", username="u",
+                               secret=encrypt("top-secret"))  # fmt: skip
+    client = client_for(admin_user)
+    body = client.get(f"/admin/hosts/host/{host.pk}/change/").content.decode()
+    assert "top-secret" not in body and host.secret not in body
+    assert client.get("/admin/hosts/host/add/").status_code == 403
+    client.post(f"/admin/hosts/host/{host.pk}/change/", {"name": "h2", "uri": "qemu:///system", "console_address": ""})
+    host.refresh_from_db()
+    assert (host.name, host.uri) == ("h2", "test:///default")
