@@ -1,7 +1,15 @@
 """Storage pools and volumes: what a host has (read), and changes to them."""
 
+import contextlib
+import functools
+import os
+import posixpath
+import re
+
 import libvirt
 from lxml import etree
+
+from virt.errors import InvalidOperation, VirtError, translate
 
 
 def _text(tree, path: str) -> str:
@@ -55,3 +63,227 @@ def read_pools(conn: libvirt.virConnect) -> list[dict]:
             }
         )
     return sorted(pools, key=lambda pool: pool["name"])
+
+
+# --- Changes ------------------------------------------------------------------------------------
+
+NAME_RULE = "Use 1 to 100 letters, digits, '-', '_' or '.', not starting with '.'."
+_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")
+FORMATS = ("qcow2", "raw")
+CHUNK = 256 * 1024
+
+
+class InvalidName(VirtError):
+    """A name libvirt objects may not have here."""
+
+
+class InvalidPath(VirtError):
+    """A pool path that is not a clean absolute path."""
+
+
+def check_name(name: str) -> str:
+    """`name` if it is a safe libvirt object name, else InvalidName with the rule."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise InvalidName(f"Not a valid name. {NAME_RULE}")
+    return name
+
+
+def check_pool_path(path: str) -> str:
+    """A clean absolute directory path (no '..', no control characters), normalised."""
+    if not isinstance(path, str) or not path.startswith("/") or len(path) > 4096:
+        raise InvalidPath("Enter an absolute directory path, e.g. /var/lib/libvirt/images/pool1.")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in path) or ".." in path.split("/"):
+        raise InvalidPath("A path cannot contain control characters or '..'.")
+    clean = posixpath.normpath(path)
+    if clean == "/":
+        raise InvalidPath("The root directory cannot be a storage pool.")
+    return clean
+
+
+def _translated(func):
+    """libvirt errors raised by `func` come out as our VirtError with an admin-readable message."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except libvirt.libvirtError as error:
+            raise translate(error) from None
+
+    return wrapper
+
+
+def _sub(parent, tag: str, text=None, **attrs):
+    element = etree.SubElement(parent, tag, {key: str(value) for key, value in attrs.items()})
+    if text is not None:
+        element.text = str(text)
+    return element
+
+
+def dir_pool_xml(name: str, path: str) -> str:
+    pool = etree.Element("pool", type="dir")
+    _sub(pool, "name", check_name(name))
+    _sub(_sub(pool, "target"), "path", check_pool_path(path))
+    return etree.tostring(pool, encoding="unicode")
+
+
+def volume_xml(name: str, capacity: int, fmt: str | None) -> str:
+    volume = etree.Element("volume")
+    _sub(volume, "name", check_name(name))
+    _sub(volume, "capacity", int(capacity), unit="bytes")
+    _sub(volume, "allocation", 0, unit="bytes")
+    if fmt:
+        _sub(_sub(volume, "target"), "format", type=fmt)
+    return etree.tostring(volume, encoding="unicode")
+
+
+@_translated
+def define_dir_pool(conn, *, name: str, path: str, build: bool = True, start: bool = True, autostart: bool = True):
+    """Define a persistent dir pool; build its directory, start it and mark it autostart as asked.
+    When a later step fails the definition is removed again, so nothing is left half done."""
+    pool = conn.storagePoolDefineXML(dir_pool_xml(name, path), 0)
+    try:
+        if build:
+            pool.build(0)
+        if start:
+            pool.create(0)
+        pool.setAutostart(int(autostart))
+    except libvirt.libvirtError:
+        with contextlib.suppress(libvirt.libvirtError):
+            if pool.isActive():
+                pool.destroy()
+            pool.undefine()
+        raise
+    return pool
+
+
+@_translated
+def start_pool(conn, name: str) -> None:
+    pool = conn.storagePoolLookupByName(name)
+    if pool.isActive():
+        raise InvalidOperation(f"Pool {name} is already running.")
+    pool.create(0)
+
+
+@_translated
+def stop_pool(conn, name: str) -> None:
+    pool = conn.storagePoolLookupByName(name)
+    if not pool.isActive():
+        raise InvalidOperation(f"Pool {name} is not running.")
+    pool.destroy()
+
+
+@_translated
+def delete_pool(conn, name: str, *, delete_dir: bool = False) -> None:
+    """Stop the pool if it runs, remove its directory if asked (only when empty), undefine it."""
+    pool = conn.storagePoolLookupByName(name)
+    if delete_dir and pool.isActive():
+        pool.refresh(0)
+        count = pool.numOfVolumes()
+        if count:
+            raise InvalidOperation(f"Pool {name} still holds {count} volume(s): delete them or keep the directory.")
+    if pool.isActive():
+        pool.destroy()
+    if delete_dir:
+        pool.delete(0)
+    if pool.isPersistent():
+        pool.undefine()
+
+
+def _pool(conn, name: str):
+    pool = conn.storagePoolLookupByName(name)
+    if not pool.isActive():
+        raise InvalidOperation(f"Pool {name} is not running: start it first.")
+    return pool
+
+
+@_translated
+def create_volume(conn, pool_name: str, *, name: str, capacity: int, fmt: str = "qcow2") -> None:
+    if fmt not in FORMATS:
+        raise InvalidOperation(f"Unknown volume format {fmt!r}: choose one of {', '.join(FORMATS)}.")
+    if capacity <= 0:
+        raise InvalidOperation("A volume needs a capacity above zero.")
+    pool = _pool(conn, pool_name)
+    file_based = etree.fromstring(pool.XMLDesc(0)).get("type") in ("dir", "fs", "netfs")
+    pool.createXML(volume_xml(name, capacity, fmt if file_based else None), 0)
+
+
+@_translated
+def delete_volume(conn, pool_name: str, name: str) -> None:
+    _pool(conn, pool_name).storageVolLookupByName(name).delete(0)
+
+
+@_translated
+def resize_volume(conn, pool_name: str, name: str, capacity: int) -> None:
+    """Grow a volume to `capacity` bytes; shrinking is refused (it would destroy data)."""
+    volume = _pool(conn, pool_name).storageVolLookupByName(name)
+    current = volume.info()[1]
+    if capacity <= current:
+        raise InvalidOperation(f"A volume can only grow: {name} has {current} bytes, asked for {capacity}.")
+    volume.resize(capacity, 0)
+
+
+def _physical_size(volume) -> int:
+    """Bytes a download of `volume` yields: the file's size, or the capacity where not reported."""
+    try:
+        return volume.infoFlags(libvirt.VIR_STORAGE_VOL_GET_PHYSICAL)[2]
+    except libvirt.libvirtError:
+        return volume.info()[1]
+
+
+@_translated
+def upload_volume(conn, pool_name: str, name: str, source: str, progress=None) -> int:
+    """Stream the local file `source` into the volume over the libvirt connection (works for
+    remote hosts). Calls progress(done, total) after each chunk; returns the bytes sent."""
+    pool = _pool(conn, pool_name)
+    volume = pool.storageVolLookupByName(name)
+    with open(source, "rb") as file:
+        total = os.fstat(file.fileno()).st_size
+        capacity = volume.info()[1]
+        if total > capacity:
+            raise InvalidOperation(f"The file ({total} bytes) is larger than volume {name} ({capacity} bytes).")
+        stream = conn.newStream(0)
+        done = 0
+        try:
+            volume.upload(stream, 0, total, 0)
+            while chunk := file.read(CHUNK):
+                view = memoryview(chunk)
+                while view:
+                    sent = stream.send(bytes(view))
+                    view = view[sent:]
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
+            stream.finish()
+        except BaseException:
+            with contextlib.suppress(libvirt.libvirtError):
+                stream.abort()
+            raise
+    pool.refresh(0)
+    return done
+
+
+@_translated
+def download_volume(conn, pool_name: str, name: str, target: str, progress=None) -> int:
+    """Stream the volume into the local file `target` (created 0600, must not exist) over the
+    libvirt connection. Calls progress(done, total) after each chunk; returns the bytes written."""
+    volume = _pool(conn, pool_name).storageVolLookupByName(name)
+    total = _physical_size(volume)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    stream = conn.newStream(0)
+    done = 0
+    with os.fdopen(fd, "wb") as file:
+        try:
+            volume.download(stream, 0, 0, 0)
+            while chunk := stream.recv(CHUNK):
+                file.write(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(done, max(total, done))
+            stream.finish()
+        except BaseException:
+            with contextlib.suppress(libvirt.libvirtError):
+                stream.abort()
+            os.unlink(target)
+            raise
+    return done
