@@ -1,0 +1,152 @@
+"""Storage operations carried out on the worker: each changes the host, then re-reads its inventory."""
+
+import logging
+from contextlib import contextmanager
+
+from django.urls import reverse
+
+from hosts.connections import pool
+from hosts.credentials import UnreadableSecret
+from hosts.models import Host
+from hosts.services import probe
+from jobs.registry import OperationFailed, operation
+from storage import transfers
+from virt import storage
+from virt.errors import VirtError
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def _connection(op, report, message: str):
+    host = Host.objects.get(pk=op.target_id)
+    report(10, message)
+    try:
+        credentials = host.credentials()
+    except UnreadableSecret as error:
+        raise OperationFailed(str(error)) from None
+    with pool().connection(host.uri, credentials) as conn:
+        yield conn
+
+
+def _done(op, report) -> dict:
+    """Refresh Host.inventory (pages showing the pools update live) and link back to them."""
+    host = Host.objects.get(pk=op.target_id)
+    report(95, "Reading the pools again")
+    try:
+        probe(host)
+    except (VirtError, UnreadableSecret) as error:  # the change itself went through
+        log.warning("storage operation %s done, but re-reading %s failed: %s", op.pk, host, error)
+    return {"url": reverse("storage-pools", kwargs={"host_pk": host.pk})}
+
+
+def _progress(report, verb: str):
+    """A progress(done, total) callback that records whole percents between 15 and 90 only."""
+    last = {"percent": -1}
+
+    def progress(done: int, total: int) -> None:
+        percent = 15 + (75 * done // total if total else 75)
+        if percent != last["percent"]:
+            last["percent"] = percent
+            report(percent, f"{verb} {done // 1024**2} of {total // 1024**2} MiB")
+
+    return progress
+
+
+@operation("storage.pool_define", label="Define storage pool")
+def define_pool(op, report):
+    params = op.params
+    with _connection(op, report, f"Defining pool {params['name']}") as conn:
+        storage.define_dir_pool(
+            conn,
+            name=params["name"],
+            path=params["path"],
+            build=params.get("build", True),
+            start=params.get("start", True),
+            autostart=params.get("autostart", True),
+        )
+    return _done(op, report)
+
+
+@operation("storage.pool_start", label="Start storage pool")
+def start_pool(op, report):
+    with _connection(op, report, f"Starting pool {op.params['pool']}") as conn:
+        storage.start_pool(conn, op.params["pool"])
+    return _done(op, report)
+
+
+@operation("storage.pool_stop", label="Stop storage pool")
+def stop_pool(op, report):
+    with _connection(op, report, f"Stopping pool {op.params['pool']}") as conn:
+        storage.stop_pool(conn, op.params["pool"])
+    return _done(op, report)
+
+
+@operation("storage.pool_delete", label="Delete storage pool")
+def delete_pool(op, report):
+    with _connection(op, report, f"Deleting pool {op.params['pool']}") as conn:
+        storage.delete_pool(conn, op.params["pool"], delete_dir=op.params.get("delete_dir", False))
+    return _done(op, report)
+
+
+@operation("storage.volume_create", label="Create volume")
+def create_volume(op, report):
+    params = op.params
+    with _connection(op, report, f"Creating volume {params['name']}") as conn:
+        storage.create_volume(conn, params["pool"], name=params["name"], capacity=params["bytes"], fmt=params["format"])
+    return _done(op, report)
+
+
+@operation("storage.volume_resize", label="Resize volume")
+def resize_volume(op, report):
+    params = op.params
+    with _connection(op, report, f"Resizing volume {params['volume']}") as conn:
+        storage.resize_volume(conn, params["pool"], params["volume"], params["bytes"])
+    return _done(op, report)
+
+
+@operation("storage.volume_delete", label="Delete volume")
+def delete_volume(op, report):
+    with _connection(op, report, f"Deleting volume {op.params['volume']}") as conn:
+        storage.delete_volume(conn, op.params["pool"], op.params["volume"])
+    return _done(op, report)
+
+
+@operation("storage.volume_upload", label="Upload into volume")
+def upload_volume(op, report):
+    """Stream the uploaded file into an existing volume, or a new raw one of the file's size."""
+    params = op.params
+    source = transfers.path_for(params["upload"])
+    try:
+        with _connection(op, report, f"Uploading into {params['volume']}") as conn:
+            if params.get("create"):
+                size = source.stat().st_size
+                storage.create_volume(conn, params["pool"], name=params["volume"], capacity=max(size, 1), fmt="raw")
+            try:
+                storage.upload_volume(conn, params["pool"], params["volume"], str(source), _progress(report, "Sent"))
+            except VirtError:
+                if params.get("create"):  # do not leave an empty new volume behind
+                    storage.delete_volume(conn, params["pool"], params["volume"])
+                raise
+    finally:
+        source.unlink(missing_ok=True)
+    return _done(op, report)
+
+
+@operation("storage.volume_download", label="Download volume")
+def download_volume(op, report):
+    """Stream the volume into a private transfer file; the result links to the download view."""
+    params = op.params
+    transfers.sweep()
+    token = transfers.new_token()
+    with _connection(op, report, f"Downloading {params['volume']}") as conn:
+        size = storage.download_volume(
+            conn, params["pool"], params["volume"], str(transfers.path_for(token)), _progress(report, "Received")
+        )
+    host_pk = int(op.target_id)
+    return {
+        "url": reverse("storage-download", kwargs={"host_pk": host_pk, "op_pk": op.pk}),
+        "file": token,
+        "filename": params["volume"],
+        "bytes": size,
+    }

@@ -1,0 +1,192 @@
+"""Storage pages: they read Host.inventory only; every change becomes an operation."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from hosts.access import get_host_for_user
+from jobs.models import Operation, OperationStatus
+from jobs.services import NoWorker, start_operation
+from storage import transfers
+from storage.forms import PoolForm, ResizeForm, UploadForm, VolumeForm
+
+
+def _pools(host) -> list[dict]:
+    return (host.inventory or {}).get("pools", [])
+
+
+def _pool_or_404(host, name: str) -> dict:
+    for pool in _pools(host):
+        if pool["name"] == name:
+            return pool
+    raise Http404(f"No storage pool {name} on {host.name}.")
+
+
+def _volume_or_404(pool: dict, name: str) -> dict:
+    for volume in pool.get("volumes", []):
+        if volume["name"] == name:
+            return volume
+    raise Http404(f"No volume {name} in pool {pool['name']}.")
+
+
+def _start(request, host, action: str, params: dict):
+    """Start storage.<action> on the host: the operation page, or None (with a message) without a worker."""
+    try:
+        op = start_operation(kind=f"storage.{action}", target=host, user=request.user, params=params)
+    except NoWorker as error:
+        messages.error(request, str(error))
+        return None
+    return redirect("operation-detail", pk=op.pk)
+
+
+def _back(host):
+    return redirect("storage-pools", host_pk=host.pk)
+
+
+def _form_page(request, host, form, *, title: str, submit: str, pool=None, multipart=False):
+    context = {"host": host, "form": form, "title": title, "submit": submit, "pool": pool, "multipart": multipart}
+    return render(request, "storage/form.html", context)
+
+
+def _confirm_page(request, host, *, title: str, text: str, submit: str, delete_dir=False):
+    context = {"host": host, "title": title, "text": text, "submit": submit, "delete_dir": delete_dir}
+    return render(request, "storage/confirm.html", context)
+
+
+@require_GET
+@login_required
+def pool_list(request, host_pk: int):
+    host = get_host_for_user(request, host_pk, "view")
+    return render(request, "storage/pool_list.html", {"host": host, "pools": _pools(host)})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def pool_define(request, host_pk: int):
+    host = get_host_for_user(request, host_pk, "change")
+    form = PoolForm(request.POST or None, taken=[pool["name"] for pool in _pools(host)])
+    if request.method == "POST" and form.is_valid():
+        if response := _start(request, host, "pool_define", form.cleaned_data):
+            return response
+    return _form_page(request, host, form, title=f"New directory pool on {host.name}", submit="Define pool")
+
+
+@require_POST
+@login_required
+def pool_start(request, host_pk: int, pool: str):
+    host = get_host_for_user(request, host_pk, "change")
+    name = _pool_or_404(host, pool)["name"]
+    return _start(request, host, "pool_start", {"pool": name}) or _back(host)
+
+
+@require_POST
+@login_required
+def pool_stop(request, host_pk: int, pool: str):
+    host = get_host_for_user(request, host_pk, "change")
+    name = _pool_or_404(host, pool)["name"]
+    return _start(request, host, "pool_stop", {"pool": name}) or _back(host)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def pool_delete(request, host_pk: int, pool: str):
+    host = get_host_for_user(request, host_pk, "change")
+    found = _pool_or_404(host, pool)
+    if request.method == "POST":
+        params = {"pool": found["name"], "delete_dir": request.POST.get("delete_dir") == "on"}
+        return _start(request, host, "pool_delete", params) or _back(host)
+    text = f"Pool {found['name']} is stopped and forgotten by libvirt. Its volumes stay on disk unless you remove them."
+    return _confirm_page(
+        request, host, title=f"Delete pool {found['name']}?", text=text, submit="Delete pool", delete_dir=found["path"]
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def volume_create(request, host_pk: int, pool: str):
+    host = get_host_for_user(request, host_pk, "change")
+    found = _pool_or_404(host, pool)
+    form = VolumeForm(request.POST or None, taken=[volume["name"] for volume in found.get("volumes", [])])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        params = {"pool": found["name"], "name": data["name"], "bytes": data["bytes"], "format": data["format"]}
+        if response := _start(request, host, "volume_create", params):
+            return response
+    return _form_page(request, host, form, title=f"New volume in {found['name']}", submit="Create volume", pool=found)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def volume_resize(request, host_pk: int, pool: str, volume: str):
+    host = get_host_for_user(request, host_pk, "change")
+    found = _pool_or_404(host, pool)
+    vol = _volume_or_404(found, volume)
+    form = ResizeForm(request.POST or None, current=vol["capacity"])
+    if request.method == "POST" and form.is_valid():
+        params = {"pool": found["name"], "volume": vol["name"], "bytes": form.cleaned_data["bytes"]}
+        if response := _start(request, host, "volume_resize", params):
+            return response
+    return _form_page(request, host, form, title=f"Grow volume {vol['name']}", submit="Resize", pool=found)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def volume_delete(request, host_pk: int, pool: str, volume: str):
+    host = get_host_for_user(request, host_pk, "change")
+    found = _pool_or_404(host, pool)
+    vol = _volume_or_404(found, volume)
+    if request.method == "POST":
+        return _start(request, host, "volume_delete", {"pool": found["name"], "volume": vol["name"]}) or _back(host)
+    text = f"The volume {vol['name']} ({vol['path']}) and all data on it are removed for good."
+    return _confirm_page(request, host, title=f"Delete volume {vol['name']}?", text=text, submit="Delete volume")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def volume_upload(request, host_pk: int, pool: str):
+    host = get_host_for_user(request, host_pk, "change")
+    found = _pool_or_404(host, pool)
+    form = UploadForm(request.POST or None, request.FILES or None, volumes=found.get("volumes", []))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        token = transfers.save_upload(data["file"])
+        params = {"pool": found["name"], "volume": data["volume"] or data["name"], "create": not data["volume"]}
+        if response := _start(request, host, "volume_upload", {**params, "upload": token}):
+            return response
+        transfers.discard(token)
+    title = f"Upload a file into {found['name']}"
+    return _form_page(request, host, form, title=title, submit="Upload", pool=found, multipart=True)
+
+
+@require_POST
+@login_required
+def volume_download(request, host_pk: int, pool: str, volume: str):
+    """A disk's bytes are as sensitive as changing it: starting a download needs the change right."""
+    host = get_host_for_user(request, host_pk, "change")
+    found = _pool_or_404(host, pool)
+    vol = _volume_or_404(found, volume)
+    return _start(request, host, "volume_download", {"pool": found["name"], "volume": vol["name"]}) or _back(host)
+
+
+@require_GET
+@login_required
+def download(request, host_pk: int, op_pk: int):
+    """The file a finished download operation of this user fetched; served once, then removed."""
+    host = get_host_for_user(request, host_pk, "view")
+    op = get_object_or_404(
+        Operation, pk=op_pk, kind="storage.volume_download", target_type="host", target_id=str(host.pk)
+    )
+    if op.user_id != request.user.pk:
+        raise PermissionDenied("Only who asked for this download may fetch it.")
+    if op.status != OperationStatus.SUCCEEDED:
+        raise Http404("This download is not ready.")
+    try:
+        path = transfers.path_for(op.result.get("file", ""))
+        file = open(path, "rb")  # FileResponse closes it
+    except (ValueError, FileNotFoundError):
+        raise Http404("This download was fetched already or has expired: download the volume again.") from None
+    path.unlink()  # the open file stays readable; nothing is left on disk afterwards
+    return FileResponse(file, as_attachment=True, filename=op.result.get("filename") or "volume")

@@ -1,0 +1,92 @@
+"""Storage fixtures: real pools on the real libvirtd, named lvc-test-*, always removed."""
+
+import contextlib
+import uuid
+
+import libvirt
+import pytest
+
+from hosts.models import Host
+from hosts.services import probe
+from virt import storage
+
+NAME_PREFIX = "lvc-test-"
+
+
+def unique(suffix: str = "") -> str:
+    return f"{NAME_PREFIX}{uuid.uuid4().hex[:10]}{suffix}"
+
+
+def remove_pool(conn: libvirt.virConnect, name: str) -> None:
+    """Delete the pool's volumes, stop it, remove its directory and definition: whatever exists."""
+    try:
+        pool = conn.storagePoolLookupByName(name)
+    except libvirt.libvirtError:
+        return
+    if not pool.isActive():
+        with contextlib.suppress(libvirt.libvirtError):
+            pool.create(0)
+    if pool.isActive():
+        with contextlib.suppress(libvirt.libvirtError):
+            pool.refresh(0)
+        for volume in pool.listAllVolumes(0):
+            with contextlib.suppress(libvirt.libvirtError):
+                volume.delete(0)
+        pool.destroy()
+    with contextlib.suppress(libvirt.libvirtError):
+        pool.delete(0)
+    if pool.isPersistent():
+        pool.undefine()
+
+
+@pytest.fixture
+def pool_names(qemu_conn):
+    """pool_names() -> a fresh lvc-test-* pool name, removed from the real host at the end."""
+    names = []
+
+    def make() -> str:
+        names.append(unique())
+        return names[-1]
+
+    yield make
+    for name in names:
+        remove_pool(qemu_conn, name)
+
+
+@pytest.fixture
+def pool_dir(tmp_path):
+    """A world-traversable folder where a pool may create its directory."""
+    tmp_path.chmod(0o755)
+    return tmp_path
+
+
+@pytest.fixture
+def real_pool(qemu_conn, pool_names, pool_dir):
+    """A running dir pool on the real host."""
+    name = pool_names()
+    storage.define_dir_pool(qemu_conn, name=name, path=str(pool_dir / name))
+    return name
+
+
+@pytest.fixture
+def real_volume(qemu_conn, real_pool):
+    """A 1 MiB raw volume in the real pool: (pool, volume)."""
+    name = unique(".img")
+    storage.create_volume(qemu_conn, real_pool, name=name, capacity=1024**2, fmt="raw")
+    return real_pool, name
+
+
+@pytest.fixture
+def qemu_host(transactional_db, real_volume):
+    """The real host, its inventory read (with the real pool and volume in it)."""
+    host = Host.objects.create(name="this machine", uri="qemu:///system")
+    probe(host)
+    host.refresh_from_db()
+    return host
+
+
+@pytest.fixture
+def transfers_dir(settings, tmp_path):
+    """STATE_DIR in a temp folder for the test (the worker thread sees the same settings)."""
+    settings.STATE_DIR = tmp_path / "state"
+    return settings.STATE_DIR / "transfers"
