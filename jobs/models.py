@@ -70,4 +70,5 @@ class Operation(models.Model):
             "message": self.message,
             "error": self.error,
             "url": self.result.get("url", ""),
+            "link_text": self.result.get("link_text", ""),
         }

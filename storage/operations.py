@@ -1,43 +1,12 @@
 """Storage operations carried out on the worker: each changes the host, then re-reads its inventory."""
 
-import logging
-from contextlib import contextmanager
-
 from django.urls import reverse
 
-from hosts.connections import pool
-from hosts.credentials import UnreadableSecret
-from hosts.models import Host
-from hosts.services import probe
-from jobs.registry import OperationFailed, operation
+from hosts.operation_support import host_connection, reread_host
+from jobs.registry import operation
 from storage import transfers
 from virt import storage
 from virt.errors import VirtError
-
-log = logging.getLogger(__name__)
-
-
-@contextmanager
-def _connection(op, report, message: str):
-    host = Host.objects.get(pk=op.target_id)
-    report(10, message)
-    try:
-        credentials = host.credentials()
-    except UnreadableSecret as error:
-        raise OperationFailed(str(error)) from None
-    with pool().connection(host.uri, credentials) as conn:
-        yield conn
-
-
-def _done(op, report) -> dict:
-    """Refresh Host.inventory (pages showing the pools update live) and link back to them."""
-    host = Host.objects.get(pk=op.target_id)
-    report(95, "Reading the pools again")
-    try:
-        probe(host)
-    except (VirtError, UnreadableSecret) as error:  # the change itself went through
-        log.warning("storage operation %s done, but re-reading %s failed: %s", op.pk, host, error)
-    return {"url": reverse("storage-pools", kwargs={"host_pk": host.pk})}
 
 
 def _progress(report, verb: str):
@@ -56,7 +25,7 @@ def _progress(report, verb: str):
 @operation("storage.pool_define", label="Define storage pool")
 def define_pool(op, report):
     params = op.params
-    with _connection(op, report, f"Defining pool {params['name']}") as conn:
+    with host_connection(op, report, f"Defining pool {params['name']}") as conn:
         storage.define_dir_pool(
             conn,
             name=params["name"],
@@ -65,51 +34,51 @@ def define_pool(op, report):
             start=params.get("start", True),
             autostart=params.get("autostart", True),
         )
-    return _done(op, report)
+    return reread_host(op, report, page="storage-pools")
 
 
 @operation("storage.pool_start", label="Start storage pool")
 def start_pool(op, report):
-    with _connection(op, report, f"Starting pool {op.params['pool']}") as conn:
+    with host_connection(op, report, f"Starting pool {op.params['pool']}") as conn:
         storage.start_pool(conn, op.params["pool"])
-    return _done(op, report)
+    return reread_host(op, report, page="storage-pools")
 
 
 @operation("storage.pool_stop", label="Stop storage pool")
 def stop_pool(op, report):
-    with _connection(op, report, f"Stopping pool {op.params['pool']}") as conn:
+    with host_connection(op, report, f"Stopping pool {op.params['pool']}") as conn:
         storage.stop_pool(conn, op.params["pool"])
-    return _done(op, report)
+    return reread_host(op, report, page="storage-pools")
 
 
 @operation("storage.pool_delete", label="Delete storage pool")
 def delete_pool(op, report):
-    with _connection(op, report, f"Deleting pool {op.params['pool']}") as conn:
+    with host_connection(op, report, f"Deleting pool {op.params['pool']}") as conn:
         storage.delete_pool(conn, op.params["pool"], delete_dir=op.params.get("delete_dir", False))
-    return _done(op, report)
+    return reread_host(op, report, page="storage-pools")
 
 
 @operation("storage.volume_create", label="Create volume")
 def create_volume(op, report):
     params = op.params
-    with _connection(op, report, f"Creating volume {params['name']}") as conn:
+    with host_connection(op, report, f"Creating volume {params['name']}") as conn:
         storage.create_volume(conn, params["pool"], name=params["name"], capacity=params["bytes"], fmt=params["format"])
-    return _done(op, report)
+    return reread_host(op, report, page="storage-pools")
 
 
 @operation("storage.volume_resize", label="Resize volume")
 def resize_volume(op, report):
     params = op.params
-    with _connection(op, report, f"Resizing volume {params['volume']}") as conn:
+    with host_connection(op, report, f"Resizing volume {params['volume']}") as conn:
         storage.resize_volume(conn, params["pool"], params["volume"], params["bytes"])
-    return _done(op, report)
+    return reread_host(op, report, page="storage-pools")
 
 
 @operation("storage.volume_delete", label="Delete volume")
 def delete_volume(op, report):
-    with _connection(op, report, f"Deleting volume {op.params['volume']}") as conn:
+    with host_connection(op, report, f"Deleting volume {op.params['volume']}") as conn:
         storage.delete_volume(conn, op.params["pool"], op.params["volume"])
-    return _done(op, report)
+    return reread_host(op, report, page="storage-pools")
 
 
 @operation("storage.volume_upload", label="Upload into volume")
@@ -118,7 +87,7 @@ def upload_volume(op, report):
     params = op.params
     source = transfers.path_for(params["upload"])
     try:
-        with _connection(op, report, f"Uploading into {params['volume']}") as conn:
+        with host_connection(op, report, f"Uploading into {params['volume']}") as conn:
             if params.get("create"):
                 size = source.stat().st_size
                 storage.create_volume(conn, params["pool"], name=params["volume"], capacity=max(size, 1), fmt="raw")
@@ -130,7 +99,7 @@ def upload_volume(op, report):
                 raise
     finally:
         source.unlink(missing_ok=True)
-    return _done(op, report)
+    return reread_host(op, report, page="storage-pools")
 
 
 @operation("storage.volume_download", label="Download volume")
@@ -139,13 +108,14 @@ def download_volume(op, report):
     params = op.params
     transfers.sweep()
     token = transfers.new_token()
-    with _connection(op, report, f"Downloading {params['volume']}") as conn:
+    with host_connection(op, report, f"Downloading {params['volume']}") as conn:
         size = storage.download_volume(
             conn, params["pool"], params["volume"], str(transfers.path_for(token)), _progress(report, "Received")
         )
     host_pk = int(op.target_id)
     return {
         "url": reverse("storage-download", kwargs={"host_pk": host_pk, "op_pk": op.pk}),
+        "link_text": f"Download {params['volume']}",
         "file": token,
         "filename": params["volume"],
         "bytes": size,

@@ -1,5 +1,7 @@
 """libvirt errors translated, in one place, into exceptions whose message an admin can act on."""
 
+import functools
+
 import libvirt
 
 
@@ -65,3 +67,17 @@ def translate(error: libvirt.libvirtError, *, uri: str = "") -> VirtError:
     if code in (libvirt.VIR_ERR_NO_SUPPORT, libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED):
         return Unsupported(f"Not supported by this host: {detail}", detail=detail)
     return VirtError(f"libvirt error{where}: {detail}", detail=detail)
+
+
+def translated(func):
+    """Decorator: libvirt errors raised by `func` come out as our VirtError kinds, so callers
+    outside virt/ never see (or import) libvirt."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except libvirt.libvirtError as error:
+            raise translate(error) from None
+
+    return wrapper

@@ -1,18 +1,16 @@
 """Virtual networks: what a host has (read), checks of new ones, and changes to them."""
 
-import functools
 import ipaddress
 import re
 
 import libvirt
 from lxml import etree
 
-from virt.errors import VirtError, translate
+from virt.errors import VirtError, translate, translated
+from virt.names import NAME_RULE, InvalidName, check_name  # noqa: F401  (re-exported for forms)
 
 MODES = ("nat", "isolated", "bridged")
-NAME_RULE = "Use 1 to 100 letters, digits, '-', '_' or '.', not starting with '.'."
 BRIDGE_RULE = "Use 1 to 15 letters, digits, '-', '_' or '.'."
-_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")
 _BRIDGE = re.compile(r"[A-Za-z0-9_.-]{1,15}")
 _UNSUPPORTED = {libvirt.VIR_ERR_NO_SUPPORT, libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED, libvirt.VIR_ERR_OPERATION_UNSUPPORTED}
 
@@ -70,13 +68,6 @@ def read_networks(conn: libvirt.virConnect) -> list[dict]:
 
 
 # --- Checks (the forms reuse them) ---------------------------------------------------------------
-
-
-def check_name(value: str) -> str:
-    """A network (or filter) name that is safe everywhere: in XML, in URLs, as a file name."""
-    if not _NAME.fullmatch(value or ""):
-        raise InvalidNetwork(f"{value!r} is not a valid name. {NAME_RULE}")
-    return value
 
 
 def check_bridge(value: str) -> str:
@@ -154,19 +145,6 @@ def network_xml(
 # --- Changes -------------------------------------------------------------------------------------
 
 
-def translating(func):
-    """libvirt errors out of `func` come out as our VirtError kinds (callers need not import libvirt)."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except libvirt.libvirtError as error:
-            raise translate(error) from None
-
-    return wrapper
-
-
 def define_network(conn: libvirt.virConnect, **spec) -> libvirt.virNetwork:
     """Define (persistently, not started) a network from `network_xml`'s keyword arguments."""
     xml = network_xml(**spec)
@@ -180,23 +158,23 @@ def define_network(conn: libvirt.virConnect, **spec) -> libvirt.virNetwork:
         raise translated from None
 
 
-@translating
+@translated
 def start_network(conn: libvirt.virConnect, name: str) -> None:
     conn.networkLookupByName(name).create()
 
 
-@translating
+@translated
 def stop_network(conn: libvirt.virConnect, name: str) -> None:
     """Stop (destroy) a running network; its definition stays."""
     conn.networkLookupByName(name).destroy()
 
 
-@translating
+@translated
 def set_autostart(conn: libvirt.virConnect, name: str, on: bool) -> None:
     conn.networkLookupByName(name).setAutostart(1 if on else 0)
 
 
-@translating
+@translated
 def delete_network(conn: libvirt.virConnect, name: str) -> None:
     """Stop the network if it runs, then remove its definition."""
     network = conn.networkLookupByName(name)

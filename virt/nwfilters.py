@@ -4,7 +4,7 @@ import libvirt
 from lxml import etree
 
 from virt.errors import InvalidOperation, VirtError, translate
-from virt.networks import check_name
+from virt.names import check_name
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 MAX_XML = 100_000

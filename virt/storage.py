@@ -1,15 +1,14 @@
 """Storage pools and volumes: what a host has (read), and changes to them."""
 
 import contextlib
-import functools
 import os
 import posixpath
-import re
 
 import libvirt
 from lxml import etree
 
-from virt.errors import InvalidOperation, VirtError, translate
+from virt.errors import InvalidOperation, VirtError, translated
+from virt.names import NAME_RULE, InvalidName, check_name  # noqa: F401  (re-exported for forms)
 
 
 def _text(tree, path: str) -> str:
@@ -67,25 +66,12 @@ def read_pools(conn: libvirt.virConnect) -> list[dict]:
 
 # --- Changes ------------------------------------------------------------------------------------
 
-NAME_RULE = "Use 1 to 100 letters, digits, '-', '_' or '.', not starting with '.'."
-_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")
 FORMATS = ("qcow2", "raw")
 CHUNK = 256 * 1024
 
 
-class InvalidName(VirtError):
-    """A name libvirt objects may not have here."""
-
-
 class InvalidPath(VirtError):
     """A pool path that is not a clean absolute path."""
-
-
-def check_name(name: str) -> str:
-    """`name` if it is a safe libvirt object name, else InvalidName with the rule."""
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise InvalidName(f"Not a valid name. {NAME_RULE}")
-    return name
 
 
 def check_pool_path(path: str) -> str:
@@ -98,19 +84,6 @@ def check_pool_path(path: str) -> str:
     if clean == "/":
         raise InvalidPath("The root directory cannot be a storage pool.")
     return clean
-
-
-def _translated(func):
-    """libvirt errors raised by `func` come out as our VirtError with an admin-readable message."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except libvirt.libvirtError as error:
-            raise translate(error) from None
-
-    return wrapper
 
 
 def _sub(parent, tag: str, text=None, **attrs):
@@ -137,7 +110,7 @@ def volume_xml(name: str, capacity: int, fmt: str | None) -> str:
     return etree.tostring(volume, encoding="unicode")
 
 
-@_translated
+@translated
 def define_dir_pool(conn, *, name: str, path: str, build: bool = True, start: bool = True, autostart: bool = True):
     """Define a persistent dir pool; build its directory, start it and mark it autostart as asked.
     When a later step fails the definition is removed again, so nothing is left half done."""
@@ -157,7 +130,7 @@ def define_dir_pool(conn, *, name: str, path: str, build: bool = True, start: bo
     return pool
 
 
-@_translated
+@translated
 def start_pool(conn, name: str) -> None:
     pool = conn.storagePoolLookupByName(name)
     if pool.isActive():
@@ -165,7 +138,7 @@ def start_pool(conn, name: str) -> None:
     pool.create(0)
 
 
-@_translated
+@translated
 def stop_pool(conn, name: str) -> None:
     pool = conn.storagePoolLookupByName(name)
     if not pool.isActive():
@@ -173,7 +146,7 @@ def stop_pool(conn, name: str) -> None:
     pool.destroy()
 
 
-@_translated
+@translated
 def delete_pool(conn, name: str, *, delete_dir: bool = False) -> None:
     """Stop the pool if it runs, remove its directory if asked (only when empty), undefine it."""
     pool = conn.storagePoolLookupByName(name)
@@ -197,7 +170,7 @@ def _pool(conn, name: str):
     return pool
 
 
-@_translated
+@translated
 def create_volume(conn, pool_name: str, *, name: str, capacity: int, fmt: str = "qcow2") -> None:
     if fmt not in FORMATS:
         raise InvalidOperation(f"Unknown volume format {fmt!r}: choose one of {', '.join(FORMATS)}.")
@@ -208,12 +181,12 @@ def create_volume(conn, pool_name: str, *, name: str, capacity: int, fmt: str = 
     pool.createXML(volume_xml(name, capacity, fmt if file_based else None), 0)
 
 
-@_translated
+@translated
 def delete_volume(conn, pool_name: str, name: str) -> None:
     _pool(conn, pool_name).storageVolLookupByName(name).delete(0)
 
 
-@_translated
+@translated
 def resize_volume(conn, pool_name: str, name: str, capacity: int) -> None:
     """Grow a volume to `capacity` bytes; shrinking is refused (it would destroy data)."""
     volume = _pool(conn, pool_name).storageVolLookupByName(name)
@@ -231,7 +204,7 @@ def _physical_size(volume) -> int:
         return volume.info()[1]
 
 
-@_translated
+@translated
 def upload_volume(conn, pool_name: str, name: str, source: str, progress=None) -> int:
     """Stream the local file `source` into the volume over the libvirt connection (works for
     remote hosts). Calls progress(done, total) after each chunk; returns the bytes sent."""
@@ -263,7 +236,7 @@ def upload_volume(conn, pool_name: str, name: str, source: str, progress=None) -
     return done
 
 
-@_translated
+@translated
 def download_volume(conn, pool_name: str, name: str, target: str, progress=None) -> int:
     """Stream the volume into the local file `target` (created 0600, must not exist) over the
     libvirt connection. Calls progress(done, total) after each chunk; returns the bytes written."""

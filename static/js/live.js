@@ -66,6 +66,8 @@
         setField(row, "message", op.message);
         setField(row, "error", op.error);
         setField(row, "url", op.url);
+        const link = row.querySelector('a[data-field="url"]');
+        if (link && op.link_text) link.textContent = op.link_text;
       });
     },
     host: function (host) {

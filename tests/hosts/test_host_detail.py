@@ -22,6 +22,8 @@ def test_detail_of_the_real_host_shows_its_facts(client_for, viewer, qemu_conn):
     assert ", ".join(str(cpu) for cpu in range(cpus)) in body  # the NUMA cell's CPUs
     assert "Local socket" in body
     assert "Uptime</dt><dd>—" not in body  # local host: uptime is known
+    for page in ["storage-pools", "network-list", "nwfilter-list"]:
+        assert f'href="{reverse(page, args=[host.pk])}"' in body
 
 
 def test_detail_of_a_host_never_reached_says_so(client_for, viewer):

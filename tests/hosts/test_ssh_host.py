@@ -22,8 +22,14 @@ def sshd(tmp_path, qemu_conn):
 def add_ssh_host(client, sshd, key: str):
     return client.post(
         reverse("host-add"),
-        {"name": "over ssh", "uri": sshd.uri(), "console_address": "", "credential_kind": "ssh_key",
-         "username": "", "secret": key},  # fmt: skip
+        {
+            "name": "over ssh",
+            "uri": sshd.uri(),
+            "console_address": "",
+            "credential_kind": "ssh_key",
+            "username": "",
+            "secret": key,
+        },  # fmt: skip
     )
 
 

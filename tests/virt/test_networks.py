@@ -104,9 +104,9 @@ def test_admin_filter_xml_is_kept_and_passes_the_schema(tmp_path):
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
 def test_hostile_names_are_refused_with_the_rule(name):
-    with pytest.raises(networks.InvalidNetwork, match="letters, digits"):
+    with pytest.raises(networks.InvalidName, match="letters, digits"):
         networks.check_name(name)
-    with pytest.raises(networks.InvalidNetwork):
+    with pytest.raises(networks.InvalidName):
         networks.network_xml(**spec("isolated", name=name))
 
 

@@ -1,0 +1,43 @@
+"""What operations on a host's objects share: a connection to the host, and re-reading the host
+afterwards so every page showing it is current."""
+
+import logging
+from contextlib import contextmanager
+
+from django.urls import reverse
+
+from hosts.connections import pool
+from hosts.credentials import UnreadableSecret
+from hosts.models import Host
+from hosts.services import probe
+from jobs.registry import OperationFailed
+from virt.errors import NotFound, VirtError
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def host_connection(op, report, message: str):
+    """`with host_connection(op, report, "Doing X") as conn:` on the operation's target host."""
+    host = Host.objects.get(pk=op.target_id)
+    report(10, message)
+    try:
+        credentials = host.credentials()
+    except UnreadableSecret as error:
+        raise OperationFailed(str(error)) from None
+    try:
+        with pool().connection(host.uri, credentials) as conn:
+            yield conn
+    except NotFound as error:
+        raise OperationFailed(f"{error}: it may have been removed meanwhile.") from None
+
+
+def reread_host(op, report, *, page: str) -> dict:
+    """Refresh Host.inventory (open pages update live); the result links to `page` of the host."""
+    host = Host.objects.get(pk=op.target_id)
+    report(95, "Reading the host again")
+    try:
+        probe(host)
+    except (VirtError, UnreadableSecret) as error:  # the change itself went through
+        log.warning("operation %s done, but re-reading %s failed: %s", op.pk, host, error)
+    return {"url": reverse(page, kwargs={"host_pk": host.pk})}
