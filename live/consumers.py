@@ -11,6 +11,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if not self.scope["user"].is_authenticated:
             await self.close(code=4401)
             return
+        # Until the page says which event it saw last, group events wait here: sent before the
+        # replay of what the page missed, they would be applied before older ones.
+        self.synced = False
+        self.pending: list[dict] = []
         await self.channel_layer.group_add(GROUP, self.channel_name)
         await self.accept()
         await self.send_json({"kind": "hello", "data": {"user": self.scope["user"].get_username()}})
@@ -19,18 +23,24 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_discard(GROUP, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
-        """A page says which event it saw last (`{"since": N}`) and gets what came after.
-
-        Group events wait while this runs, so they arrive after the replay; pages skip repeats."""
+        """A page says which event it saw last (`{"since": N}`) and gets what came after, in order."""
         since = content.get("since") if isinstance(content, dict) else None
-        if not isinstance(since, int) or since < 0:
+        if self.synced or not isinstance(since, int) or since < 0:
             return
         missed = await sync_to_async(events_since)(since)
         if missed is None:
             await self.send_json({"kind": "stale", "data": {}})
             return
-        for event in missed:
-            await self.send_json(event)
+        last = since
+        for event in missed + sorted(self.pending, key=lambda event: event["seq"]):
+            if event["seq"] > last:
+                await self.send_json(event)
+                last = event["seq"]
+        self.synced, self.pending = True, []
 
     async def live_event(self, event):
-        await self.send_json({"seq": event["seq"], "kind": event["kind"], "data": event["data"]})
+        message = {"seq": event["seq"], "kind": event["kind"], "data": event["data"]}
+        if self.synced:
+            await self.send_json(message)
+        else:
+            self.pending.append(message)

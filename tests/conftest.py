@@ -23,6 +23,14 @@ CAST = {
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item (rep_setup, rep_call), for fixtures to look at."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
 # --- Redis and the worker --------------------------------------------------------------------
 
 

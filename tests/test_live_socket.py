@@ -1,6 +1,7 @@
 """The live-updates websocket over the real server: only logged-in users, only our own origin."""
 
 import json
+import time
 
 import pytest
 from django.conf import settings
@@ -69,3 +70,18 @@ def test_a_page_too_far_behind_is_told_to_reload(asgi_server, viewer, monkeypatc
         socket.recv(timeout=5)
         socket.send(json.dumps({"since": 0}))
         assert json.loads(socket.recv(timeout=5)) == {"kind": "stale", "data": {}}
+
+
+def test_events_sent_before_the_page_caught_up_arrive_after_the_replay_in_order(asgi_server, viewer):
+    rendered_at = current_seq()
+    broadcast("operation", {"id": 7, "status": "running"})
+    with _open(asgi_server, Origin=asgi_server.url, Cookie=_session_cookie(viewer)) as socket:
+        assert json.loads(socket.recv(timeout=5))["kind"] == "hello"
+        broadcast("operation", {"id": 7, "status": "failed"})  # reaches the consumer before "since"
+        time.sleep(0.3)
+        socket.send(json.dumps({"since": rendered_at}))
+        received = [json.loads(socket.recv(timeout=5)) for _ in range(2)]
+        with pytest.raises(TimeoutError):
+            socket.recv(timeout=0.5)  # and nothing twice
+
+    assert [event["data"]["status"] for event in received] == ["running", "failed"]

@@ -37,8 +37,9 @@ def open_connection(uri: str, *, timeout: float, credentials: Credentials | None
 class ConnectionPool:
     """Keeps one open connection per URI for the life of the process (worker, monitor)."""
 
-    def __init__(self, *, timeout: float = 2.0):
+    def __init__(self, *, timeout: float = 2.0, keepalive: tuple[int, int] | None = None):
         self.timeout = timeout
+        self.keepalive = keepalive  # (interval, count): needs virt.events.start_event_loop()
         self._lock = threading.Lock()
         self._uri_locks: dict[str, threading.Lock] = {}
         self._conns: dict[str, libvirt.virConnect] = {}
@@ -59,6 +60,11 @@ class ConnectionPool:
                     pass
                 self._discard(uri)
             conn = open_connection(uri, timeout=self.timeout, credentials=credentials)
+            if self.keepalive:
+                try:
+                    conn.setKeepAlive(*self.keepalive)  # a frozen host fails calls instead of hanging them
+                except libvirt.libvirtError:
+                    pass  # local drivers have none
             self._conns[uri] = conn
             return conn
 

@@ -60,7 +60,7 @@ def translate(error: libvirt.libvirtError, *, uri: str = "") -> VirtError:
         return AuthenticationFailed(f"Authentication to the host failed{where}: {detail}", detail=detail)
     if code == libvirt.VIR_ERR_INVALID_ARG and "uri" in detail.lower():
         return InvalidURI(f"The host URI is not valid{where}: {detail}", detail=detail)
-    if code in _UNREACHABLE:
+    if code in _UNREACHABLE or error.get_error_domain() == libvirt.VIR_FROM_RPC:
         return HostUnreachable(f"Host unreachable{where}: {detail}", detail=detail)
     if code == libvirt.VIR_ERR_OPERATION_INVALID:
         return InvalidOperation(f"Not possible in the current state: {detail}", detail=detail)

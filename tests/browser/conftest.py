@@ -1,10 +1,13 @@
 """Playwright driving Debian's Chromium against the real ASGI app served by uvicorn."""
 
+import faulthandler
 import shutil
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
+
+from jobs.models import Operation
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -50,14 +53,10 @@ def page(browser, asgi_server, request):
     if report is not None and report.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}.png"), full_page=True)
+        with open(ARTIFACTS / f"failed-{request.node.name}.threads.txt", "w") as dump:
+            faulthandler.dump_traceback(dump, all_threads=True)  # what the server and worker were doing
+            dump.write(f"\noperations: {list(Operation.objects.values('id', 'kind', 'status', 'message', 'error'))}\n")
     context.close()
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    setattr(item, f"rep_{report.when}", report)
 
 
 def log_in(page, username: str, password: str) -> None:

@@ -10,6 +10,7 @@ from jobs.models import Operation, OperationStatus
 from live.broadcast import broadcast
 from tests.browser.conftest import log_in
 from tests.conftest import PASSWORD
+from tests.support.waiting import wait_for_operation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -61,7 +62,7 @@ def test_check_connection_from_the_hosts_page(page, operator, test_host, rq_work
 
     expect(page.get_by_role("status")).to_contain_text("Checking the connection to Embedded test host")
     expect(row.locator('[data-field="status"]')).to_have_text("Up")
-    op = Operation.objects.get()
+    op = wait_for_operation(Operation.objects.get().pk)  # the host is up a moment before the job ends
     assert op.status == OperationStatus.SUCCEEDED and op.user == operator
 
 

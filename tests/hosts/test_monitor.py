@@ -1,13 +1,17 @@
 """The monitor keeps host status current: down within seconds, up again when the host returns."""
 
+import os
+import signal
 import threading
 import time
 
 import pytest
 
+from hosts.connections import pool
 from hosts.models import Host, HostStatus
 from hosts.monitor import Monitor
 from tests.support.libvirtd import PrivateLibvirtd
+from virt.errors import HostUnreachable
 from virt.watch import WatchPolicy
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -67,3 +71,23 @@ def test_libvirtd_stop_and_start_flip_the_host_without_restarting_the_monitor(mo
     finally:
         daemon.stop()
     print(f"down after {seconds_to_down:.2f} s, up after {seconds_to_up:.2f} s")
+
+
+def test_a_call_to_a_frozen_host_fails_instead_of_hanging(tmp_path):
+    """Workers' connections have keepalive too: a host that stops answering fails the call."""
+    daemon = PrivateLibvirtd(tmp_path / "libvirtd")
+    daemon.start()
+    try:
+        with pool().connection(daemon.uri) as conn:
+            conn.getVersion()
+        os.kill(daemon.process.pid, signal.SIGSTOP)
+        started = time.monotonic()
+        with pytest.raises(HostUnreachable, match="keepalive"):
+            with pool().connection(daemon.uri) as conn:
+                conn.listAllDomains(0)
+        elapsed = time.monotonic() - started
+    finally:
+        os.kill(daemon.process.pid, signal.SIGCONT)
+        pool().drop(daemon.uri)
+        daemon.stop()
+    assert elapsed < 15, f"the call hung for {elapsed:.1f} s"
