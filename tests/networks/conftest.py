@@ -7,9 +7,8 @@ from hosts.services import probe
 from tests.networks.support import remove_filter, remove_network, unique_name
 
 
-@pytest.fixture
-def network_names(qemu_conn):
-    """network_names() -> a fresh lvc-test-* name; whatever network has it is removed at the end."""
+def _names(conn, remove):
+    """make() -> a fresh lvc-test-* name; at the end, `remove(conn, name)` for each one handed out."""
     names = []
 
     def make() -> str:
@@ -18,21 +17,19 @@ def network_names(qemu_conn):
 
     yield make
     for name in names:
-        remove_network(qemu_conn, name)
+        remove(conn, name)
+
+
+@pytest.fixture
+def network_names(qemu_conn):
+    """network_names() -> a fresh name; whatever network has it is removed at the end."""
+    yield from _names(qemu_conn, remove_network)
 
 
 @pytest.fixture
 def filter_names(qemu_conn):
-    """filter_names() -> a fresh lvc-test-* name; whatever filter has it is removed at the end."""
-    names = []
-
-    def make() -> str:
-        names.append(unique_name())
-        return names[-1]
-
-    yield make
-    for name in names:
-        remove_filter(qemu_conn, name)
+    """filter_names() -> a fresh name; whatever filter has it is removed at the end."""
+    yield from _names(qemu_conn, remove_filter)
 
 
 @pytest.fixture
