@@ -61,10 +61,6 @@ class HostWatch:
         self._connecting = False
         self._dead: list[libvirt.virConnect] = []
 
-    @property
-    def is_up(self) -> bool:
-        return self.conn is not None
-
     def poll(self, executor) -> None:
         """Reconnect when due; notice a dead connection the close callback missed."""
         while self._dead:

@@ -8,6 +8,7 @@ import pytest
 
 from hosts.models import Host
 from hosts.services import probe
+from tests.support.names import name_factory
 from virt import storage
 
 NAME_PREFIX = "lvc-test-"
@@ -42,15 +43,7 @@ def remove_pool(conn: libvirt.virConnect, name: str) -> None:
 @pytest.fixture
 def pool_names(qemu_conn):
     """pool_names() -> a fresh lvc-test-* pool name, removed from the real host at the end."""
-    names = []
-
-    def make() -> str:
-        names.append(unique())
-        return names[-1]
-
-    yield make
-    for name in names:
-        remove_pool(qemu_conn, name)
+    yield from name_factory(qemu_conn, new=unique, remove=remove_pool)
 
 
 @pytest.fixture
