@@ -1,0 +1,124 @@
+"""Policy: the defaults and checks that turn a guest spec (flavor, image, host) into a Domain.
+
+The XML objects in virt/xml hold no opinions; every choice a guest gets without asking (disk bus,
+NIC model, video, CD-ROM bus, serial log) is made here, and extra specs may override them.
+"""
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+
+from virt.xml.domain import Boot, Disk, Domain, Graphics, Interface, Serial
+from virt.xml.edit import next_target
+
+DISK_BUSES = ("virtio", "sata", "scsi", "ide")
+VIF_MODELS = ("virtio", "e1000", "rtl8139")
+VIDEO_MODELS = ("vga", "cirrus", "virtio", "qxl", "bochs")
+MACHINE_TYPES = ("pc", "q35")
+GRAPHICS = ("vnc", "spice", "none")
+VIRT_TYPES = ("qemu", "kvm")
+DEFAULT_VIDEO = {"vnc": "vga", "spice": "qxl"}
+_TRUE = ("true", "yes", "1", "on")
+_FALSE = ("false", "no", "0", "off")
+_DNS_NAME = re.compile(r"[a-zA-Z0-9.-]+")  # what libvirt's schema accepts for a listen address
+
+
+class PolicyError(ValueError):
+    """A guest spec or extra spec value this policy cannot turn into a domain."""
+
+
+@dataclass(frozen=True)
+class GuestSpec:
+    name: str
+    uuid: str
+    vcpus: int
+    memory_mib: int
+    root_disk: str = ""
+    root_format: str = "qcow2"
+    config_drive: str = ""
+    kernel: str = ""
+    initrd: str = ""
+    cmdline: str = ""
+    graphics: str = "vnc"
+    console_address: str = "127.0.0.1"
+    serial_log: str = ""
+    networks: tuple[str, ...] = ()
+    virt_type: str = "qemu"
+    extra_specs: dict = field(default_factory=dict)
+
+
+def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
+    if value not in allowed:
+        raise PolicyError(f"{what} {value!r} is not supported; choose one of: {', '.join(allowed)}")
+    return value
+
+
+def _spec(spec: GuestSpec, key: str, default: str, allowed: tuple[str, ...]) -> str:
+    """An extra spec value checked against `allowed`, or `default` when the spec does not set it."""
+    value = spec.extra_specs.get(key)
+    if value is None or value == "":
+        return default
+    return _choice(str(value).strip().lower(), allowed, f"extra spec {key} =")
+
+
+def _flag(spec: GuestSpec, key: str, default: bool) -> bool:
+    value = str(spec.extra_specs.get(key, "")).strip().lower()
+    if not value:
+        return default
+    if value not in _TRUE + _FALSE:
+        raise PolicyError(f"extra spec {key} = {value!r} is not a yes/no value; use true or false")
+    return value in _TRUE
+
+
+def _check_console_address(address: str) -> None:
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        if not _DNS_NAME.fullmatch(address):
+            raise PolicyError(f"console address {address!r} is neither an IP address nor a host name") from None
+
+
+def _disks(spec: GuestSpec, machine: str) -> list[Disk]:
+    disk_bus = _spec(spec, "hw:disk_bus", "virtio", DISK_BUSES)
+    cdrom_bus = "sata" if machine == "q35" else "ide"
+    if machine == "q35" and disk_bus == "ide":
+        raise PolicyError("extra spec hw:disk_bus = 'ide' does not work with machine type q35 (it has no IDE bus)")
+    disks: list[Disk] = []
+    if spec.root_disk:
+        disks.append(
+            Disk(target=next_target(disk_bus, ()), source=spec.root_disk, bus=disk_bus, format=spec.root_format)
+        )
+    if spec.config_drive:
+        target = next_target(cdrom_bus, (disk.target for disk in disks))
+        disks.append(
+            Disk(target=target, source=spec.config_drive, device="cdrom", bus=cdrom_bus, format="raw", readonly=True)
+        )
+    return disks
+
+
+def build_domain(spec: GuestSpec) -> Domain:
+    """The domain this policy gives `spec`; PolicyError names any value it cannot honour."""
+    _choice(spec.virt_type, VIRT_TYPES, "virtualization type")
+    if spec.vcpus < 1 or spec.memory_mib < 1:
+        raise PolicyError(f"a guest needs at least 1 vCPU and 1 MiB of memory, not {spec.vcpus} and {spec.memory_mib}")
+    graphics = _choice(spec.graphics, GRAPHICS, "graphics")
+    if graphics != "none":
+        _check_console_address(spec.console_address)
+    machine = _spec(spec, "hw:machine_type", "", MACHINE_TYPES)
+    vif_model = _spec(spec, "hw:vif_model", "virtio", VIF_MODELS)
+    video = _spec(spec, "hw:video_model", DEFAULT_VIDEO.get(graphics, ""), VIDEO_MODELS)
+    return Domain(
+        name=spec.name,
+        uuid=spec.uuid,
+        vcpus=spec.vcpus,
+        memory_mib=spec.memory_mib,
+        type=spec.virt_type,
+        boot=Boot(kernel=spec.kernel, initrd=spec.initrd, cmdline=spec.cmdline, machine=machine),
+        disks=_disks(spec, machine),
+        interfaces=[Interface(type="network", source=network, model=vif_model) for network in spec.networks],
+        graphics=[] if graphics == "none" else [Graphics(type=graphics, listen=spec.console_address)],
+        serial=Serial(log_file=spec.serial_log),
+        video="" if graphics == "none" else video,
+        acpi=_flag(spec, "hw:acpi", True),
+        guest_agent=_flag(spec, "hw:guest_agent", False),
+    )

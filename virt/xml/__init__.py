@@ -1,0 +1,1 @@
+"""Domain XML as objects (lxml only), and in-place edits of fetched domain trees."""

@@ -1,0 +1,170 @@
+"""Edits of a fetched domain tree, made in place so every element we do not model survives.
+
+Each function takes the root <domain> element (fetch it with VIR_DOMAIN_XML_SECURE when the
+result will be redefined) and changes only the parts it names.
+"""
+
+from collections.abc import Iterable
+
+from lxml import etree
+
+from virt.xml.domain import Boot, Disk, disk_source, sub
+
+# Target name prefix per disk bus, as libvirt and the guest kernel name them.
+PREFIX_BY_BUS = {"virtio": "vd", "sata": "sd", "scsi": "sd", "usb": "sd", "ide": "hd", "xen": "xvd"}
+_PREFIXES = ("xvd", "ubd", "vd", "sd", "hd")  # longest first, so "xvda" is not read as "vd" + ...
+_OS_BOOT_TAGS = ("kernel", "initrd", "cmdline")
+
+
+def split_target(name: str) -> tuple[str, int] | None:
+    """("vd", 1) for "vdb", ("sd", 26) for "sdaa"; None for a name that follows no known scheme."""
+    for prefix in _PREFIXES:
+        letters = name[len(prefix) :]
+        if name.startswith(prefix) and letters.isascii() and letters.isalpha() and letters.islower():
+            index = 0
+            for letter in letters:
+                index = index * 26 + ord(letter) - ord("a") + 1
+            return prefix, index - 1
+    return None
+
+
+def target_name(prefix: str, index: int) -> str:
+    """The inverse of split_target: ("vd", 0) → "vda", ("sd", 26) → "sdaa"."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return prefix + letters
+
+
+def next_target(bus: str, used: Iterable[str]) -> str:
+    """The first target name on `bus` that is not in `used` (like Nova's get_next_device_name)."""
+    if bus not in PREFIX_BY_BUS:
+        raise ValueError(f"unknown disk bus {bus!r}; known: {', '.join(sorted(PREFIX_BY_BUS))}")
+    prefix = PREFIX_BY_BUS[bus]
+    taken = {split[1] for split in map(split_target, used) if split and split[0] == prefix}
+    index = 0
+    while index in taken:
+        index += 1
+    return target_name(prefix, index)
+
+
+def _devices(root: etree._Element) -> etree._Element:
+    devices = root.find("devices")
+    return sub(root, "devices") if devices is None else devices
+
+
+def _target(disk: etree._Element) -> str:
+    target = disk.find("target")
+    return "" if target is None else target.get("dev", "")
+
+
+def _insert_before_devices(devices: etree._Element, element: etree._Element) -> None:
+    """Put a first disk where libvirt puts disks: after <emulator>, before every other device."""
+    emulator = devices.find("emulator")
+    devices.insert(0 if emulator is None else devices.index(emulator) + 1, element)
+    element.tail = devices.text
+
+
+def set_boot(root: etree._Element, boot: Boot) -> None:
+    """Set or remove <kernel>, <initrd> and <cmdline> under <os>; <type> and the rest stay."""
+    os_ = root.find("os")
+    if os_ is None:
+        raise ValueError("the domain has no <os> element")
+    for tag in _OS_BOOT_TAGS:
+        value = getattr(boot, tag)
+        element = os_.find(tag)
+        if element is not None and not value:
+            os_.remove(element)
+        elif element is not None:
+            element.text = value
+        elif value:
+            anchors = [child for child in os_ if child.tag in ("type", *_OS_BOOT_TAGS)]
+            new = etree.Element(tag)
+            new.text = value
+            if anchors:
+                anchors[-1].addnext(new)
+            else:
+                os_.insert(0, new)
+
+
+def add_disk(root: etree._Element, disk: Disk) -> None:
+    """Append `disk` after the last <disk>."""
+    devices = _devices(root)
+    disks = devices.findall("disk")
+    element = disk.to_element()
+    if disks:
+        element.tail = disks[-1].tail
+        disks[-1].addnext(element)
+    else:
+        _insert_before_devices(devices, element)
+
+
+def prepend_disk(root: etree._Element, disk: Disk) -> None:
+    """Insert `disk` as the first <disk>, moving same-prefix disks from its target on up one letter."""
+    devices = _devices(root)
+    wanted = split_target(disk.target)
+    if wanted is not None:
+        for existing in devices.findall("disk"):
+            _shift_if_at_or_after(existing, *wanted)
+    disks = devices.findall("disk")
+    element = disk.to_element()
+    if disks:
+        element.tail = disks[0].tail
+        disks[0].addprevious(element)
+    else:
+        _insert_before_devices(devices, element)
+
+
+def _shift_if_at_or_after(disk: etree._Element, prefix: str, first: int) -> None:
+    split = split_target(_target(disk))
+    if split is None or split[0] != prefix or split[1] < first:
+        return
+    disk.find("target").set("dev", target_name(prefix, split[1] + 1))
+    address = disk.find("address[@type='drive']")
+    if address is not None:  # a drive address encodes the old name's slot: let libvirt assign anew
+        disk.remove(address)
+
+
+def remove_disks(root: etree._Element, *, sources: set[str]) -> None:
+    """Remove every <disk> whose source path is one of `sources`."""
+    devices = _devices(root)
+    for disk in devices.findall("disk"):
+        source = disk_source(disk)
+        if source and source in sources:
+            devices.remove(disk)
+
+
+def set_disk_source(root: etree._Element, target: str, source: str) -> None:
+    """Point the disk at `target` to `source` (e.g. insert a CD-ROM); "" removes <source> (eject)."""
+    disk = next((disk for disk in _devices(root).findall("disk") if _target(disk) == target), None)
+    if disk is None:
+        raise LookupError(f"the domain has no disk with target {target!r}")
+    element = disk.find("source")
+    if not source:
+        if element is not None:
+            disk.remove(element)
+        return
+    kind = disk.get("type", "file")
+    if kind not in ("file", "block"):
+        raise ValueError(f"disk {target} is of type {kind!r}; only file and block disks take a path")
+    if element is None:
+        element = etree.Element("source")
+        driver = disk.find("driver")
+        disk.insert(0 if driver is None else disk.index(driver) + 1, element)
+    element.set("dev" if kind == "block" else "file", source)
+
+
+def disk_sources(root: etree._Element) -> list[str]:
+    """Host paths of all <disk> sources, in document order (empty CD-ROMs left out)."""
+    devices = root.find("devices")
+    disks = [] if devices is None else devices.findall("disk")
+    return [source for source in map(disk_source, disks) if source]
+
+
+def next_disk_target(root: etree._Element, bus: str) -> str:
+    """The first free target name on `bus`: vdX for virtio, sdX for sata/scsi/usb, hdX for ide."""
+    devices = root.find("devices")
+    disks = [] if devices is None else devices.findall("disk")
+    return next_target(bus, map(_target, disks))
