@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_float, env_int, env_list, env_str, env_url, secret_key
+from config.env import env_bool, env_choice, env_float, env_int, env_list, env_str, env_url, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(env_str("STATE_DIR", str(BASE_DIR / ".state")))
@@ -109,6 +109,22 @@ LIBVIRT_KEEPALIVE_INTERVAL = env_int("LIBVIRT_KEEPALIVE_INTERVAL", 1, minimum=1)
 LIBVIRT_KEEPALIVE_COUNT = env_int("LIBVIRT_KEEPALIVE_COUNT", 3, minimum=1)
 # How often the monitor re-reads the host list and every host's facts, in seconds.
 MONITOR_INTERVAL = env_float("MONITOR_INTERVAL", 10.0, minimum=0.5)
+
+# Instances: image files uploaded to the console are kept here (never served over HTTP) and copied
+# into a dir pool on each host (the image cache); instance disks, config drives and console logs
+# live in a second pool. Cached images no instance used for IMAGE_CACHE_MAX_AGE hours are removed.
+MEDIA_ROOT = STATE_DIR / "media"
+IMAGE_POOL_NAME = env_str("IMAGE_POOL_NAME", "lvc-images")
+IMAGE_POOL_PATH = env_str("IMAGE_POOL_PATH", "/var/lib/libvirt/images/lvc-images")
+INSTANCE_POOL_NAME = env_str("INSTANCE_POOL_NAME", "lvc-instances")
+INSTANCE_POOL_PATH = env_str("INSTANCE_POOL_PATH", "/var/lib/libvirt/images/lvc-instances")
+# Guest domain type: "auto" takes kvm where the host offers it, "qemu" forces TCG (for hosts whose
+# KVM is advertised but does not work, e.g. nested setups).
+VIRT_TYPE = env_choice("VIRT_TYPE", "auto", choices=("auto", "kvm", "qemu"))
+IMAGE_CACHE_MAX_AGE = env_float("IMAGE_CACHE_MAX_AGE", 24.0, minimum=0.0)
+# Graceful power off / soft reboot: ACPI presses every RETRY seconds until TIMEOUT, then forced.
+POWER_OFF_TIMEOUT = env_float("POWER_OFF_TIMEOUT", 60.0, minimum=1.0)
+POWER_OFF_RETRY = env_float("POWER_OFF_RETRY", 10.0, minimum=0.5)
 
 CONSOLE_PROXY_HOST = env_str("CONSOLE_PROXY_HOST", "127.0.0.1")
 CONSOLE_PROXY_PORT = env_int("CONSOLE_PROXY_PORT", 6080, minimum=1)

@@ -1,6 +1,6 @@
 """Settings for the test suite: a dedicated Redis database and a file-based test database."""
 
-from config.env import env_url
+from config.env import env_str, env_url
 from config.settings import *  # noqa: F403
 from config.settings import DATABASES, STATE_DIR, redis_backed
 
@@ -12,4 +12,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory: the live server, the worker thread and the test share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(STATE_DIR / "test.sqlite3")}
+    # TEST_DB_FILE lets a second test run (another checkout's helper) use its own file.
+    DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_FILE", str(STATE_DIR / "test.sqlite3"))}
+
+VIRT_TYPE = "qemu"  # KVM is advertised on the test machines but does not work there
+POWER_OFF_RETRY = 3.0

@@ -19,7 +19,7 @@ class HostForm(forms.ModelForm):
 
     class Meta:
         model = Host
-        fields = ["name", "uri", "console_address", "credential_kind", "username"]
+        fields = ["name", "uri", "console_address", "resume_guests", "credential_kind", "username"]
         help_texts = {"uri": "e.g. qemu:///system, qemu+ssh://root@host/system, qemu+tls://host/system, lxc:///"}
 
     def clean_name(self):

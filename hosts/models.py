@@ -27,6 +27,11 @@ class Host(models.Model):
     console_address = models.CharField(
         max_length=255, blank=True, help_text="Where the console proxy reaches VNC/SPICE; empty: the URI's host."
     )
+    resume_guests = models.BooleanField(
+        "start guests again when the host comes back",
+        default=False,
+        help_text="Guests that were running when the host went down are started when it is up again.",
+    )
     credential_kind = models.CharField(max_length=16, choices=CredentialKind.choices, default=CredentialKind.NONE)
     username = models.CharField(max_length=100, blank=True)
     secret = models.TextField(blank=True, editable=False, help_text="Encrypted; never shown.")

@@ -15,6 +15,10 @@ from django.db import close_old_connections
 from hosts.credentials import UnreadableSecret
 from hosts.models import Host
 from hosts.services import mark_down, mark_up
+from instances.inventory import apply_details, apply_domain, sync_host
+from instances.resume import resume_guests
+from virt.domains import read_domain, read_domain_details, read_domains
+from virt.errors import VirtError
 from virt.events import start_event_loop
 from virt.host import read_facts
 from virt.watch import HostWatch, WatchPolicy
@@ -37,6 +41,7 @@ class Monitor:
         self.watches: dict[int, HostWatch] = {}
         self.keys: dict[int, tuple] = {}
         self.events: queue.Queue = queue.Queue()
+        self.event_times: dict[tuple[int, str], float] = {}  # (host, uuid): when an event's read was taken
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="monitor-connect")
         self._next_refresh = 0.0
 
@@ -86,11 +91,29 @@ class Monitor:
             credentials = None
         return HostWatch(
             uri,
-            on_up=lambda conn: self.events.put(("up", pk, read_facts(conn, uri=uri))),
+            on_up=lambda conn: self.events.put(("up", pk, _read_host(conn, uri))),
             on_down=lambda message: self.events.put(("down", pk, message)),
+            on_domain=lambda conn, uuid: self.executor.submit(self._read_domain, pk, conn, uuid),
             policy=self.policy,
             credentials=credentials,
         )
+
+    def _read_domain(self, pk: int, conn, uuid: str) -> None:
+        """On the executor, after an event: the domain's state and definition as they are now."""
+        taken = time.monotonic()
+        try:
+            record = read_domain(conn, uuid)
+            details = read_domain_details(conn, uuid) if record is not None else None
+        except VirtError as error:
+            log.warning("reading domain %s after an event failed: %s", uuid, error)
+            return
+        self.events.put(("domain", pk, (uuid, record, details, taken)))
+
+    def _read_details(self, pk: int, conn, uuid: str) -> None:
+        try:
+            self.events.put(("details", pk, (uuid, read_domain_details(conn, uuid))))
+        except VirtError as error:
+            log.warning("reading domain %s failed: %s", uuid, error)
 
     def apply_events(self) -> None:
         while True:
@@ -102,9 +125,34 @@ class Monitor:
             if host is None:
                 continue
             if kind == "up":
-                if host.status != "up":
-                    log.info("host %s is up", host.name)
-                mark_up(host, facts=payload)
+                self._host_up(host, *payload)
+            elif kind == "domain":
+                uuid, record, details, taken = payload
+                self.event_times[(pk, uuid)] = taken
+                apply_domain(host, uuid, record, details)
+            elif kind == "details":
+                apply_details(host, *payload)
             else:
                 log.warning("host %s is down: %s", host.name, payload)
                 mark_down(host, error=payload)
+
+    def _host_up(self, host: Host, facts, records, taken: float) -> None:
+        came_back = host.status != "up"
+        if came_back:
+            log.info("host %s is up", host.name)
+        mark_up(host, facts=facts)
+        newer = frozenset(uuid for (pk, uuid), when in self.event_times.items() if pk == host.pk and when > taken)
+        result = sync_host(host, records, skip=newer)
+        watch = self.watches.get(host.pk)
+        for uuid in result.created:  # adopted: read what they are made of
+            if watch is not None and watch.conn is not None:
+                self.executor.submit(self._read_details, host.pk, watch.conn, uuid)
+        if came_back and host.resume_guests and result.stopped_while_down:
+            resume_guests(host, result.stopped_while_down)
+        self.event_times = {key: when for key, when in self.event_times.items() if when > taken - 60}
+
+
+def _read_host(conn, uri: str) -> tuple:
+    """On the executor: the host's facts and all its domains, in bulk."""
+    taken = time.monotonic()
+    return read_facts(conn, uri=uri), read_domains(conn), taken

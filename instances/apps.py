@@ -3,3 +3,7 @@ from django.apps import AppConfig
 
 class InstancesConfig(AppConfig):
     name = "instances"
+
+    def ready(self):
+        # Registers the instance operations.
+        from instances import build, housekeeping, lifecycle, rescue  # noqa: F401

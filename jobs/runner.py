@@ -48,7 +48,8 @@ def _run(op_id: int) -> str:
         log.exception("operation %s (%s) crashed", op_id, op.kind)
         _finish(op_id, OperationStatus.FAILED, message="Failed", error="Internal error: see the worker log.")
     else:
-        _finish(op_id, OperationStatus.SUCCEEDED, message="Done", result=result, progress=100)
+        message = str(result.pop("message", "Done"))[:255]
+        _finish(op_id, OperationStatus.SUCCEEDED, message=message, result=result, progress=100)
     return Operation.objects.get(pk=op_id).status
 
 

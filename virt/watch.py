@@ -23,6 +23,14 @@ _CLOSE_REASONS = {
 }
 
 
+_DOMAIN_EVENTS = (
+    libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+    libvirt.VIR_DOMAIN_EVENT_ID_REBOOT,
+    libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_ADDED,
+    libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
+)
+
+
 @dataclass(frozen=True)
 class WatchPolicy:
     connect_timeout: float = 2.0
@@ -47,11 +55,13 @@ class HostWatch:
         on_down: Callable,
         policy: WatchPolicy = WatchPolicy(),
         credentials: Credentials | None = None,
+        on_domain: Callable | None = None,
     ):
         self.uri = uri
         self.credentials = credentials
         self.on_up = on_up
         self.on_down = on_down
+        self.on_domain = on_domain
         self.policy = policy
         self.conn: libvirt.virConnect | None = None
         self._lock = threading.Lock()
@@ -106,12 +116,26 @@ class HostWatch:
             conn.registerCloseCallback(self._closed, None)
         except libvirt.libvirtError:
             pass
+        if self.on_domain is not None:
+            self._subscribe(conn)
         with self._lock:
             self.conn = conn
             self._backoff = self.policy.backoff_min
             self._down_reported = False
             self._connecting = False
         self._report_up(conn)
+
+    def _subscribe(self, conn) -> None:
+        """Domain events (lifecycle, reboot, devices) call `on_domain(conn, uuid)` on the event loop
+        thread; the owner must not call libvirt there, only hand the work on."""
+        for event_id in _DOMAIN_EVENTS:
+            try:
+                conn.domainEventRegisterAny(None, event_id, self._domain_event, None)
+            except libvirt.libvirtError as error:
+                log.warning("%s: no domain events %s: %s", self.uri, event_id, error)
+
+    def _domain_event(self, conn, domain, *_args) -> None:
+        self.on_domain(conn, domain.UUIDString())
 
     def _closed(self, conn, reason, _opaque) -> None:
         """libvirt's close callback, on the event loop thread."""

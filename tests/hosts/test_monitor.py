@@ -2,32 +2,23 @@
 
 import os
 import signal
-import threading
 import time
 
 import pytest
 
 from hosts.connections import pool
 from hosts.models import Host, HostStatus
-from hosts.monitor import Monitor
 from tests.support.libvirtd import PrivateLibvirtd
+from tests.support.monitor import running_monitor
 from virt.errors import HostUnreachable
-from virt.watch import WatchPolicy
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def monitor():
-    monitor = Monitor(
-        policy=WatchPolicy(connect_timeout=2, keepalive_interval=1, keepalive_count=2), refresh_interval=1
-    )
-    stop = threading.Event()
-    thread = threading.Thread(target=monitor.run, args=(stop,), kwargs={"tick": 0.1}, daemon=True)
-    thread.start()
-    yield monitor
-    stop.set()
-    thread.join(10)
+    with running_monitor() as monitor:
+        yield monitor
 
 
 def wait_for_status(host: Host, status: str, *, timeout: float) -> float:

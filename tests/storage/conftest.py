@@ -1,14 +1,13 @@
 """Storage fixtures: real pools on the real libvirtd, named lvc-test-*, always removed."""
 
-import contextlib
 import uuid
 
-import libvirt
 import pytest
 
 from hosts.models import Host
 from hosts.services import probe
 from tests.support.names import name_factory
+from tests.support.pools import remove_pool
 from virt import storage
 
 NAME_PREFIX = "lvc-test-"
@@ -16,28 +15,6 @@ NAME_PREFIX = "lvc-test-"
 
 def unique(suffix: str = "") -> str:
     return f"{NAME_PREFIX}{uuid.uuid4().hex[:10]}{suffix}"
-
-
-def remove_pool(conn: libvirt.virConnect, name: str) -> None:
-    """Delete the pool's volumes, stop it, remove its directory and definition: whatever exists."""
-    try:
-        pool = conn.storagePoolLookupByName(name)
-    except libvirt.libvirtError:
-        return
-    if not pool.isActive():
-        with contextlib.suppress(libvirt.libvirtError):
-            pool.create(0)
-    if pool.isActive():
-        with contextlib.suppress(libvirt.libvirtError):
-            pool.refresh(0)
-        for volume in pool.listAllVolumes(0):
-            with contextlib.suppress(libvirt.libvirtError):
-                volume.delete(0)
-        pool.destroy()
-    with contextlib.suppress(libvirt.libvirtError):
-        pool.delete(0)
-    if pool.isPersistent():
-        pool.undefine()
 
 
 @pytest.fixture

@@ -1,0 +1,66 @@
+"""What can be done to an instance in which state: one table for the buttons on the page, the
+view that accepts them, and the confirmation asked for destructive ones."""
+
+from dataclasses import dataclass, field
+
+from instances.models import Instance
+from instances.models import InstanceState as S
+
+ANY_STATE = frozenset(S.values) - {S.BUILDING}
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    kind: str  # the operation it queues
+    label: str
+    states: frozenset
+    params: dict = field(default_factory=dict)
+    confirm: str = ""  # asked before a destructive action; empty: no confirmation
+    rescued: bool | None = False  # True: only while rescued; None: either way
+
+    def allowed(self, instance: Instance) -> bool:
+        if self.rescued is not None and instance.rescued != self.rescued:
+            return False
+        return instance.state in self.states
+
+
+ACTIONS = {
+    action.name: action
+    for action in [
+        Action("start", "instance.start", "Start", frozenset({S.SHUTOFF, S.CRASHED, S.SUSPENDED})),
+        Action("stop", "instance.stop", "Shut down", frozenset({S.RUNNING}),
+               confirm="The guest is asked to power off (ACPI); after the timeout it is forced off."),
+        Action("force-stop", "instance.stop", "Force off", frozenset({S.RUNNING, S.PAUSED, S.SHUTDOWN, S.CRASHED}),
+               params={"force": True}, confirm="The guest is stopped at once, like pulling the plug: unsaved data "
+               "in the guest is lost.", rescued=None),
+        Action("reboot", "instance.reboot", "Reboot", frozenset({S.RUNNING}),
+               confirm="The guest is asked to shut down and is started again; a guest that does not shut down "
+               "within the timeout is rebooted hard."),
+        Action("hard-reboot", "instance.reboot", "Hard reboot", frozenset({S.RUNNING, S.PAUSED, S.CRASHED}),
+               params={"hard": True}, confirm="The guest is stopped at once and started again: unsaved data in "
+               "the guest is lost."),
+        Action("pause", "instance.pause", "Pause", frozenset({S.RUNNING}), rescued=None),
+        Action("unpause", "instance.unpause", "Unpause", frozenset({S.PAUSED}), rescued=None),
+        Action("suspend", "instance.suspend", "Suspend", frozenset({S.RUNNING, S.PAUSED})),
+        Action("resume", "instance.start", "Resume", frozenset({S.SUSPENDED})),
+        Action("nmi", "instance.nmi", "Send NMI", frozenset({S.RUNNING}),
+               confirm="A non-maskable interrupt is sent to the guest; many kernels panic or dump on it.",
+               rescued=None),
+        Action("rescue", "instance.rescue", "Rescue", frozenset({S.RUNNING, S.SHUTOFF, S.CRASHED}),
+               confirm="The guest is stopped and boots the rescue image, with its own disk attached."),
+        Action("unrescue", "instance.unrescue", "Unrescue", ANY_STATE, rescued=True,
+               confirm="The rescue guest is stopped and the original definition is restored and started."),
+        Action("autostart-on", "instance.autostart", "Autostart on", ANY_STATE, params={"enabled": True}),
+        Action("autostart-off", "instance.autostart", "Autostart off", ANY_STATE, params={"enabled": False}),
+        Action("delete", "instance.delete", "Delete", ANY_STATE, rescued=None,
+               confirm="The instance is stopped and undefined, and its disks, config drive, console log, saved "
+               "memory and snapshots are deleted. This cannot be undone."),
+    ]
+}  # fmt: skip
+
+
+def actions_for(instance: Instance) -> list[Action]:
+    """The actions the instance's current state allows, in display order."""
+    found = [action for action in ACTIONS.values() if action.allowed(instance)]
+    return [a for a in found if not a.name.startswith("autostart") or a.params["enabled"] != instance.autostart]

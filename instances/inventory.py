@@ -1,0 +1,128 @@
+"""Keeping Instance rows in step with the hosts: a full reconcile from a bulk read, and single
+changes from libvirt events. Called by the monitor and by jobs; pages only read the result."""
+
+import logging
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from hosts.models import Host
+from instances.models import Instance, InstanceState
+from live.broadcast import broadcast
+from virt.domains import DomainRecord
+
+log = logging.getLogger(__name__)
+
+# Above this many changes in one reconcile, pages get one "reload the list" event instead of one each.
+MAX_SINGLE_EVENTS = 20
+_SYNCED = ("name", "state", "autostart", "persistent", "vcpus", "memory_mib")
+
+
+@dataclass
+class SyncResult:
+    created: list[str] = field(default_factory=list)  # uuids adopted: their details are still to read
+    changed: int = 0
+    removed: int = 0
+    stopped_while_down: list[int] = field(default_factory=list)  # ids: were running, found shut off
+
+
+def _apply(instance: Instance, record: DomainRecord) -> bool:
+    """Copy the record onto the row; True when something changed. A row still being built keeps
+    its state: the spawn job ends it."""
+    changed = False
+    for name in _SYNCED:
+        if name == "state" and instance.state == InstanceState.BUILDING:
+            continue
+        value = getattr(record, name)
+        if value is not None and getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed = True
+    return changed
+
+
+def sync_host(host: Host, records: list[DomainRecord], *, skip: frozenset = frozenset()) -> SyncResult:
+    """Make the host's rows match `records` (every domain on it): adopt new domains, update
+    changed ones, remove vanished ones. Rows of instances still being built are left alone, and
+    so are the uuids in `skip` (an event newer than this snapshot already updated them)."""
+    result = SyncResult()
+    seen = {record.uuid: record for record in records}
+    rows = {str(row.uuid): row for row in Instance.objects.filter(host=host).only("pk", "uuid", *_SYNCED)}
+    changed, new = [], []
+    for uuid, record in seen.items():
+        row = rows.get(uuid)
+        if uuid in skip:
+            continue
+        if row is None:
+            new.append(Instance(host=host, uuid=uuid, name=record.name, state=record.state,
+                                autostart=record.autostart, persistent=record.persistent,
+                                vcpus=record.vcpus, memory_mib=record.memory_mib))  # fmt: skip
+            continue
+        was_running = row.state == InstanceState.RUNNING
+        if _apply(row, record):
+            changed.append(row)
+            if was_running and row.state == InstanceState.SHUTOFF:
+                result.stopped_while_down.append(row.pk)
+    gone = [row.pk for uuid, row in rows.items() if uuid not in seen and uuid not in skip
+            and row.state != InstanceState.BUILDING]  # fmt: skip
+    with transaction.atomic():
+        Instance.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+        Instance.objects.bulk_update(changed, _SYNCED, batch_size=500)
+        Instance.objects.filter(pk__in=gone).delete()
+    result.created = [str(row.uuid) for row in new]
+    result.changed, result.removed = len(changed), len(gone)
+    _announce(host, changed, listing_changed=bool(new or gone))
+    return result
+
+
+def _announce(host: Host, changed: list[Instance], *, listing_changed: bool) -> None:
+    if len(changed) > MAX_SINGLE_EVENTS or listing_changed:
+        broadcast("instances", {"id": "all", "host_id": host.pk})
+    if len(changed) <= MAX_SINGLE_EVENTS:
+        for row in changed:
+            broadcast("instance", _event(row, host))
+
+
+def _event(row: Instance, host: Host) -> dict:
+    row.host = host
+    return row.as_event()
+
+
+def apply_domain(host: Host, uuid: str, record: DomainRecord | None, details: dict | None = None) -> None:
+    """One domain changed (an event, or a job's own change): update, adopt or remove its row."""
+    if record is None:
+        deleted, _ = Instance.objects.filter(host=host, uuid=uuid).exclude(state=InstanceState.BUILDING).delete()
+        if deleted:
+            broadcast("instances", {"id": "all", "host_id": host.pk})
+        return
+    row = Instance.objects.filter(host=host, uuid=uuid).first()
+    if row is None:
+        row, created = Instance.objects.get_or_create(host=host, uuid=uuid, defaults={"name": record.name})
+        if created:
+            broadcast("instances", {"id": "all", "host_id": host.pk})
+    before = {name: getattr(row, name) for name in _SYNCED}
+    _apply(row, record)
+    fields = [name for name in _SYNCED if getattr(row, name) != before[name]]
+    if details is not None and details != row.details:
+        row.details = details
+        fields.append("details")
+    if not fields:
+        return
+    # A conditional update: only from the state we read, so a concurrent writer is not undone.
+    values = {name: getattr(row, name) for name in fields}
+    updated = Instance.objects.filter(pk=row.pk, state=before["state"]).update(**values)
+    if updated:
+        broadcast("instance", _event(row, host))
+    else:
+        log.info("instance %s changed meanwhile; the next reconcile settles it", uuid)
+
+
+def apply_details(host: Host, uuid: str, details: dict | None) -> None:
+    """Store the definition summary of an adopted or redefined domain."""
+    if details is None:
+        return
+    rows = Instance.objects.filter(host=host, uuid=uuid)
+    extra = {key: details[key] for key in ("vcpus", "memory_mib") if details.get(key)}
+    if rows.update(details=details, **extra):
+        row = rows.first()
+        if row is not None:
+            broadcast("instance", _event(row, host))

@@ -1,0 +1,82 @@
+"""What instance operations share: the per-instance lock, a connection to the instance's host,
+the guest, and writing the guest's new state back to the inventory."""
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import django_rq
+from django.urls import reverse
+
+from hosts.connections import pool
+from hosts.credentials import UnreadableSecret
+from instances.inventory import apply_domain
+from instances.models import Instance
+from jobs.registry import OperationFailed
+from virt.domains import read_domain, read_domain_details
+from virt.errors import NotFound, VirtError
+from virt.guest import Guest
+
+log = logging.getLogger(__name__)
+LOCK_TIMEOUT = 3600  # seconds: the longest an operation may hold an instance
+
+
+@dataclass
+class Context:
+    instance: Instance
+    conn: object  # the host's libvirt connection (only handed on to virt/)
+    guest: Guest | None
+
+
+@contextmanager
+def instance_lock(instance_id: int):
+    """Serialize operations on one instance across every worker (a Redis lock)."""
+    lock = django_rq.get_connection("default").lock(f"lvc:instance-lock:{instance_id}", timeout=LOCK_TIMEOUT)
+    if not lock.acquire(blocking=False):
+        raise OperationFailed("Busy: another operation is running on this instance.")
+    try:
+        yield
+    finally:
+        try:
+            lock.release()
+        except Exception:  # noqa: BLE001 - expired locks are released by Redis itself
+            log.warning("instance lock %s had expired", instance_id)
+
+
+@contextmanager
+def on_instance(op, report, message: str, *, need_guest: bool = True):
+    """`with on_instance(op, report, "Starting") as ctx:` — locked, connected, guest looked up."""
+    try:
+        instance = Instance.objects.select_related("host").get(pk=op.target_id)
+    except Instance.DoesNotExist:
+        raise OperationFailed("The instance no longer exists.") from None
+    with instance_lock(instance.pk):
+        report(5, message)
+        try:
+            credentials = instance.host.credentials()
+        except UnreadableSecret as error:
+            raise OperationFailed(str(error)) from None
+        with pool().connection(instance.host.uri, credentials) as conn:
+            guest = None
+            if need_guest:
+                try:
+                    guest = Guest.lookup(conn, str(instance.uuid))
+                except NotFound:
+                    raise OperationFailed(f"{instance} is no longer defined on {instance.host}.") from None
+            yield Context(instance=instance, conn=conn, guest=guest)
+
+
+def record_state(ctx: Context) -> None:
+    """Write the guest's state and definition to the inventory now, not waiting for the monitor."""
+    uuid = str(ctx.instance.uuid)
+    try:
+        record = read_domain(ctx.conn, uuid)
+        apply_domain(ctx.instance.host, uuid, record, read_domain_details(ctx.conn, uuid) if record else None)
+    except VirtError as error:  # the change itself went through; the monitor will catch up
+        log.warning("could not re-read %s: %s", ctx.instance, error)
+
+
+def done(ctx: Context, report) -> dict:
+    report(95, "Reading the instance again")
+    record_state(ctx)
+    return {"url": reverse("instance-detail", args=[ctx.instance.pk]), "link_text": str(ctx.instance)}

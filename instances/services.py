@@ -1,0 +1,74 @@
+"""Asking for instance changes: each becomes an operation (a job). Called by views."""
+
+import uuid
+
+from django.db import IntegrityError, transaction
+
+from hosts.credentials import encrypt
+from hosts.models import Host
+from instances.models import Flavor, Image, Instance, InstanceState
+from jobs.models import Operation, OperationStatus
+from jobs.registry import label_for
+from jobs.services import start_operation
+
+
+class Busy(Exception):
+    """Another operation on the same instance is queued or running."""
+
+
+def pending_operation(instance: Instance) -> Operation | None:
+    return (
+        Operation.objects.filter(
+            target_type="instance",
+            target_id=str(instance.pk),
+            status__in=[OperationStatus.QUEUED, OperationStatus.RUNNING],
+        )
+        .order_by("created")
+        .first()
+    )
+
+
+def request_operation(*, instance: Instance, kind: str, user, params: dict | None = None) -> Operation:
+    """Queue `kind` on the instance unless another operation on it is pending (then Busy)."""
+    with transaction.atomic():
+        pending = pending_operation(instance)
+        if pending is not None:
+            raise Busy(
+                f"Busy: {label_for(pending.kind)} is {pending.get_status_display().lower()} on {instance}. "
+                "Try again when it has finished."
+            )
+        return start_operation(kind=kind, target=instance, user=user, params=params or {})
+
+
+def create_instance(
+    *,
+    host: Host,
+    name: str,
+    flavor: Flavor,
+    image: Image,
+    user,
+    admin_password: str = "",
+    ssh_keys: tuple[str, ...] = (),
+    files: tuple[tuple[str, str], ...] = (),
+    networks: tuple[str, ...] = (),
+    start: bool = True,
+) -> Operation:
+    """Record the new instance (state Building) and queue its spawn. The admin password is kept
+    encrypted in the operation's input and erased once the config drive holds it."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                instance = Instance.objects.create(
+                    host=host, uuid=uuid.uuid4(), name=name, state=InstanceState.BUILDING,
+                    vcpus=flavor.vcpus, memory_mib=flavor.memory_mib, flavor=flavor, image=image,
+                )  # fmt: skip
+        except IntegrityError:
+            raise ValueError("An instance with this UUID exists on the host; try again.") from None
+        params = {
+            "admin_password": encrypt(admin_password),
+            "ssh_keys": list(ssh_keys),
+            "files": [list(item) for item in files],
+            "networks": list(networks),
+            "start": start,
+        }
+        return start_operation(kind="instance.spawn", target=instance, user=user, params=params)

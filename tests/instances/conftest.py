@@ -1,0 +1,124 @@
+"""Instance fixtures: the real host, the tiny image and flavor, and spawning through the real job."""
+
+import contextlib
+import subprocess
+import uuid
+from pathlib import Path
+
+import libvirt
+import pytest
+from django.core.files import File
+
+from hosts.models import Host
+from hosts.services import probe
+from instances.models import Flavor, Image, Instance
+from instances.services import create_instance, request_operation
+from tests.support.guest import GUEST_DIR, NAME_PREFIX, TinyGuest, remove_domain
+from tests.support.pools import remove_pool
+from tests.support.waiting import wait_for_operation
+
+TINY_CMDLINE = "console=tty0 console=ttyS0"
+
+
+@pytest.fixture(autouse=True)
+def instance_settings(settings, tmp_path):
+    """Test pools (never the ones a developer's `make run` uses) and media in a temp folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.IMAGE_POOL_NAME = "lvc-test-images"
+    settings.IMAGE_POOL_PATH = "/var/lib/libvirt/images/lvc-test-images"
+    settings.INSTANCE_POOL_NAME = "lvc-test-instances"
+    settings.INSTANCE_POOL_PATH = "/var/lib/libvirt/images/lvc-test-instances"
+
+
+@pytest.fixture(scope="session")
+def test_pools(qemu_conn):
+    """The test image and instance pools are removed when the session ends."""
+    yield
+    for name in ("lvc-test-instances", "lvc-test-images"):
+        remove_pool(qemu_conn, name)
+
+
+@pytest.fixture
+def qemu_host(transactional_db, qemu_conn, test_pools):
+    host = Host.objects.create(name="this machine", uri="qemu:///system")
+    probe(host)
+    host.refresh_from_db()
+    return host
+
+
+def _disk_image(path: Path, size: str = "32M") -> Path:
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(path), size], check=True)
+    return path
+
+
+@pytest.fixture
+def tiny_image(transactional_db, tmp_path):
+    """The tiny guest as an image: kernel + initrd boot, with a small qcow2 disk as its base."""
+    disk = _disk_image(tmp_path / "tiny-disk.qcow2")
+    image = Image(name="tiny", disk_format="qcow2", cmdline=TINY_CMDLINE)
+    with open(disk, "rb") as d, open(GUEST_DIR / "vmlinuz", "rb") as k, open(GUEST_DIR / "initrd.img", "rb") as i:
+        image.disk.save("tiny-disk.qcow2", File(d), save=False)
+        image.kernel.save("vmlinuz", File(k), save=False)
+        image.initrd.save("initrd.img", File(i), save=False)
+    image.save()
+    return image
+
+
+@pytest.fixture
+def tiny_flavor(transactional_db):
+    return Flavor.objects.create(name="tiny", vcpus=1, memory_mib=128, disk_gib=1)
+
+
+def guest_of(conn, instance: Instance) -> TinyGuest:
+    """The instance as a TinyGuest (serial log, serial console) for checking it from outside."""
+    instance.refresh_from_db()
+    return TinyGuest(conn=conn, name=instance.name, serial_log=Path(instance.details["serial_log"]))
+
+
+def instance_volumes(conn, instance_uuid) -> list[str]:
+    """Volumes named after the instance in the test instance pool, as the host sees them now."""
+    try:
+        pool = conn.storagePoolLookupByName("lvc-test-instances")
+    except libvirt.libvirtError:
+        return []
+    pool.refresh(0)
+    return sorted(v.name() for v in pool.listAllVolumes(0) if v.name().startswith(str(instance_uuid)))
+
+
+def remove_instance(conn, instance_uuid, name: str) -> None:
+    remove_domain(conn, name)
+    with contextlib.suppress(libvirt.libvirtError):
+        pool = conn.storagePoolLookupByName("lvc-test-instances")
+        for volume_name in instance_volumes(conn, instance_uuid):
+            pool.storageVolLookupByName(volume_name).delete(0)
+
+
+@pytest.fixture
+def spawn(qemu_conn, qemu_host, tiny_flavor, tiny_image, rq_worker, admin_user):
+    """spawn(**options) -> an Instance created by the real spawn job (its outcome asserted)."""
+    made: list[tuple] = []
+
+    def make(*, flavor=None, name=None, expect="succeeded", **options) -> Instance | None:
+        name = name or f"{NAME_PREFIX}{uuid.uuid4().hex[:8]}"
+        op = create_instance(host=qemu_host, name=name, flavor=flavor or tiny_flavor, image=tiny_image,
+                             user=admin_user, **options)  # fmt: skip
+        instance_uuid = Instance.objects.get(pk=op.target_id).uuid
+        made.append((instance_uuid, name))
+        op = wait_for_operation(op.pk, timeout=180)
+        assert op.status == expect, f"spawn {op.status}: {op.error}"
+        return Instance.objects.filter(pk=op.target_id).first()
+
+    yield make
+    for instance_uuid, name in made:
+        remove_instance(qemu_conn, instance_uuid, name)
+
+
+@pytest.fixture
+def run_op(rq_worker, admin_user):
+    """run_op(instance, kind, **params) -> the finished Operation, queued as a user would."""
+
+    def run(instance: Instance, kind: str, *, timeout: float = 120, **params):
+        op = request_operation(instance=instance, kind=kind, user=admin_user, params=params)
+        return wait_for_operation(op.pk, timeout=timeout)
+
+    return run

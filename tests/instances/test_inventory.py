@@ -1,0 +1,123 @@
+"""The inventory follows the hosts: bulk reconcile (libvirt's test driver) and live events (real QEMU)."""
+
+import time
+import uuid
+
+import pytest
+
+from hosts.models import Host, HostStatus
+from instances.inventory import apply_domain, sync_host
+from instances.models import Instance, InstanceState
+from jobs.models import Operation
+from tests.support.monitor import running_monitor
+from virt.domains import DomainRecord, read_domain, read_domains
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def record(name: str, state: str = "running", **extra) -> DomainRecord:
+    return DomainRecord(uuid=extra.pop("uuid", str(uuid.uuid4())), name=name, state=state, autostart=False,
+                        persistent=True, **extra)  # fmt: skip
+
+
+def wait_until(check, *, timeout: float, what: str) -> float:
+    started = time.monotonic()
+    while not check():
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+@pytest.fixture
+def host(db):
+    return Host.objects.create(name="embedded", uri="test:///default")
+
+
+def test_bulk_read_of_the_test_driver(test_conn):
+    records = read_domains(test_conn)
+    assert [(r.name, r.state, r.persistent) for r in records] == [("test", "running", True)]
+    test_conn.lookupByName("test").suspend()
+    assert read_domain(test_conn, records[0].uuid).state == "paused"
+    assert read_domain(test_conn, str(uuid.uuid4())) is None
+
+
+def test_reconcile_adopts_updates_and_removes(host, test_conn):
+    sync_host(host, read_domains(test_conn))
+    adopted = Instance.objects.get(host=host)
+    assert (adopted.name, adopted.state) == ("test", InstanceState.RUNNING)
+
+    test_conn.lookupByName("test").destroy()
+    result = sync_host(host, read_domains(test_conn))
+    assert result.changed == 1
+    assert Instance.objects.get(pk=adopted.pk).state == InstanceState.SHUTOFF
+
+    test_conn.lookupByName("test").undefine()
+    result = sync_host(host, read_domains(test_conn))
+    assert result.removed == 1 and not Instance.objects.filter(host=host).exists()
+
+
+def test_reconcile_keeps_rows_being_built_and_skips_newer_events(host):
+    building = Instance.objects.create(host=host, uuid=uuid.uuid4(), name="new", state=InstanceState.BUILDING)
+    fresh = record("fresh", "running")
+    Instance.objects.create(host=host, uuid=fresh.uuid, name="fresh", state=InstanceState.PAUSED)
+
+    sync_host(host, [fresh], skip=frozenset({fresh.uuid}))  # an event already said "paused"
+    assert Instance.objects.get(uuid=fresh.uuid).state == InstanceState.PAUSED
+    assert Instance.objects.filter(pk=building.pk, state=InstanceState.BUILDING).exists()
+
+
+def test_reconcile_of_many_is_a_few_queries(host, django_assert_max_num_queries):
+    sync_host(host, [record(f"vm-{n}") for n in range(300)])
+    changed = [record(r.name, "shutoff", uuid=str(r.uuid)) for r in Instance.objects.filter(host=host)]
+    with django_assert_max_num_queries(12):
+        result = sync_host(host, changed)
+    assert result.changed == 300
+    assert Instance.objects.filter(host=host, state=InstanceState.SHUTOFF).count() == 300
+
+
+def test_single_change_is_a_conditional_update(host):
+    one = record("one", "running")
+    apply_domain(host, one.uuid, one)
+    row = Instance.objects.get(uuid=one.uuid)
+    apply_domain(host, one.uuid, record("one", "paused", uuid=one.uuid), {"disks": []})
+    row.refresh_from_db()
+    assert (row.state, row.details) == (InstanceState.PAUSED, {"disks": []})
+    apply_domain(host, one.uuid, None)
+    assert not Instance.objects.filter(pk=row.pk).exists()
+
+
+@pytest.mark.qemu
+def test_out_of_band_changes_reach_the_inventory_within_a_second(qemu_conn, make_guest):
+    host = Host.objects.create(name="this machine", uri="qemu:///system")
+    with running_monitor(refresh_interval=30):  # the reconcile runs once; the rest must be events
+        wait_until(lambda: Host.objects.get(pk=host.pk).status == HostStatus.UP, timeout=10, what="host up")
+        guest = make_guest()  # defined and started outside the console
+        wait_until(lambda: Instance.objects.filter(name=guest.name, state="running").exists(),
+                   timeout=5, what="adopted running")  # fmt: skip
+        row = Instance.objects.get(name=guest.name)
+        wait_until(lambda: Instance.objects.get(pk=row.pk).details.get("disks") is not None, timeout=5,
+                   what="details read")  # fmt: skip
+
+        guest.domain.destroy()  # like `virsh destroy`
+        took = wait_until(lambda: Instance.objects.get(pk=row.pk).state == "shutoff", timeout=5, what="shut off")
+        assert took < 1.0, f"the change took {took:.2f} s to reach the inventory"
+
+        guest.domain.create()
+        wait_until(lambda: Instance.objects.get(pk=row.pk).state == "running", timeout=2, what="running again")
+        guest.domain.destroy()
+        guest.domain.undefine()
+        wait_until(lambda: not Instance.objects.filter(pk=row.pk).exists(), timeout=2, what="removed")
+
+
+@pytest.mark.qemu
+def test_guests_running_before_the_host_went_down_are_started_when_it_comes_back(qemu_conn, make_guest, rq_worker):
+    guest = make_guest(start=False)
+    host = Host.objects.create(name="this machine", uri="qemu:///system", status=HostStatus.DOWN, resume_guests=True)
+    row = Instance.objects.create(host=host, uuid=guest.domain.UUIDString(), name=guest.name, state="running")
+    with running_monitor(refresh_interval=30):
+        wait_until(lambda: Operation.objects.filter(kind="instance.start", target_id=str(row.pk)).exists(),
+                   timeout=10, what="start queued")  # fmt: skip
+        wait_until(lambda: guest.domain.isActive(), timeout=30, what="guest started")
+    op = Operation.objects.get(kind="instance.start", target_id=str(row.pk))
+    assert op.user is None and op.params == {"reason": "host came back"}

@@ -1,0 +1,124 @@
+"""Reading the domains of a host in bulk (for the inventory) and one at a time (after an event)."""
+
+from dataclasses import dataclass
+
+import libvirt
+
+from virt.errors import translated
+from virt.xml.domain import Domain
+
+# Our state vocabulary (the Instance.state values), from libvirt's domain states.
+_STATES = {
+    libvirt.VIR_DOMAIN_NOSTATE: "unknown",
+    libvirt.VIR_DOMAIN_RUNNING: "running",
+    libvirt.VIR_DOMAIN_BLOCKED: "running",
+    libvirt.VIR_DOMAIN_PAUSED: "paused",
+    libvirt.VIR_DOMAIN_SHUTDOWN: "shutdown",
+    libvirt.VIR_DOMAIN_SHUTOFF: "shutoff",
+    libvirt.VIR_DOMAIN_CRASHED: "crashed",
+    libvirt.VIR_DOMAIN_PMSUSPENDED: "paused",
+}
+_STATS = libvirt.VIR_DOMAIN_STATS_STATE | libvirt.VIR_DOMAIN_STATS_VCPU | libvirt.VIR_DOMAIN_STATS_BALLOON
+
+
+@dataclass(frozen=True)
+class DomainRecord:
+    """What the inventory keeps of a domain. vcpus/memory_mib are None when the driver's bulk
+    stats do not say (libvirt's test driver); they then come from the XML."""
+
+    uuid: str
+    name: str
+    state: str
+    autostart: bool
+    persistent: bool
+    vcpus: int | None = None
+    memory_mib: int | None = None
+
+
+def state_name(state: int, *, managed_save: bool = False) -> str:
+    name = _STATES.get(state, "unknown")
+    return "suspended" if name == "shutoff" and managed_save else name
+
+
+def _uuids(conn: libvirt.virConnect, flag: int) -> set[str]:
+    return {domain.UUIDString() for domain in conn.listAllDomains(flag)}
+
+
+def read_domains(conn: libvirt.virConnect) -> list[DomainRecord]:
+    """Every domain of the host in four round trips, whatever their number."""
+    autostart = _uuids(conn, libvirt.VIR_CONNECT_LIST_DOMAINS_AUTOSTART)
+    saved = _uuids(conn, libvirt.VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE)
+    persistent = _uuids(conn, libvirt.VIR_CONNECT_LIST_DOMAINS_PERSISTENT)
+    records = []
+    for domain, stats in conn.getAllDomainStats(_STATS):
+        uuid = domain.UUIDString()
+        records.append(_record(domain, stats, uuid=uuid, autostart=uuid in autostart, saved=uuid in saved,
+                               persistent=uuid in persistent))  # fmt: skip
+    return records
+
+
+def _record(domain, stats: dict, *, uuid: str, autostart: bool, saved: bool, persistent: bool) -> DomainRecord:
+    memory_kib = stats.get("balloon.maximum")
+    return DomainRecord(
+        uuid=uuid,
+        name=domain.name(),
+        state=state_name(stats.get("state.state", libvirt.VIR_DOMAIN_NOSTATE), managed_save=saved),
+        autostart=autostart,
+        persistent=persistent,
+        vcpus=stats.get("vcpu.current"),
+        memory_mib=memory_kib // 1024 if memory_kib else None,
+    )
+
+
+@translated
+def read_domain(conn: libvirt.virConnect, uuid: str) -> DomainRecord | None:
+    """One domain by UUID, or None when it is gone."""
+    try:
+        domain = conn.lookupByUUIDString(uuid)
+        state, _reason = domain.state()
+        saved = state == libvirt.VIR_DOMAIN_SHUTOFF and bool(domain.hasManagedSaveImage(0))
+        _state, max_kib, _mem, vcpus, _cpu = domain.info()
+        return DomainRecord(
+            uuid=uuid,
+            name=domain.name(),
+            state=state_name(state, managed_save=saved),
+            autostart=bool(domain.autostart()) if domain.isPersistent() else False,
+            persistent=bool(domain.isPersistent()),
+            vcpus=vcpus,
+            memory_mib=max_kib // 1024,
+        )
+    except libvirt.libvirtError as error:
+        if error.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+            return None
+        raise
+
+
+def read_details(xml: str) -> dict:
+    """What the instance page shows of a domain's definition; never a graphics password."""
+    domain = Domain.from_xml(xml)
+    return {
+        "vcpus": domain.vcpus,
+        "memory_mib": domain.memory_mib,
+        "boot": {"kernel": domain.boot.kernel, "initrd": domain.boot.initrd, "cmdline": domain.boot.cmdline},
+        "disks": [
+            {"target": d.target, "source": d.source, "device": d.device, "bus": d.bus, "format": d.format}
+            for d in domain.disks
+        ],
+        "interfaces": [
+            {"type": i.type, "source": i.source, "mac": i.mac, "model": i.model, "target": i.target, "filter": i.filter}
+            for i in domain.interfaces
+        ],
+        "graphics": [{"type": g.type, "listen": g.listen, "port": g.port} for g in domain.graphics],
+        "serial_log": domain.serial.log_file if domain.serial else "",
+    }
+
+
+@translated
+def read_domain_details(conn: libvirt.virConnect, uuid: str) -> dict | None:
+    """read_details of the live definition of one domain, or None when it is gone."""
+    try:
+        return read_details(conn.lookupByUUIDString(uuid).XMLDesc(0))
+    except libvirt.libvirtError as error:
+        if error.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+            return None
+        raise

@@ -1,0 +1,198 @@
+"""Files of instances on a host: the image cache (base images copied into an image pool once)
+and instance volumes (qcow2 overlays on a cached base, config drives, console logs)."""
+
+import contextlib
+import io
+
+import libvirt
+from lxml import etree
+
+from virt.errors import translated
+from virt.names import check_name
+from virt.storage import CHUNK, dir_pool_xml, upload_volume
+
+
+def _sub(parent, tag: str, text=None, **attrs):
+    element = etree.SubElement(parent, tag, {key: str(value) for key, value in attrs.items()})
+    if text is not None:
+        element.text = str(text)
+    return element
+
+
+@translated
+def ensure_pool(conn: libvirt.virConnect, name: str, path: str) -> str:
+    """The dir pool `name` running (defined, built and started when missing); returns its path."""
+    try:
+        pool = conn.storagePoolLookupByName(name)
+    except libvirt.libvirtError as error:
+        if error.get_error_code() != libvirt.VIR_ERR_NO_STORAGE_POOL:
+            raise
+        pool = conn.storagePoolDefineXML(dir_pool_xml(name, path), 0)
+        pool.build(0)
+        pool.setAutostart(1)
+    if not pool.isActive():
+        pool.create(0)
+    pool.refresh(0)
+    return etree.fromstring(pool.XMLDesc(0)).findtext("target/path")
+
+
+def _lookup(pool: libvirt.virStoragePool, name: str) -> libvirt.virStorageVol | None:
+    try:
+        return pool.storageVolLookupByName(name)
+    except libvirt.libvirtError as error:
+        if error.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_VOL:
+            return None
+        raise
+
+
+def _plain_volume_xml(name: str, capacity: int, fmt: str) -> str:
+    volume = etree.Element("volume")
+    _sub(volume, "name", check_name(name))
+    _sub(volume, "capacity", int(capacity), unit="bytes")
+    _sub(volume, "allocation", 0, unit="bytes")
+    _sub(_sub(volume, "target"), "format", type=fmt)
+    return etree.tostring(volume, encoding="unicode")
+
+
+@translated
+def cache_file(conn, pool_name: str, volume: str, source: str, *, size: int, progress=None) -> tuple[str, bool]:
+    """Copy the local file `source` into the image pool as `volume` unless it is there already.
+    Returns (path on the host, copied now). A failed copy leaves no partial volume behind."""
+    pool = conn.storagePoolLookupByName(pool_name)
+    existing = _lookup(pool, volume)
+    if existing is not None:
+        return existing.path(), False
+    created = pool.createXML(_plain_volume_xml(volume, max(size, 1), "raw"), 0)
+    try:
+        upload_volume(conn, pool_name, volume, source, progress)
+    except BaseException:
+        with contextlib.suppress(libvirt.libvirtError):
+            created.delete(0)
+        raise
+    return created.path(), True
+
+
+@translated
+def capacity_of(conn, path: str) -> int:
+    """Virtual size in bytes of the volume at `path` (for qcow2: what the guest sees)."""
+    return conn.storageVolLookupByPath(path).info()[1]
+
+
+@translated
+def create_overlay(conn, pool_name: str, name: str, *, backing: str, backing_format: str, capacity: int) -> str:
+    """A qcow2 volume whose backing file is the cached base at `backing`; returns its path."""
+    volume = etree.Element("volume")
+    _sub(volume, "name", check_name(name))
+    _sub(volume, "capacity", int(capacity), unit="bytes")
+    _sub(volume, "allocation", 0, unit="bytes")
+    _sub(_sub(volume, "target"), "format", type="qcow2")
+    store = _sub(volume, "backingStore")
+    _sub(store, "path", backing)
+    _sub(store, "format", type=backing_format)
+    pool = conn.storagePoolLookupByName(pool_name)
+    return pool.createXML(etree.tostring(volume, encoding="unicode"), 0).path()
+
+
+@translated
+def create_blank(conn, pool_name: str, name: str, *, capacity: int) -> str:
+    pool = conn.storagePoolLookupByName(pool_name)
+    return pool.createXML(_plain_volume_xml(name, capacity, "qcow2"), 0).path()
+
+
+@translated
+def write_volume(conn, pool_name: str, name: str, data: bytes) -> str:
+    """A raw volume holding exactly `data` (e.g. a config drive ISO); returns its path."""
+    pool = conn.storagePoolLookupByName(pool_name)
+    volume = pool.createXML(_plain_volume_xml(name, len(data), "raw"), 0)
+    stream = conn.newStream(0)
+    try:
+        volume.upload(stream, 0, len(data), 0)
+        source = io.BytesIO(data)
+        while chunk := source.read(CHUNK):
+            view = memoryview(chunk)
+            while view:
+                view = view[stream.send(bytes(view)) :]
+        stream.finish()
+    except BaseException:
+        with contextlib.suppress(libvirt.libvirtError):
+            stream.abort()
+            volume.delete(0)
+        raise
+    return volume.path()
+
+
+@translated
+def delete_paths(conn, paths) -> list[str]:
+    """Delete the volumes at these paths (those libvirt knows as volumes); returns the deleted."""
+    deleted = []
+    for path in paths:
+        try:
+            conn.storageVolLookupByPath(path).delete(0)
+        except libvirt.libvirtError as error:
+            if error.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_VOL:
+                continue
+            raise
+        deleted.append(path)
+    return deleted
+
+
+@translated
+def delete_named(conn, pool_name: str, names) -> list[str]:
+    """Delete the volumes of `pool_name` with these names, refreshing the pool first (files libvirt
+    wrote itself, like console logs, are only volumes after a refresh)."""
+    try:
+        pool = conn.storagePoolLookupByName(pool_name)
+    except libvirt.libvirtError as error:
+        if error.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_POOL:
+            return []
+        raise
+    pool.refresh(0)
+    deleted = []
+    for name in names:
+        volume = _lookup(pool, name)
+        if volume is not None:
+            volume.delete(0)
+            deleted.append(name)
+    return deleted
+
+
+@translated
+def list_volumes(conn, pool_name: str) -> list[str]:
+    try:
+        pool = conn.storagePoolLookupByName(pool_name)
+    except libvirt.libvirtError as error:
+        if error.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_POOL:
+            return []
+        raise
+    pool.refresh(0)
+    return sorted(volume.name() for volume in pool.listAllVolumes(0))
+
+
+@translated
+def volume_path(conn, pool_name: str, name: str) -> str | None:
+    try:
+        pool = conn.storagePoolLookupByName(pool_name)
+    except libvirt.libvirtError as error:
+        if error.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_POOL:
+            return None
+        raise
+    volume = _lookup(pool, name)
+    return volume.path() if volume is not None else None
+
+
+@translated
+def backing_paths(conn, pool_name: str) -> set[str]:
+    """Backing files of the volumes in `pool_name` (what overlays there still need)."""
+    try:
+        pool = conn.storagePoolLookupByName(pool_name)
+    except libvirt.libvirtError as error:
+        if error.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_POOL:
+            return set()
+        raise
+    pool.refresh(0)
+    found = set()
+    for volume in pool.listAllVolumes(0):
+        path = etree.fromstring(volume.XMLDesc(0)).findtext("backingStore/path")
+        if path:
+            found.add(path)
+    return found
