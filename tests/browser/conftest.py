@@ -1,24 +1,13 @@
 """Playwright driving Debian's Chromium against the real ASGI app served by uvicorn."""
 
 import faulthandler
-import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from jobs.models import Operation
+from tests.support.browser import chromium
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -31,16 +20,8 @@ def artifacts() -> Path:
 
 @pytest.fixture(scope="package")
 def browser():
-    """Chromium for the browser tests only: Playwright's sync API keeps an event loop in the main
-    thread while it runs, which Django takes for async code calling the ORM. The tests' own ORM
-    calls are synchronous, so they are allowed for as long as Playwright runs."""
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (make test does it).")
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

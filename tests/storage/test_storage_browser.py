@@ -3,12 +3,13 @@
 import threading
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from hosts.services import probe
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, log_in, page  # noqa: F401  (the page fixture)
+from tests.browser.conftest import log_in, page  # noqa: F401  (the page fixture)
 from tests.conftest import PASSWORD
 from tests.storage.conftest import unique
+from tests.support.browser import chromium
 from virt import storage
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -17,11 +18,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 @pytest.fixture(scope="module")
 def browser():
     """Chromium for this module only, so that the other storage tests run without Playwright's loop."""
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def test_create_a_volume_then_see_a_change_made_elsewhere_arrive_live(
