@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import ProtectedError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -100,11 +99,7 @@ def _save(request, host: Host | None):
 def host_delete(request, pk: int):
     host = get_host_for_user(request, pk, "delete")
     if request.method == "POST":
-        try:
-            host.delete()
-        except ProtectedError:
-            messages.error(request, f"{host.name} still has instances in the inventory; remove them first.")
-            return redirect("host-detail", pk=pk)
+        host.delete()  # with its inventory rows: they only mirror the host
         messages.success(request, f"Host {host.name} removed from the console (nothing changed on the host).")
         return redirect("host-list")
-    return render(request, "hosts/host_confirm_delete.html", {"host": host})
+    return render(request, "hosts/host_confirm_delete.html", {"host": host, "instances": host.instances.count()})

@@ -106,7 +106,7 @@ class CachedImage(models.Model):
 
 
 class Instance(models.Model):
-    host = models.ForeignKey(Host, on_delete=models.PROTECT, related_name="instances")
+    host = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="instances")
     uuid = models.UUIDField()
     name = models.CharField(max_length=255)
     state = models.CharField(max_length=16, choices=InstanceState.choices, default=InstanceState.UNKNOWN)

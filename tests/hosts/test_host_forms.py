@@ -161,9 +161,10 @@ def test_removing_asks_first_then_forgets_the_host(client_for, admin_user):
     assert not Host.objects.exists()
 
 
-def test_a_host_with_instances_is_not_removed(client_for, admin_user):
+def test_removing_a_host_forgets_its_inventory_and_says_so_first(client_for, admin_user):
     host = Host.objects.create(name="lab", uri="test:///default")
     Instance.objects.create(host=host, uuid="6695eb01-f6a4-8304-79aa-97f2502e193f", name="vm")
-    response = client_for(admin_user).post(reverse("host-delete", args=[host.pk]), follow=True)
-    assert "still has instances" in response.content.decode()
-    assert Host.objects.exists()
+    client = client_for(admin_user)
+    assert "forgets the 1 instance it lists" in client.get(reverse("host-delete", args=[host.pk])).content.decode()
+    client.post(reverse("host-delete", args=[host.pk]))
+    assert not Host.objects.exists() and not Instance.objects.exists()
