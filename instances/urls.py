@@ -2,4 +2,9 @@ from django.urls import path
 
 from instances import views
 
-urlpatterns = [path("", views.instance_list, name="instance-list")]
+urlpatterns = [
+    path("", views.instance_list, name="instance-list"),
+    path("new/", views.instance_create, name="instance-create"),
+    path("<int:pk>/", views.instance_detail, name="instance-detail"),
+    path("<int:pk>/action/<str:name>/", views.instance_action, name="instance-action"),
+]

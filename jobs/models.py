@@ -21,6 +21,10 @@ class Operation(models.Model):
     target_type = models.CharField(max_length=32)
     target_id = models.CharField(max_length=64)
     target_name = models.CharField(max_length=255)
+    host = models.ForeignKey(
+        "hosts.Host", null=True, blank=True, on_delete=models.SET_NULL, related_name="operations",
+        help_text="The host the operation acts on (for filtering); empty for operations on no host.",
+    )  # fmt: skip
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     status = models.CharField(max_length=16, choices=OperationStatus.choices, default=OperationStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
@@ -64,6 +68,10 @@ class Operation(models.Model):
             "kind": self.kind,
             "label": self.label,
             "target": self.target_name,
+            "target_type": self.target_type,
+            "target_id": self.target_id,
+            "host_id": self.host_id,
+            "user_id": self.user_id,
             "status": self.status,
             "status_label": self.get_status_display(),
             "progress": self.progress,

@@ -21,10 +21,18 @@ def workers_alive() -> int:
 
 
 def start_operation(
-    *, kind: str, target=None, target_type: str = "", target_name: str = "", user=None, params: dict | None = None
+    *,
+    kind: str,
+    target=None,
+    target_type: str = "",
+    target_name: str = "",
+    user=None,
+    params: dict | None = None,
+    host=None,
 ) -> Operation:
     """Record an operation of `kind` on `target` (a model instance, or only a type and name for
-    an object the operation will create) and queue it for the worker."""
+    an object the operation will create) and queue it for the worker. The operation's host is
+    `host`, else the target if it is a host, else the target's host."""
     if kind not in HANDLERS:
         raise ValueError(f"unknown operation {kind!r}")
     if workers_alive() == 0:
@@ -35,10 +43,21 @@ def start_operation(
         target_id=str(target.pk) if target is not None else "",
         target_name=str(target) if target is not None else target_name,
         user=user if user is not None and user.is_authenticated else None,
+        host_id=_host_id(target, host),
         params=params or {},
     )
     transaction.on_commit(lambda: _enqueue(op))
     return op
+
+
+def _host_id(target, host) -> int | None:
+    if host is not None:
+        return host.pk
+    if target is None:
+        return None
+    if target._meta.label_lower == "hosts.host":
+        return target.pk
+    return getattr(target, "host_id", None)
 
 
 def _enqueue(op: Operation) -> None:

@@ -1,11 +1,19 @@
-"""The Operations page: every job, newest first, updated live."""
+"""The Operations page: every job, newest first, filtered by user, host, instance or status, updated live."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from hosts.models import Host
+from instances.models import Instance
 from jobs.models import Operation, OperationStatus
+
+
+def _int(value: str | None) -> int | None:
+    """A positive database id from a query parameter, or None."""
+    return int(value) if value and value.isdigit() and len(value) < 16 else None
 
 
 @require_GET
@@ -14,14 +22,37 @@ from jobs.models import Operation, OperationStatus
 def operation_list(request):
     operations = Operation.objects.select_related("user")
     status = request.GET.get("status", "")
+    user_id, host_id, instance_id = (_int(request.GET.get(key)) for key in ("user", "host", "instance"))
+    scope = []  # what a live operation must match to be added to the table
     if status in OperationStatus.values:
         operations = operations.filter(status=status)
-    page = Paginator(operations, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "jobs/operation_list.html",
-        {"page": page, "status": status, "statuses": OperationStatus.choices},
-    )
+        scope.append(f"status:{status}")
+    else:
+        status = ""
+    if user_id:
+        operations = operations.filter(user_id=user_id)
+        scope.append(f"user:{user_id}")
+    if host_id:
+        operations = operations.filter(host_id=host_id)
+        scope.append(f"host:{host_id}")
+    instance = None
+    if instance_id:
+        operations = operations.filter(target_type="instance", target_id=str(instance_id))
+        instance = Instance.objects.filter(pk=instance_id).only("pk", "name").first()
+        scope.append(f"instance:{instance_id}")
+    context = {
+        "page": Paginator(operations, 50).get_page(request.GET.get("page")),
+        "status": status,
+        "statuses": OperationStatus.choices,
+        "user_id": user_id,
+        "users": get_user_model().objects.filter(operation__isnull=False).distinct().order_by("username"),
+        "host_id": host_id,
+        "hosts": Host.objects.only("pk", "name"),
+        "instance_id": instance_id,
+        "instance": instance,
+        "scope": " ".join(scope),
+    }
+    return render(request, "jobs/operation_list.html", context)
 
 
 @require_GET

@@ -49,9 +49,25 @@
     return row;
   }
 
+  // A table inside data-live-scope="host:3 status:failed ..." only takes operations matching every token.
+  function inScope(element, op) {
+    const holder = element.closest("[data-live-scope]");
+    if (!holder) return true;
+    const keys = [
+      "status:" + op.status,
+      "user:" + op.user_id,
+      "host:" + op.host_id,
+      op.target_type + ":" + op.target_id,
+    ];
+    return holder.dataset.liveScope.split(" ").every(function (token) {
+      return !token || keys.indexOf(token) !== -1;
+    });
+  }
+
   const handlers = {
     operation: function (op) {
       document.querySelectorAll("[data-live-operations] tbody").forEach(function (tbody) {
+        if (!inScope(tbody, op)) return;
         if (!tbody.querySelector('[data-operation-id="' + op.id + '"]')) {
           const empty = tbody.querySelector("tr.empty");
           if (empty) empty.remove();
@@ -68,6 +84,13 @@
         setField(row, "url", op.url);
         const link = row.querySelector('a[data-field="url"]');
         if (link && op.link_text) link.textContent = op.link_text;
+      });
+    },
+    instance: function (instance) {
+      document.querySelectorAll('[data-instance-id="' + instance.id + '"]').forEach(function (row) {
+        setField(row, "state", instance.state_label);
+        const state = row.querySelector('[data-field="state"]');
+        if (state) state.className = "status status-" + instance.state;
       });
     },
     host: function (host) {
