@@ -6,39 +6,24 @@ speed for the other hosts changes while one is down. Prints figures; asserts not
 Uses a throw-away database in a temp folder, the real Redis, a private libvirtd (its own mount
 namespace, like the tests) for the host that goes down, and libvirt's test driver for the rest."""
 
+from support import WORK, page_times  # first: sets Django up on throw-away state
+
+# isort: split
+
 import argparse
 import os
 import signal
-import statistics
-import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-WORK = Path(tempfile.mkdtemp(prefix="lvc-bench-"))
-os.environ.update(
-    DJANGO_SETTINGS_MODULE="config.settings",
-    STATE_DIR=str(WORK),
-    LOG_LEVEL="ERROR",
-    ALLOWED_HOSTS="testserver",
-    REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
-)
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.contrib.auth.models import User  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.urls import reverse  # noqa: E402
-
-from hosts.models import Host  # noqa: E402
-from hosts.monitor import Monitor  # noqa: E402
-from tests.support.libvirtd import PrivateLibvirtd  # noqa: E402
+from hosts.models import Host
+from hosts.monitor import Monitor
+from tests.support.libvirtd import PrivateLibvirtd
 
 
 def wait_status(host: Host, status: str, timeout: float = 30) -> float:
@@ -48,17 +33,6 @@ def wait_status(host: Host, status: str, timeout: float = 30) -> float:
             raise SystemExit(f"{host.name} not {status} after {timeout} s")
         time.sleep(0.01)
     return time.monotonic() - started
-
-
-def page_times(client: Client, url: str, count: int) -> str:
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        assert client.get(url).status_code == 200
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    p95 = samples[int(len(samples) * 0.95) - 1]
-    return f"p50 {statistics.median(samples):.1f} ms, p95 {p95:.1f} ms"
 
 
 def main() -> None:

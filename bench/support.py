@@ -1,0 +1,54 @@
+"""What the benchmarks share: Django set up on throw-away state (SQLite in a temp folder, Redis
+db 14 or BENCH_REDIS_URL), and percentile figures. Import it before anything from Django."""
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+WORK = Path(tempfile.mkdtemp(prefix="lvc-bench-"))
+os.environ.update(
+    DJANGO_SETTINGS_MODULE="config.settings",
+    STATE_DIR=str(WORK),
+    LOG_LEVEL="ERROR",
+    ALLOWED_HOSTS="testserver",
+    REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+)
+
+import django  # noqa: E402
+
+django.setup()
+
+
+def pct(samples: list[float], q: float) -> float:
+    """The q-quantile (nearest rank) of the samples."""
+    ordered = sorted(samples)
+    return ordered[max(0, min(len(ordered) - 1, round(q * len(ordered)) - 1))]
+
+
+def spread(samples: list[float]) -> str:
+    return f"p50 {statistics.median(samples):.1f} ms, p95 {pct(samples, 0.95):.1f} ms"
+
+
+def page_times(client, url: str, count: int) -> str:
+    """p50/p95 of `count` GETs of `url` (each must answer 200)."""
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        assert client.get(url).status_code == 200
+        samples.append((time.perf_counter() - started) * 1000)
+    return spread(samples)
+
+
+def wait_until(check, timeout: float, *, step: float = 0.02) -> float | None:
+    """Seconds until `check()` is true, or None after `timeout`."""
+    started = time.monotonic()
+    while not check():
+        if time.monotonic() - started > timeout:
+            return None
+        time.sleep(step)
+    return time.monotonic() - started
