@@ -117,8 +117,8 @@ def spawn(qemu_conn, qemu_host, tiny_flavor, tiny_image, rq_worker, admin_user):
 def run_op(rq_worker, admin_user):
     """run_op(instance, kind, **params) -> the finished Operation, queued as a user would."""
 
-    def run(instance: Instance, kind: str, *, timeout: float = 120, **params):
+    def run(instance: Instance, kind: str, *, wait: float = 120, **params):
         op = request_operation(instance=instance, kind=kind, user=admin_user, params=params)
-        return wait_for_operation(op.pk, timeout=timeout)
+        return wait_for_operation(op.pk, timeout=wait)
 
     return run

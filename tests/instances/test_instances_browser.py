@@ -1,0 +1,69 @@
+"""Instances in Chromium: start one from its page and watch it run; destroy one with libvirt (as
+`virsh destroy` would) and watch the open list follow, neither page reloaded."""
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from hosts.models import Host, HostStatus
+from instances.models import Instance
+from tests.browser.conftest import artifacts, log_in, page  # noqa: F401  (fixtures)
+from tests.conftest import PASSWORD
+from tests.support.browser import chromium
+from tests.support.monitor import running_monitor
+
+pytestmark = [pytest.mark.qemu, pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+def mark_page(tab) -> None:
+    """A flag that a reload would lose."""
+    tab.evaluate("window.notReloaded = true")
+
+
+def assert_not_reloaded(tab) -> None:
+    assert tab.evaluate("window.notReloaded === true"), "the page was reloaded"
+
+
+def test_start_from_the_detail_page_and_watch_it_run(page, spawn, admin_user, artifacts):  # noqa: F811
+    instance = spawn(start=False)
+    log_in(page, "admin", PASSWORD)
+    page.goto(f"/instances/{instance.pk}/")
+    state = page.locator(f'[data-instance-id="{instance.pk}"] [data-field="state"]').first
+    expect(state).to_have_text("Shut off")
+    mark_page(page)
+
+    page.get_by_role("button", name="Start", exact=True).click()
+    expect(state).to_have_text("Running", timeout=30_000)
+    expect(page.get_by_role("button", name="Shut down")).to_be_visible()  # the buttons follow the state
+    assert_not_reloaded(page)
+    page.screenshot(path=str(artifacts / "instance-detail.png"), full_page=True)
+
+
+def test_a_guest_destroyed_outside_shows_shut_off_on_the_open_list(page, spawn, qemu_conn):  # noqa: F811
+    instance = spawn()
+    log_in(page, "admin", PASSWORD)
+    with running_monitor(refresh_interval=30):
+        host = Host.objects.get(pk=instance.host_id)
+        deadline = time.monotonic() + 10
+        while Host.objects.get(pk=host.pk).status != HostStatus.UP:
+            assert time.monotonic() < deadline, "host not up"
+            time.sleep(0.05)
+        page.goto("/instances/")
+        row = page.locator(f'[data-instance-id="{instance.pk}"]')
+        expect(row.locator('[data-field="state"]')).to_have_text("Running")
+        mark_page(page)
+
+        qemu_conn.lookupByName(instance.name).destroy()
+        started = time.monotonic()
+        expect(row.locator('[data-field="state"]')).to_have_text("Shut off", timeout=5_000)
+        took = time.monotonic() - started
+        assert_not_reloaded(page)
+    assert Instance.objects.get(pk=instance.pk).state == "shutoff"
+    assert took < 2.0, f"the open list showed it after {took:.2f} s"
