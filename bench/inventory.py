@@ -47,7 +47,6 @@ from virt.domains import read_domains
 NAME = re.compile(r"vm-\d{3}-\d{5}")
 TARGETS = "targets: list p95 <= 30 ms at 500x1, <= 100 ms at 10000x100; <= 12 queries per list page; "
 TARGETS += "reconcile of 10,000 <= 10 s; click->libvirt p50 <= 25 ms"
-SHIMMED: list = []  # not empty once no_cells_shim() is in place
 
 
 def write_node(path: Path, host: int, count: int) -> None:
@@ -114,23 +113,6 @@ def time_sync(label: str, built) -> None:
           f"p50 {statistics.median(per_host):.1f} ms / max {max(per_host):.1f} ms, {len(queries)} queries")  # fmt: skip
 
 
-def no_cells_shim() -> None:
-    """A test-driver node file has no NUMA cells, so getCellsFreeMemory fails (invalid argument)
-    and the monitor marks the host down. From now on such a call answers "no cells" instead."""
-    original = libvirt.virConnect.getCellsFreeMemory
-
-    def no_cells(conn, start, count):
-        try:
-            return original(conn, start, count)
-        except libvirt.libvirtError as error:
-            if error.get_error_code() == libvirt.VIR_ERR_INVALID_ARG and conn.getType() == "TEST":
-                return []
-            raise
-
-    libvirt.virConnect.getCellsFreeMemory = no_cells
-    SHIMMED.append(True)
-
-
 def run_monitor(pks: list[int], count: int) -> tuple[str, float | None, float | None]:
     """(error of a host shown down, s until all up with N rows, s until every definition read)."""
     Instance.objects.all().delete()
@@ -155,16 +137,10 @@ def run_monitor(pks: list[int], count: int) -> tuple[str, float | None, float | 
 
 
 def time_monitor(built, count: int) -> tuple[float | None, float | None]:
-    """Cold adoption through the real monitor, from an empty table (again with the shim when a
-    host is shown down without it)."""
+    """Cold adoption through the real monitor, from an empty table."""
     pks = [host.pk for host, _conn in built]
     error, adopted, details = run_monitor(pks, count)
-    if error and not SHIMMED:
-        print(f"  monitor, cold: a host is shown DOWN: {error}\n  -> again, and from here on with a bench "
-              "shim: getCellsFreeMemory on a test-driver connection without NUMA cells answers []")  # fmt: skip
-        no_cells_shim()
-        error, adopted, details = run_monitor(pks, count)
-    print(f"  monitor, cold{' (cells shim)' if SHIMMED else ''}: " + (f"FAILED: {error}" if error else
+    print("  monitor, cold: " + (f"FAILED: {error}" if error else
           f"all up and {count} instances adopted after {show(adopted, 's')}; every definition read after "
           f"{show(details, 's') if details else 'NOT within 300 s more'}"))  # fmt: skip
     for host, conn in built:  # back to this benchmark's mix of states

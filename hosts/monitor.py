@@ -109,19 +109,27 @@ class Monitor:
             return
         self.events.put(("domain", pk, (uuid, record, details, taken)))
 
-    def _read_details(self, pk: int, conn, uuid: str) -> None:
-        try:
-            self.events.put(("details", pk, (uuid, read_domain_details(conn, uuid))))
-        except VirtError as error:
-            log.warning("reading domain %s failed: %s", uuid, error)
+    def _read_details(self, pk: int, conn, uuids: list[str]) -> None:
+        """On the executor: the definitions of newly adopted domains, sent as one event."""
+        found = {}
+        for uuid in uuids:
+            try:
+                found[uuid] = read_domain_details(conn, uuid)
+            except VirtError as error:
+                log.warning("reading domain %s failed: %s", uuid, error)
+        self.events.put(("details", pk, found))
 
-    def apply_events(self) -> None:
-        while True:
+    def apply_events(self, *, batch: int = 500) -> None:
+        """Write up to `batch` queued events, so that the watches are polled between batches."""
+        hosts: dict[int, Host | None] = {}
+        for _ in range(batch):
             try:
                 kind, pk, payload = self.events.get_nowait()
             except queue.Empty:
                 return
-            host = Host.objects.filter(pk=pk).first()
+            if pk not in hosts:
+                hosts[pk] = Host.objects.filter(pk=pk).first()
+            host = hosts[pk]
             if host is None:
                 continue
             if kind == "up":
@@ -131,7 +139,7 @@ class Monitor:
                 self.event_times[(pk, uuid)] = taken
                 apply_domain(host, uuid, record, details)
             elif kind == "details":
-                apply_details(host, *payload)
+                apply_details(host, payload)
             else:
                 log.warning("host %s is down: %s", host.name, payload)
                 mark_down(host, error=payload)
@@ -144,9 +152,8 @@ class Monitor:
         newer = frozenset(uuid for (pk, uuid), when in self.event_times.items() if pk == host.pk and when > taken)
         result = sync_host(host, records, skip=newer)
         watch = self.watches.get(host.pk)
-        for uuid in result.created:  # adopted: read what they are made of
-            if watch is not None and watch.conn is not None:
-                self.executor.submit(self._read_details, host.pk, watch.conn, uuid)
+        if result.created and watch is not None and watch.conn is not None:  # adopted: read what they are made of
+            self.executor.submit(self._read_details, host.pk, watch.conn, result.created)
         if came_back and host.resume_guests and result.stopped_while_down:
             resume_guests(host, result.stopped_while_down)
         self.event_times = {key: when for key, when in self.event_times.items() if when > taken - 60}

@@ -116,13 +116,18 @@ def apply_domain(host: Host, uuid: str, record: DomainRecord | None, details: di
         log.info("instance %s changed meanwhile; the next reconcile settles it", uuid)
 
 
-def apply_details(host: Host, uuid: str, details: dict | None) -> None:
-    """Store the definition summary of an adopted or redefined domain."""
-    if details is None:
-        return
-    rows = Instance.objects.filter(host=host, uuid=uuid)
-    extra = {key: details[key] for key in ("vcpus", "memory_mib") if details.get(key)}
-    if rows.update(details=details, **extra):
-        row = rows.first()
-        if row is not None:
-            broadcast("instance", _event(row, host))
+def apply_details(host: Host, found: dict[str, dict | None]) -> int:
+    """Store the definition summaries of adopted or redefined domains ({uuid: details}), in bulk."""
+    found = {uuid: details for uuid, details in found.items() if details is not None}
+    changed = []
+    uuids = list(found)
+    for start in range(0, len(uuids), 500):
+        for row in Instance.objects.filter(host=host, uuid__in=uuids[start : start + 500]):
+            details = found[str(row.uuid)]
+            row.details = details
+            row.vcpus = details.get("vcpus") or row.vcpus
+            row.memory_mib = details.get("memory_mib") or row.memory_mib
+            changed.append(row)
+    Instance.objects.bulk_update(changed, ["details", "vcpus", "memory_mib"], batch_size=500)
+    _announce(host, changed, listing_changed=False)
+    return len(changed)

@@ -4,12 +4,13 @@ Each event gets a sequence number and is kept in a short log in Redis, so a page
 (or reconnects) after it was rendered asks for what it missed: nothing falls between the render
 and the websocket."""
 
+import asyncio
 import json
 import logging
+import threading
 from functools import cache
 
 import redis
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
@@ -31,6 +32,20 @@ return seq
 @cache
 def _redis() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL)
+
+
+@cache
+def _sender_loop() -> asyncio.AbstractEventLoop:
+    """One event loop per process for sending to the channel layer, so its Redis connections are
+    kept (a loop per call would open new ones every time) and callers need no loop of their own."""
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, name="live-broadcast", daemon=True).start()
+    return loop
+
+
+def _group_send(message: dict) -> None:
+    future = asyncio.run_coroutine_threadsafe(get_channel_layer().group_send(GROUP, message), _sender_loop())
+    future.result(timeout=10)
 
 
 def current_seq() -> int:
@@ -56,8 +71,6 @@ def broadcast(kind: str, data: dict) -> None:
     try:
         payload = json.dumps({"kind": kind, "data": data})
         seq = _redis().eval(_RECORD, 2, SEQ_KEY, LOG_KEY, payload, KEEP)
-        async_to_sync(get_channel_layer().group_send)(
-            GROUP, {"type": "live.event", "seq": seq, "kind": kind, "data": data}
-        )
+        _group_send({"type": "live.event", "seq": seq, "kind": kind, "data": data})
     except Exception:  # noqa: BLE001 - live updates are best effort by design
         log.warning("live update %s could not be sent", kind, exc_info=True)

@@ -4,6 +4,7 @@ import json
 
 import libvirt
 import pytest
+from lxml import etree
 
 from virt.capabilities import read_capabilities
 from virt.resources import MIB, PoolUsage, read_resources
@@ -100,3 +101,17 @@ def test_as_dict_survives_a_json_round_trip(test_conn):
     assert data["numa_free_mib"].keys() == {"0", "1"}
     assert data["pools"][0]["name"] == "default-pool"
     assert data["uptime_seconds"] is None
+
+
+def test_a_test_driver_node_file_without_numa_cells_has_no_cell_figures(tmp_path):
+    node = etree.Element("node")
+    etree.SubElement(etree.SubElement(node, "cpu"), "mhz").text = "2000"
+    path = tmp_path / "node.xml"
+    path.write_bytes(etree.tostring(node))
+    conn = libvirt.open(f"test://{path}")
+    try:
+        resources = read_resources(conn, local=False)
+    finally:
+        conn.close()
+    assert resources.numa_free_mib == {}
+    assert resources.vcpus_total > 0
