@@ -46,7 +46,7 @@ def save_host(op, report):
         except ValidationError as error:
             raise OperationFailed(" ".join(error.messages)) from None
         host.save()
-        Operation.objects.filter(pk=op.pk).update(target_id=str(host.pk))
+        Operation.objects.filter(pk=op.pk).update(target_id=str(host.pk), host=host)
     for uri in {old_uri, host.uri} - {""}:
         pool().drop(uri)  # the next use opens it with the new settings
     mark_up(host, facts=facts)
