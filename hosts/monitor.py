@@ -93,10 +93,17 @@ class Monitor:
             uri,
             on_up=lambda conn: self.events.put(("up", pk, _read_host(conn, uri))),
             on_down=lambda message: self.events.put(("down", pk, message)),
-            on_domain=lambda conn, uuid: self.executor.submit(self._read_domain, pk, conn, uuid),
+            on_domain=lambda conn, uuid: self._submit(self._read_domain, pk, conn, uuid),
             policy=self.policy,
             credentials=credentials,
         )
+
+    def _submit(self, func, *args) -> None:
+        """Run `func` on the executor, unless the monitor is stopping (late libvirt callbacks)."""
+        try:
+            self.executor.submit(func, *args)
+        except RuntimeError:
+            log.debug("monitor stopping: %s not run", func.__name__)
 
     def _read_domain(self, pk: int, conn, uuid: str) -> None:
         """On the executor, after an event: the domain's state and definition as they are now."""
@@ -153,7 +160,7 @@ class Monitor:
         result = sync_host(host, records, skip=newer)
         watch = self.watches.get(host.pk)
         if result.created and watch is not None and watch.conn is not None:  # adopted: read what they are made of
-            self.executor.submit(self._read_details, host.pk, watch.conn, result.created)
+            self._submit(self._read_details, host.pk, watch.conn, result.created)
         if came_back and host.resume_guests and result.stopped_while_down:
             resume_guests(host, result.stopped_while_down)
         self.event_times = {key: when for key, when in self.event_times.items() if when > taken - 60}

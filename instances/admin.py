@@ -4,17 +4,7 @@ here; flavors and images are edited here."""
 from django.contrib import admin
 
 from instances.models import CachedImage, Flavor, Image, Instance
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from jobs.admin import ReadOnlyAdmin
 
 
 @admin.register(Instance)

@@ -101,29 +101,29 @@ def reboot(op, report):
         return {**done(ctx, report), "message": message}
 
 
-@operation("instance.pause", label="Pause instance")
-def pause(op, report):
-    with on_instance(op, report, "Pausing") as ctx:
-        require_state(ctx, {InstanceState.RUNNING}, "pause")
-        ctx.guest.pause()
-        return done(ctx, report)
+def _simple(kind: str, label: str, *, message: str, states: set, doing: str, call: str):
+    """Register an operation that checks the state and makes one Guest call."""
+
+    @operation(kind, label=label)
+    def handler(op, report):
+        with on_instance(op, report, message) as ctx:
+            require_state(ctx, states, doing)
+            getattr(ctx.guest, call)()
+            return done(ctx, report)
+
+    return handler
 
 
-@operation("instance.unpause", label="Unpause instance")
-def unpause(op, report):
-    with on_instance(op, report, "Unpausing") as ctx:
-        require_state(ctx, {InstanceState.PAUSED}, "unpause")
-        ctx.guest.unpause()
-        return done(ctx, report)
-
-
-@operation("instance.suspend", label="Suspend instance")
-def suspend(op, report):
-    """Managed save: memory to disk, guest stopped; Start/Resume restores it."""
-    with on_instance(op, report, "Saving memory to disk") as ctx:
-        require_state(ctx, {InstanceState.RUNNING, InstanceState.PAUSED}, "suspend")
-        ctx.guest.managed_save()
-        return done(ctx, report)
+RUNNING, PAUSED = InstanceState.RUNNING, InstanceState.PAUSED
+pause = _simple("instance.pause", "Pause instance", message="Pausing", states={RUNNING}, doing="pause", call="pause")
+unpause = _simple(
+    "instance.unpause", "Unpause instance", message="Unpausing", states={PAUSED}, doing="unpause", call="unpause"
+)
+# Managed save: memory to disk, guest stopped; Start/Resume restores it.
+suspend = _simple(
+    "instance.suspend", "Suspend instance", message="Saving memory to disk", states={RUNNING, PAUSED},
+    doing="suspend", call="managed_save",
+)  # fmt: skip
 
 
 @operation("instance.nmi", label="Send NMI")

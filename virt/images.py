@@ -36,6 +36,15 @@ def ensure_pool(conn: libvirt.virConnect, name: str, path: str) -> str:
     return etree.fromstring(pool.XMLDesc(0)).findtext("target/path")
 
 
+def _pool_or_none(conn: libvirt.virConnect, name: str) -> libvirt.virStoragePool | None:
+    try:
+        return conn.storagePoolLookupByName(name)
+    except libvirt.libvirtError as error:
+        if error.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_POOL:
+            return None
+        raise
+
+
 def _lookup(pool: libvirt.virStoragePool, name: str) -> libvirt.virStorageVol | None:
     try:
         return pool.storageVolLookupByName(name)
@@ -140,12 +149,9 @@ def delete_paths(conn, paths) -> list[str]:
 def delete_named(conn, pool_name: str, names) -> list[str]:
     """Delete the volumes of `pool_name` with these names, refreshing the pool first (files libvirt
     wrote itself, like console logs, are only volumes after a refresh)."""
-    try:
-        pool = conn.storagePoolLookupByName(pool_name)
-    except libvirt.libvirtError as error:
-        if error.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_POOL:
-            return []
-        raise
+    pool = _pool_or_none(conn, pool_name)
+    if pool is None:
+        return []
     pool.refresh(0)
     deleted = []
     for name in names:
@@ -157,38 +163,18 @@ def delete_named(conn, pool_name: str, names) -> list[str]:
 
 
 @translated
-def list_volumes(conn, pool_name: str) -> list[str]:
-    try:
-        pool = conn.storagePoolLookupByName(pool_name)
-    except libvirt.libvirtError as error:
-        if error.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_POOL:
-            return []
-        raise
-    pool.refresh(0)
-    return sorted(volume.name() for volume in pool.listAllVolumes(0))
-
-
-@translated
 def volume_path(conn, pool_name: str, name: str) -> str | None:
-    try:
-        pool = conn.storagePoolLookupByName(pool_name)
-    except libvirt.libvirtError as error:
-        if error.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_POOL:
-            return None
-        raise
-    volume = _lookup(pool, name)
+    pool = _pool_or_none(conn, pool_name)
+    volume = _lookup(pool, name) if pool is not None else None
     return volume.path() if volume is not None else None
 
 
 @translated
 def backing_paths(conn, pool_name: str) -> set[str]:
     """Backing files of the volumes in `pool_name` (what overlays there still need)."""
-    try:
-        pool = conn.storagePoolLookupByName(pool_name)
-    except libvirt.libvirtError as error:
-        if error.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_POOL:
-            return set()
-        raise
+    pool = _pool_or_none(conn, pool_name)
+    if pool is None:
+        return set()
     pool.refresh(0)
     found = set()
     for volume in pool.listAllVolumes(0):

@@ -70,6 +70,7 @@ class HostWatch:
         self._down_reported = False
         self._connecting = False
         self._dead: list[libvirt.virConnect] = []
+        self._event_ids: list[int] = []  # domain event callbacks on self.conn
 
     def poll(self, executor) -> None:
         """Reconnect when due; notice a dead connection the close callback missed."""
@@ -128,14 +129,16 @@ class HostWatch:
     def _subscribe(self, conn) -> None:
         """Domain events (lifecycle, reboot, devices) call `on_domain(conn, uuid)` on the event loop
         thread; the owner must not call libvirt there, only hand the work on."""
+        self._event_ids = []
         for event_id in _DOMAIN_EVENTS:
             try:
-                conn.domainEventRegisterAny(None, event_id, self._domain_event, None)
+                self._event_ids.append(conn.domainEventRegisterAny(None, event_id, self._domain_event, None))
             except libvirt.libvirtError as error:
                 log.warning("%s: no domain events %s: %s", self.uri, event_id, error)
 
     def _domain_event(self, conn, domain, *_args) -> None:
-        self.on_domain(conn, domain.UUIDString())
+        if self.conn is conn:  # not from a connection this watch has given up
+            self.on_domain(conn, domain.UUIDString())
 
     def _closed(self, conn, reason, _opaque) -> None:
         """libvirt's close callback, on the event loop thread."""
@@ -163,6 +166,13 @@ class HostWatch:
     def close(self) -> None:
         with self._lock:
             conn, self.conn = self.conn, None
+        if conn is not None:  # a live connection: stop its events, or they outlive the close
+            for callback_id in self._event_ids:
+                try:
+                    conn.domainEventDeregisterAny(callback_id)
+                except libvirt.libvirtError:
+                    pass
+            self._event_ids = []
         for dead in [conn, *self._dead]:
             if dead is not None:
                 _close_quietly(dead)

@@ -99,14 +99,14 @@ def test_pause_and_unpause(running, run_op):
 
 def test_suspend_saves_memory_and_resume_restores_the_same_boot(running, run_op):
     instance, guest = running
-    guest.run_on_serial("echo before-suspend > /tmp/mark", "#")
+    guest.run_on_serial("echo saved-$((40+2)) > /tmp/mark && cat /tmp/mark", "saved-42")
     succeeded(run_op(instance, "instance.suspend"))
     assert not guest.domain.isActive() and guest.domain.hasManagedSaveImage(0)
     assert state_of(instance) == InstanceState.SUSPENDED
 
     op = succeeded(run_op(instance, "instance.start"))
     assert op.message == "Resumed from saved memory"
-    assert "before-suspend" in guest.run_on_serial("cat /tmp/mark", "before-suspend")  # same boot: /tmp kept
+    assert "saved-42" in guest.run_on_serial("cat /tmp/mark", "saved-42")  # the same boot: /tmp kept
     assert guest.serial_text().count(MARKER) == 1
 
 
