@@ -10,6 +10,7 @@ PERMISSIONS = {
     "view": ("instances.view_instance",),
     "change": ("instances.change_instance",),
     "delete": ("instances.change_instance", "instances.delete_instance"),
+    "console": ("instances.view_instance", "instances.console_instance"),
 }
 
 

@@ -127,6 +127,7 @@ class Instance(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        permissions = [("console_instance", "Can open the consoles of instances")]
         indexes = [models.Index(fields=["state"]), models.Index(fields=["name"])]
         constraints = [
             models.UniqueConstraint(fields=["host", "uuid"], name="instance_unique_uuid_per_host"),

@@ -1,0 +1,59 @@
+"""Console tickets: a random token (192 bits) issued after a permission check, stored only as
+its SHA-256 in Redis for TICKET_TTL seconds, taken once (atomically), bound to a user, an
+instance and a console kind. The token itself is never stored or logged."""
+
+import hashlib
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+
+import django_rq
+
+TICKET_TTL = 60  # seconds
+PREFIX = "lvc:console-ticket:"
+log = logging.getLogger("console.tickets")
+
+
+@dataclass(frozen=True)
+class Ticket:
+    user_id: int
+    instance_id: int
+    kind: str
+
+
+def mask(token: str) -> str:
+    """What of a token may appear in a log line."""
+    return f"{token[:4]}…" if token else "(none)"
+
+
+def _key(token: str) -> str:
+    return PREFIX + hashlib.sha256(token.encode()).hexdigest()
+
+
+def _redis():
+    return django_rq.get_connection("default")
+
+
+def issue(*, user_id: int, instance_id: int, kind: str) -> str:
+    token = secrets.token_urlsafe(24)
+    payload = json.dumps({"user_id": user_id, "instance_id": instance_id, "kind": kind})
+    _redis().set(_key(token), payload, ex=TICKET_TTL, nx=True)
+    return token
+
+
+def take(token: str, *, kind: str) -> Ticket | None:
+    """The ticket for `token`, removed so it cannot be used again; None (and a log line without
+    the token) when it is unknown, expired, already used or for another kind of console."""
+    if not token or len(token) > 128:
+        log.warning("console ticket %s refused: malformed", mask(token or ""))
+        return None
+    raw = _redis().getdel(_key(token))
+    if raw is None:
+        log.warning("console ticket %s refused: unknown, expired or already used", mask(token))
+        return None
+    ticket = Ticket(**json.loads(raw))
+    if ticket.kind != kind:
+        log.warning("console ticket %s refused: issued for %s, used for %s", mask(token), ticket.kind, kind)
+        return None
+    return ticket
