@@ -16,7 +16,8 @@ QEMU_URI = "qemu:///system"
 # The cast: what each may do, as model permissions (app_label.codename).
 VIEW = ["hosts.view_host", "instances.view_instance", "jobs.view_operation"]
 CAST = {
-    "operator": VIEW + ["hosts.add_host", "hosts.change_host", "instances.change_instance", "instances.console_instance"],
+    "operator": VIEW
+    + ["hosts.add_host", "hosts.change_host", "instances.change_instance", "instances.console_instance"],
     "viewer": VIEW,
     "outsider": [],
 }

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('instances', '0003_console_sessions'),
+        ('instances', '0003_console_permission'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
