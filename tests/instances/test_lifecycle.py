@@ -11,8 +11,8 @@ from instances.models import Instance, InstanceState
 from instances.operation_support import instance_lock
 from instances.services import Busy, request_operation
 from jobs.services import start_operation
-from tests.instances.conftest import guest_of, instance_volumes
 from tests.support.guest import MARKER
+from tests.support.instances import guest_of, instance_volumes
 from tests.support.waiting import wait_for_operation
 
 pytestmark = pytest.mark.qemu

@@ -1,4 +1,5 @@
-"""Instance fixtures: the real host, the tiny image and flavor, and spawning through the real job."""
+"""Instance fixtures: the real host, the tiny image and flavor, and spawning through the real job.
+Test packages that need them import them in their conftest.py (`from tests.support.instances import *`)."""
 
 import contextlib
 import subprocess
