@@ -128,6 +128,24 @@ POWER_OFF_RETRY = env_float("POWER_OFF_RETRY", 10.0, minimum=0.5)
 
 CONSOLE_PROXY_HOST = env_str("CONSOLE_PROXY_HOST", "127.0.0.1")
 CONSOLE_PROXY_PORT = env_int("CONSOLE_PROXY_PORT", 6080, minimum=1)
+# The proxy's websocket base URL as browsers reach it (e.g. wss://console.example.org/consoles/ behind
+# a TLS proxy); empty: ws(s)://<host of the page>:CONSOLE_PROXY_PORT/. The proxy checks the Django
+# session cookie, so browsers must send it there: same host name as the pages (any port).
+CONSOLE_PROXY_URL = env_str("CONSOLE_PROXY_URL", "") and env_url("CONSOLE_PROXY_URL", "", schemes=("ws", "wss"))
+# Page origins the proxy accepts websockets from (its Origin check). Default: every ALLOWED_HOSTS
+# name (wildcards skipped) as http:// and https://, without a port and with WEB_PORT (where
+# `make run` serves), plus CSRF_TRUSTED_ORIGINS. Set it explicitly behind a proxy or with ALLOWED_HOSTS=*.
+CONSOLE_ALLOWED_ORIGINS = env_list(
+    "CONSOLE_ALLOWED_ORIGINS",
+    [
+        f"{scheme}://{name}{port}"
+        for name in ALLOWED_HOSTS
+        if not name.startswith((".", "*"))
+        for scheme in ("http", "https")
+        for port in ("", f":{env_int('WEB_PORT', 8000, minimum=1)}")
+    ]
+    + CSRF_TRUSTED_ORIGINS,
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -11,6 +11,7 @@ urlpatterns = [
     path("hosts/<int:host_pk>/networks/", include("networks.urls")),
     path("instances/", include("instances.urls")),
     path("operations/", include("jobs.urls")),
+    path("console/", include("console.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,271 @@
+"""The console proxy as a browser meets it: `manage.py consoleproxy` in its own process (on the
+test database and Redis), a real websocket client, and the real guest's VNC behind it. Each
+refusal differs from the happy path in one thing only, and must be logged without the token."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect as ws_connect
+
+from console import tickets
+from console.models import ConsoleSession
+from console.proxy import scrub
+from hosts.models import Host
+from instances.models import Instance, InstanceState
+from tests.conftest import QEMU_URI
+from tests.support.live_server import free_port
+
+pytestmark = [pytest.mark.qemu, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+ORIGIN = "http://console.test:8000"
+
+
+def database_url(db: dict) -> str:
+    """The test database as a DATABASE_URL for another process."""
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = f"{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}@"
+    return f"postgres://{auth}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class ProxyProcess:
+    """`manage.py consoleproxy` on a free loopback port; its log (stdout + stderr) in a file."""
+
+    def __init__(self, log_path: Path):
+        self.port = free_port()
+        self.url = f"ws://127.0.0.1:{self.port}/"
+        self.log_path = log_path
+        self.env = os.environ | {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": database_url(connection.settings_dict),
+            "REDIS_URL": settings.REDIS_URL,
+            "SECRET_KEY": settings.SECRET_KEY,
+            "CONSOLE_ALLOWED_ORIGINS": ORIGIN,
+            "LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def start(self) -> "ProxyProcess":
+        command = [sys.executable, "manage.py", "consoleproxy", "--host", "127.0.0.1", "--port", str(self.port)]
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return self
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    pytest.fail(f"the console proxy did not start:\n{self.log()}")
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def mark(self) -> int:
+        return len(self.log())
+
+    def wait_log(self, since: int, text: str, *, timeout: float = 10) -> str:
+        """The log from `since` on, once it contains `text`."""
+        deadline = time.monotonic() + timeout
+        while text not in (tail := self.log()[since:]):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} not logged by the proxy within {timeout} s:\n{tail}")
+            time.sleep(0.05)
+        return tail
+
+
+@pytest.fixture(scope="module")
+def proxy(django_db_setup, tmp_path_factory):
+    process = ProxyProcess(tmp_path_factory.mktemp("consoleproxy") / "proxy.log").start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def guest_instance(transactional_db, booted_guest):
+    """The session's booted guest as an instance of the real host."""
+    host = Host.objects.create(name="this machine", uri=QEMU_URI)
+    return Instance.objects.create(
+        host=host, uuid=booted_guest.domain.UUIDString(), name=booted_guest.name, state=InstanceState.RUNNING
+    )
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def connect(url: str, *, cookie: str | None, origin: str | None = ORIGIN):
+    headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"} if cookie else {}
+    return ws_connect(url, origin=origin, additional_headers=headers, proxy=None, compression=None, open_timeout=10)
+
+
+def assert_refused(proxy: ProxyProcess, url: str, token: str, *, reason: str, cookie, origin=ORIGIN) -> None:
+    """The websocket is refused (403), the proxy logs why, never the token, and records no session."""
+    mark = proxy.mark()
+    with pytest.raises(InvalidStatus) as refused:
+        connect(url, cookie=cookie, origin=origin).close()
+    assert refused.value.response.status_code == 403
+    logged = proxy.wait_log(mark, "console connection from 127.0.0.1 refused")
+    assert reason in logged
+    assert token not in proxy.log()
+    assert not ConsoleSession.objects.exists()
+
+
+def wait_ended(session_filter: dict, timeout: float = 10) -> ConsoleSession:
+    deadline = time.monotonic() + timeout
+    while not (session := ConsoleSession.objects.filter(**session_filter, ended__isnull=False).first()):
+        assert time.monotonic() < deadline, f"no ended console session after {timeout} s"
+        time.sleep(0.05)
+    return session
+
+
+def test_vnc_through_proxy_reaches_the_guest_and_is_recorded(proxy, guest_instance, operator, settings):
+    settings.CONSOLE_PROXY_URL = proxy.url
+    client = Client()
+    client.force_login(operator)
+    url = client.post(reverse("console-ticket", args=[guest_instance.pk, "vnc"])).json()["url"]
+    mark = proxy.mark()
+    with connect(url, cookie=client.cookies[settings.SESSION_COOKIE_NAME].value) as websocket:
+        banner = websocket.recv(timeout=10)
+        assert banner.startswith(b"RFB 003.008"), banner
+        assert ConsoleSession.objects.filter(ended__isnull=True).count() == 1
+    session = wait_ended({"instance": guest_instance})
+    recorded = (session.user, session.instance_name, session.kind, session.client)
+    assert recorded == (operator, guest_instance.name, "vnc", "127.0.0.1")
+    assert session.started <= session.ended and "closed by the browser" in session.end_reason
+    assert "console of" in proxy.wait_log(mark, "closed: ")
+    assert url.split("token=")[1] not in proxy.log()
+
+
+def test_session_open_when_the_proxy_stops_is_closed_with_that_reason(guest_instance, operator, tmp_path):
+    stopping = ProxyProcess(tmp_path / "proxy.log").start()
+    token = tickets.issue(user_id=operator.pk, instance_id=guest_instance.pk, kind="vnc")
+    with connect(f"{stopping.url}vnc?token={token}", cookie=session_cookie(operator)) as websocket:
+        assert websocket.recv(timeout=10).startswith(b"RFB")
+        stopping.stop()
+        session = wait_ended({"instance": guest_instance})
+    assert session.end_reason == "console proxy stopped"
+
+
+def test_replayed_ticket_is_refused(proxy, guest_instance, operator):
+    token = tickets.issue(user_id=operator.pk, instance_id=guest_instance.pk, kind="vnc")
+    cookie = session_cookie(operator)
+    with connect(f"{proxy.url}vnc?token={token}", cookie=cookie) as websocket:
+        assert websocket.recv(timeout=10).startswith(b"RFB")
+    wait_ended({"instance": guest_instance})
+    ConsoleSession.objects.all().delete()
+    assert_refused(proxy, f"{proxy.url}vnc?token={token}", token, reason="already used", cookie=cookie)
+
+
+def test_expired_ticket_is_refused(proxy, guest_instance, operator, monkeypatch):
+    monkeypatch.setattr(tickets, "TICKET_TTL", 1)
+    token = tickets.issue(user_id=operator.pk, instance_id=guest_instance.pk, kind="vnc")
+    time.sleep(1.3)
+    url = f"{proxy.url}vnc?token={token}"
+    assert_refused(proxy, url, token, reason="expired", cookie=session_cookie(operator))
+
+
+def test_session_of_another_user_is_refused(proxy, guest_instance, operator, admin_user):
+    token = tickets.issue(user_id=operator.pk, instance_id=guest_instance.pk, kind="vnc")
+    url = f"{proxy.url}vnc?token={token}"
+    assert_refused(proxy, url, token, reason="does not match the ticket's user", cookie=session_cookie(admin_user))
+
+
+def test_no_session_cookie_is_refused(proxy, guest_instance, operator):
+    token = tickets.issue(user_id=operator.pk, instance_id=guest_instance.pk, kind="vnc")
+    assert_refused(proxy, f"{proxy.url}vnc?token={token}", token, reason="no signed-in session", cookie=None)
+
+
+def test_signed_out_session_is_refused(proxy, guest_instance, operator):
+    token = tickets.issue(user_id=operator.pk, instance_id=guest_instance.pk, kind="vnc")
+    cookie = session_cookie(operator)
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    client.post(reverse("logout"))
+    assert_refused(proxy, f"{proxy.url}vnc?token={token}", token, reason="no signed-in session", cookie=cookie)
+
+
+def test_ticket_for_another_kind_is_refused(proxy, guest_instance, operator):
+    token = tickets.issue(user_id=operator.pk, instance_id=guest_instance.pk, kind="vnc")
+    url = f"{proxy.url}spice?token={token}"
+    assert_refused(proxy, url, token, reason="issued for vnc, used for spice", cookie=session_cookie(operator))
+
+
+@pytest.mark.parametrize("origin", ["http://evil.test", "http://console.test:8001", None])
+def test_wrong_origin_is_refused(proxy, guest_instance, operator, origin):
+    token = tickets.issue(user_id=operator.pk, instance_id=guest_instance.pk, kind="vnc")
+    url = f"{proxy.url}vnc?token={token}"
+    assert_refused(proxy, url, token, reason="wrong Origin", cookie=session_cookie(operator), origin=origin)
+    assert tickets.take(token, kind="vnc"), "a refused Origin leaves the ticket to its browser"
+
+
+def test_guest_not_running_is_refused(proxy, guest_instance, make_guest, operator):
+    stopped = make_guest(start=False)
+    instance = Instance.objects.create(
+        host=guest_instance.host, uuid=stopped.domain.UUIDString(), name=stopped.name, state=InstanceState.RUNNING
+    )  # the inventory has not noticed yet: the proxy asks libvirt
+    token = tickets.issue(user_id=operator.pk, instance_id=instance.pk, kind="vnc")
+    url = f"{proxy.url}vnc?token={token}"
+    assert_refused(proxy, url, token, reason="is not running", cookie=session_cookie(operator))
+
+
+def test_guest_without_spice_is_refused(proxy, guest_instance, operator):
+    token = tickets.issue(user_id=operator.pk, instance_id=guest_instance.pk, kind="spice")
+    url = f"{proxy.url}spice?token={token}"
+    assert_refused(proxy, url, token, reason="has no SPICE console", cookie=session_cookie(operator))
+
+
+def test_unknown_path_or_missing_token_is_refused(proxy, guest_instance, operator):
+    cookie = session_cookie(operator)
+    token = tickets.issue(user_id=operator.pk, instance_id=guest_instance.pk, kind="vnc")
+    assert_refused(proxy, f"{proxy.url}serial?token={token}", token, reason="unknown console kind", cookie=cookie)
+    assert_refused(proxy, f"{proxy.url}vnc", token, reason="no valid vnc ticket", cookie=cookie)
+
+
+def test_proxy_that_cannot_listen_fails_loudly():
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        with pytest.raises(CommandError, match=f"cannot listen on 127.0.0.1:{port}"):
+            call_command("consoleproxy", host="127.0.0.1", port=port)
+
+
+def test_tokens_are_masked_in_log_text():
+    assert scrub("GET /vnc?token=abcdefgh123&x=1 HTTP/1.1") == "GET /vnc?token=abcd…&x=1 HTTP/1.1"
+    assert scrub("Path: '/spice?token=zyxwvut'") == "Path: '/spice?token=zyxw…'"
+
+
+def test_allowed_origins_default_to_allowed_hosts_with_and_without_web_port():
+    code = "from django.conf import settings; print(' '.join(settings.CONSOLE_ALLOWED_ORIGINS))"
+    env = os.environ | {"DJANGO_SETTINGS_MODULE": "config.settings", "ALLOWED_HOSTS": "a.example,.wild,*",
+                        "WEB_PORT": "8443", "CSRF_TRUSTED_ORIGINS": "https://b.example"}  # fmt: skip
+    env.pop("CONSOLE_ALLOWED_ORIGINS", None)
+    out = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+    assert out == ["http://a.example", "http://a.example:8443", "https://a.example", "https://a.example:8443",
+                   "https://b.example"]  # fmt: skip
