@@ -126,6 +126,9 @@ IMAGE_CACHE_MAX_AGE = env_float("IMAGE_CACHE_MAX_AGE", 24.0, minimum=0.0)
 POWER_OFF_TIMEOUT = env_float("POWER_OFF_TIMEOUT", 60.0, minimum=1.0)
 POWER_OFF_RETRY = env_float("POWER_OFF_RETRY", 10.0, minimum=0.5)
 
+# Console logs: at most this many bytes from the end of a serial log are fetched and shown.
+CONSOLE_LOG_MAX_BYTES = env_int("CONSOLE_LOG_MAX_BYTES", 1024 * 1024, minimum=1024)
+
 CONSOLE_PROXY_HOST = env_str("CONSOLE_PROXY_HOST", "127.0.0.1")
 CONSOLE_PROXY_PORT = env_int("CONSOLE_PROXY_PORT", 6080, minimum=1)
 # The proxy's websocket base URL as browsers reach it (e.g. wss://console.example.org/consoles/ behind

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hosts.models import Host
-from instances.access import get_instance_for_user
+from instances.access import PERMISSIONS, get_instance_for_user
 from instances.actions import ACTIONS, Action, actions_for
 from instances.forms import InstanceCreateForm, RescueForm
 from instances.models import Instance, InstanceState
@@ -82,6 +82,8 @@ def instance_detail(request, pk: int):
         "details": instance.details or {},
         "actions": actions,
         "operations": operations[:RECENT_OPERATIONS],
+        "may_console": request.user.has_perms(PERMISSIONS["console"]),
+        "graphics": {g.get("type") for g in (instance.details or {}).get("graphics", [])},
     }
     return render(request, "instances/instance_detail.html", context)
 

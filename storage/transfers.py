@@ -40,6 +40,15 @@ def save_upload(uploaded) -> str:
     return token
 
 
+def save_bytes(data: bytes) -> str:
+    """Write `data` to a new private transfer file; its token."""
+    token = new_token()
+    fd = os.open(path_for(token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
+    return token
+
+
 def discard(token: str) -> None:
     path_for(token).unlink(missing_ok=True)
 
