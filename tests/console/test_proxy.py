@@ -3,18 +3,15 @@ test database and Redis), a real websocket client, and the real guest's VNC behi
 refusal differs from the happy path in one thing only, and must be logged without the token."""
 
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from websockets.exceptions import InvalidStatus
@@ -26,81 +23,16 @@ from console.proxy import scrub
 from hosts.models import Host
 from instances.models import Instance, InstanceState
 from tests.conftest import QEMU_URI
-from tests.support.live_server import free_port
+from tests.support.consoleproxy import ProxyProcess
 
 pytestmark = [pytest.mark.qemu, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 ORIGIN = "http://console.test:8000"
 
 
-def database_url(db: dict) -> str:
-    """The test database as a DATABASE_URL for another process."""
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    auth = f"{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}@"
-    return f"postgres://{auth}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-class ProxyProcess:
-    """`manage.py consoleproxy` on a free loopback port; its log (stdout + stderr) in a file."""
-
-    def __init__(self, log_path: Path):
-        self.port = free_port()
-        self.url = f"ws://127.0.0.1:{self.port}/"
-        self.log_path = log_path
-        self.env = os.environ | {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": database_url(connection.settings_dict),
-            "REDIS_URL": settings.REDIS_URL,
-            "SECRET_KEY": settings.SECRET_KEY,
-            "CONSOLE_ALLOWED_ORIGINS": ORIGIN,
-            "LOG_LEVEL": "INFO",
-            "PYTHONUNBUFFERED": "1",
-        }
-
-    def start(self) -> "ProxyProcess":
-        command = [sys.executable, "manage.py", "consoleproxy", "--host", "127.0.0.1", "--port", str(self.port)]
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return self
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    pytest.fail(f"the console proxy did not start:\n{self.log()}")
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def mark(self) -> int:
-        return len(self.log())
-
-    def wait_log(self, since: int, text: str, *, timeout: float = 10) -> str:
-        """The log from `since` on, once it contains `text`."""
-        deadline = time.monotonic() + timeout
-        while text not in (tail := self.log()[since:]):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} not logged by the proxy within {timeout} s:\n{tail}")
-            time.sleep(0.05)
-        return tail
-
-
 @pytest.fixture(scope="module")
 def proxy(django_db_setup, tmp_path_factory):
-    process = ProxyProcess(tmp_path_factory.mktemp("consoleproxy") / "proxy.log").start()
+    process = ProxyProcess(tmp_path_factory.mktemp("consoleproxy") / "proxy.log", origins=ORIGIN).start()
     yield process
     process.stop()
 
