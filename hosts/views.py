@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.models import AuditAction
+from audit.services import record
 from hosts.access import get_host_for_user
 from hosts.credentials import encrypt
 from hosts.forms import HostForm
@@ -100,6 +102,8 @@ def host_delete(request, pk: int):
     host = get_host_for_user(request, pk, "delete")
     if request.method == "POST":
         host.delete()  # with its inventory rows: they only mirror the host
+        record(action=AuditAction.HOST_REMOVE, object_type="host", object_id=str(pk), object_name=host.name,
+               detail=f"{host.uri} removed from the console", request=request)  # fmt: skip
         messages.success(request, f"Host {host.name} removed from the console (nothing changed on the host).")
         return redirect("host-list")
     return render(request, "hosts/host_confirm_delete.html", {"host": host, "instances": host.instances.count()})

@@ -5,6 +5,7 @@ import logging
 from django.db import close_old_connections
 from django.utils import timezone
 
+from audit.services import record_operation
 from jobs.models import Operation, OperationStatus
 from jobs.registry import HANDLERS, OperationFailed
 from live.broadcast import broadcast
@@ -55,4 +56,5 @@ def _run(op_id: int) -> str:
 
 def _finish(op_id: int, status: str, **fields) -> None:
     Operation.objects.filter(pk=op_id).update(status=status, finished=timezone.now(), **fields)
+    record_operation(op_id)  # the audit entry: user, target, kind, outcome and message (never params)
     _publish(op_id)
