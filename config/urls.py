@@ -10,6 +10,7 @@ urlpatterns = [
     path("hosts/<int:host_pk>/networks/", include("networks.urls")),
     path("instances/", include("instances.urls")),
     path("operations/", include("jobs.urls")),
+    path("grants/", include("accounts.grant_urls")),
     path("console/screen/", include("console.screen_urls")),
     path("console/", include("console.urls")),
     path("console/log/", include("console.log_urls")),

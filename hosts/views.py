@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.scope import visible_hosts
 from audit.models import AuditAction
 from audit.services import record
 from hosts.access import get_host_for_user
@@ -19,7 +20,7 @@ from jobs.services import NoWorker, start_operation
 @login_required
 @permission_required("hosts.view_host", raise_exception=True)
 def host_list(request):
-    return render(request, "hosts/host_list.html", {"hosts": hosts_for_table()})
+    return render(request, "hosts/host_list.html", {"hosts": visible_hosts(request.user, hosts_for_table())})
 
 
 @require_GET

@@ -1,8 +1,9 @@
-"""Who may do what to an instance: return the object or raise 404/403. Per-object grants go here."""
+"""Who may do what to an instance: return the object or raise 404/403 (see accounts.access)."""
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
+from accounts.access import NEEDS, check
+from accounts.scope import RANK, scope_for
 from instances.models import Instance
 
 # Deleting is also a change: it is an operation on the instance like any other.
@@ -16,6 +17,12 @@ PERMISSIONS = {
 
 def get_instance_for_user(request, pk: int, action: str) -> Instance:
     instance = get_object_or_404(Instance.objects.select_related("host", "flavor", "image"), pk=pk)
-    if not request.user.has_perms(PERMISSIONS[action]):
-        raise PermissionDenied(f"You may not {action} this instance.")
+    role = scope_for(request.user).role_on_instance(instance.pk, instance.host_id)
+    check(request, perms=PERMISSIONS[action], role=role, action=action, what=f"instance {instance.pk}")
     return instance
+
+
+def may(user, instance: Instance, action: str) -> bool:
+    """Whether a user may do `action` on the instance (for showing buttons and links)."""
+    role = scope_for(user).role_on_instance(instance.pk, instance.host_id)
+    return user.has_perms(PERMISSIONS[action]) and RANK[role] >= RANK[NEEDS[action]]

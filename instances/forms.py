@@ -7,6 +7,7 @@ import re
 
 from django import forms
 
+from accounts.scope import operated_hosts
 from hosts.models import Host, HostStatus
 from instances.models import Flavor, Image, Instance
 from virt.names import InvalidName, check_name
@@ -68,9 +69,9 @@ class InstanceCreateForm(forms.Form):
     )  # fmt: skip
     start = forms.BooleanField(label="Start after creating", required=False, initial=True)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        hosts = Host.objects.filter(status=HostStatus.UP).only("pk", "name", "inventory")
+        hosts = operated_hosts(user, Host.objects.filter(status=HostStatus.UP).only("pk", "name", "inventory"))
         self.fields["host"].queryset = hosts
         names = sorted({net["name"] for host in hosts for net in host.inventory.get("networks", [])})
         self.fields["networks"].choices = [(name, name) for name in names]

@@ -7,8 +7,9 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.scope import visible_hosts, visible_instances
 from hosts.models import Host
-from instances.access import PERMISSIONS, get_instance_for_user
+from instances.access import get_instance_for_user, may
 from instances.actions import ACTIONS, Action, actions_for
 from instances.forms import InstanceCreateForm, RescueForm
 from instances.models import Instance, InstanceState
@@ -38,10 +39,10 @@ def instance_list(request):
     state = state if state in InstanceState.values else ""
     q = request.GET.get("q", "").strip()[:100]
     sort, _ = ordering(request.GET.get("sort", "name"))
-    instances = instances_for_list(host_id=host_id, state=state, q=q, sort=sort)
+    instances = visible_instances(request.user, instances_for_list(host_id=host_id, state=state, q=q, sort=sort))
     context = {
         "page": Paginator(instances, PAGE_SIZE).get_page(request.GET.get("page")),
-        "hosts": Host.objects.only("pk", "name"),
+        "hosts": visible_hosts(request.user, Host.objects.only("pk", "name")),
         "states": InstanceState.choices,
         "host_id": host_id,
         "state": state,
@@ -73,8 +74,8 @@ def _order(sort: str, key: str | None) -> str:
 def instance_detail(request, pk: int):
     instance = get_instance_for_user(request, pk, "view")
     actions = []
-    if request.user.has_perm("instances.change_instance"):
-        may_delete = request.user.has_perm("instances.delete_instance")
+    if may(request.user, instance, "change"):
+        may_delete = may(request.user, instance, "delete")
         actions = [action for action in actions_for(instance) if action.name != "delete" or may_delete]
     operations = Operation.objects.filter(target_type="instance", target_id=str(instance.pk)).select_related("user")
     context = {
@@ -82,7 +83,7 @@ def instance_detail(request, pk: int):
         "details": instance.details or {},
         "actions": actions,
         "operations": operations[:RECENT_OPERATIONS],
-        "may_console": request.user.has_perms(PERMISSIONS["console"]),
+        "may_console": may(request.user, instance, "console"),
         "graphics": {g.get("type") for g in (instance.details or {}).get("graphics", [])},
     }
     return render(request, "instances/instance_detail.html", context)
@@ -142,7 +143,7 @@ def _from_htmx(request) -> bool:
 @login_required
 @permission_required("instances.add_instance", raise_exception=True)
 def instance_create(request):
-    form = InstanceCreateForm(request.POST if request.method == "POST" else None)
+    form = InstanceCreateForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

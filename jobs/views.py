@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from accounts.scope import visible_hosts, visible_operations
 from hosts.models import Host
 from instances.models import Instance
 from jobs.models import Operation, OperationStatus
@@ -20,7 +21,7 @@ def _int(value: str | None) -> int | None:
 @login_required
 @permission_required("jobs.view_operation", raise_exception=True)
 def operation_list(request):
-    operations = Operation.objects.select_related("user")
+    operations = visible_operations(request.user, Operation.objects.select_related("user"))
     status = request.GET.get("status", "")
     user_id, host_id, instance_id = (_int(request.GET.get(key)) for key in ("user", "host", "instance"))
     scope = []  # what a live operation must match to be added to the table
@@ -45,9 +46,12 @@ def operation_list(request):
         "status": status,
         "statuses": OperationStatus.choices,
         "user_id": user_id,
-        "users": get_user_model().objects.filter(operation__isnull=False).distinct().order_by("username"),
+        "users": get_user_model()
+        .objects.filter(operation__in=visible_operations(request.user, Operation.objects.all()))
+        .distinct()
+        .order_by("username"),
         "host_id": host_id,
-        "hosts": Host.objects.only("pk", "name"),
+        "hosts": visible_hosts(request.user, Host.objects.only("pk", "name")),
         "instance_id": instance_id,
         "instance": instance,
         "scope": " ".join(scope),
@@ -59,5 +63,5 @@ def operation_list(request):
 @login_required
 @permission_required("jobs.view_operation", raise_exception=True)
 def operation_detail(request, pk: int):
-    op = get_object_or_404(Operation.objects.select_related("user"), pk=pk)
+    op = get_object_or_404(visible_operations(request.user, Operation.objects.select_related("user")), pk=pk)
     return render(request, "jobs/operation_detail.html", {"op": op})

@@ -1,9 +1,16 @@
 """The websocket every page opens to receive live updates."""
 
+import time
+
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from accounts.scope import Scope, scope_for
 from live.broadcast import GROUP, events_since
+from live.visibility import visible
+
+SCOPE_MAX_AGE = 60  # seconds; grant changes also refresh it at once
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -15,9 +22,22 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         # replay of what the page missed, they would be applied before older ones.
         self.synced = False
         self.pending: list[dict] = []
+        await self._load_scope()
         await self.channel_layer.group_add(GROUP, self.channel_name)
         await self.accept()
         await self.send_json({"kind": "hello", "data": {"user": self.scope["user"].get_username()}})
+
+    async def _load_scope(self) -> None:
+        user = self.scope["user"]
+        self.user_id = user.pk
+        self.grants: Scope = await database_sync_to_async(scope_for)(user, fresh=True)
+        self.grants_read = time.monotonic()
+
+    async def _allowed(self, event: dict) -> bool:
+        """Send only events about what the user may see; grants are re-read when they change."""
+        if event["kind"] == "grants" or time.monotonic() - self.grants_read > SCOPE_MAX_AGE:
+            await self._load_scope()
+        return visible(self.grants, self.user_id, event["kind"], event["data"])
 
     async def disconnect(self, code):
         await self.channel_layer.group_discard(GROUP, self.channel_name)
@@ -34,13 +54,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         last = since
         for event in missed + sorted(self.pending, key=lambda event: event["seq"]):
             if event["seq"] > last:
-                await self.send_json(event)
+                if await self._allowed(event):
+                    await self.send_json(event)
                 last = event["seq"]
         self.synced, self.pending = True, []
 
     async def live_event(self, event):
         message = {"seq": event["seq"], "kind": event["kind"], "data": event["data"]}
         if self.synced:
-            await self.send_json(message)
+            if await self._allowed(message):
+                await self.send_json(message)
         else:
             self.pending.append(message)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from redis.exceptions import RedisError
 
+from accounts.models import Grant, Role
 from tests.support.guest import GUEST_DIR, MARKER, define_tiny_guest, remove_leftover_guests
 from tests.support.live_server import LiveServer
 from tests.support.worker import WorkerThread
@@ -17,7 +18,8 @@ QEMU_URI = "qemu:///system"
 VIEW = ["hosts.view_host", "instances.view_instance", "jobs.view_operation"]
 CAST = {
     "operator": VIEW
-    + ["hosts.add_host", "hosts.change_host", "instances.change_instance", "instances.console_instance"],
+    + ["hosts.add_host", "hosts.change_host", "instances.add_instance", "instances.change_instance"]
+    + ["instances.console_instance"],
     "viewer": VIEW,
     "outsider": [],
 }
@@ -133,14 +135,27 @@ def admin_user(db):
     return User.objects.create_superuser("admin", "admin@example.com", PASSWORD)
 
 
+def _fleet_grant(user: User, role: str) -> User:
+    Grant.objects.create(user=user, role=role)  # the whole fleet
+    return user
+
+
 @pytest.fixture
 def operator(db):
-    return _user_with("operator", CAST["operator"])
+    """An operator with a grant on the whole fleet."""
+    return _fleet_grant(_user_with("operator", CAST["operator"]), Role.OPERATOR)
 
 
 @pytest.fixture
 def viewer(db):
-    return _user_with("viewer", CAST["viewer"])
+    """A viewer with a grant on the whole fleet."""
+    return _fleet_grant(_user_with("viewer", CAST["viewer"]), Role.VIEWER)
+
+
+@pytest.fixture
+def ungranted_operator(db):
+    """An operator's permissions but no grant on anything."""
+    return _user_with("ungranted", CAST["operator"])
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ from django.test import Client
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
+from accounts.models import Grant, Role
+from hosts.models import Host
 from live.broadcast import broadcast, current_seq
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,3 +87,27 @@ def test_events_sent_before_the_page_caught_up_arrive_after_the_replay_in_order(
             socket.recv(timeout=0.5)  # and nothing twice
 
     assert [event["data"]["status"] for event in received] == ["running", "failed"]
+
+
+def test_a_page_only_hears_about_what_its_user_may_see(asgi_server, ungranted_operator):
+    """An operator granted host 7 only: events about host 8 (and its instances and operations) and
+    unknown kinds never reach their pages; a new grant is applied at once."""
+    granted = Host.objects.create(name="h7", uri="test:///default").pk
+    Grant.objects.create(user=ungranted_operator, role=Role.OPERATOR, host_id=granted)
+    other = Host.objects.create(name="h8", uri="test:///default?8").pk
+    with _open(asgi_server, Origin=asgi_server.url, Cookie=_session_cookie(ungranted_operator)) as socket:
+        assert json.loads(socket.recv(timeout=5))["kind"] == "hello"
+        socket.send(json.dumps({"since": current_seq()}))
+        broadcast("host", {"id": other, "status": "down"})
+        broadcast("instance", {"id": 99, "host_id": other, "state": "running"})
+        broadcast("operation", {"id": 5, "host_id": other, "user_id": None, "target_type": "instance", "target_id": 9})
+        broadcast("secret-kind", {"id": granted})
+        broadcast("host", {"id": granted, "status": "up"})
+        received = json.loads(socket.recv(timeout=5))
+        assert (received["kind"], received["data"]["id"]) == ("host", granted)
+
+        Grant.objects.create(user=ungranted_operator, role=Role.VIEWER, host_id=other)  # sends "grants"
+        assert json.loads(socket.recv(timeout=5))["kind"] == "grants"
+        broadcast("host", {"id": other, "status": "up"})
+        received = json.loads(socket.recv(timeout=5))
+        assert (received["kind"], received["data"]["id"]) == ("host", other)

@@ -1,0 +1,52 @@
+"""Grants on a simple page (superusers): who may see or operate which host or instance."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.grant_forms import GrantForm
+from accounts.models import Grant
+from audit.services import record
+
+
+def _only_superusers(view):
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_superuser:
+            raise PermissionDenied("Only administrators manage grants.")
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+@require_http_methods(["GET", "POST"])
+@_only_superusers
+def grant_list(request):
+    form = GrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        grant = form.save(commit=False)
+        grant.created_by = request.user
+        grant.save()
+        _audit(request, "grant_add", grant)
+        messages.success(request, f"Granted: {grant}.")
+        return redirect("grant-list")
+    grants = Grant.objects.select_related("user", "group", "host", "instance", "created_by")
+    page = Paginator(grants, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/grants.html", {"form": form, "page": page})
+
+
+@require_POST
+@_only_superusers
+def grant_delete(request, pk: int):
+    grant = get_object_or_404(Grant, pk=pk)
+    _audit(request, "grant_remove", grant)
+    grant.delete()
+    messages.success(request, f"Removed: {grant}.")
+    return redirect("grant-list")
+
+
+def _audit(request, action: str, grant: Grant) -> None:
+    record(action=action, user=request.user, object_type="grant", object_id=str(grant.pk),
+           object_name=str(grant), request=request)  # fmt: skip

@@ -1,0 +1,195 @@
+"""The permission matrix: every route of the URLconf, for every member of the cast, answers as
+this table says. A route missing from the table fails the suite, so a new view cannot ship
+without someone deciding (and the test proving) who may use it.
+
+The cast: admin (superuser); operator (operator role on host A only); ungranted (an operator's
+permissions, no grant); viewer (viewer role on host A); outsider (no permissions, no grant);
+anonymous. Objects on host A are granted to operator and viewer; the same object kinds on host B
+are granted to nobody but admin ("other" columns: guessing ids does not help)."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Grant, Role
+from hosts.models import Host, HostStatus
+from instances.models import Instance, InstanceState
+from jobs.models import Operation, OperationStatus
+from storage import transfers
+from tests.conftest import CAST, PASSWORD, _user_with
+
+pytestmark = pytest.mark.django_db
+CAST_ORDER = ("admin", "operator", "ungranted", "viewer", "outsider", "anonymous")
+
+# Answers per cast member, in CAST_ORDER. "R" = redirect (302), "F" = form shown again (200).
+LIST = (200, 200, 200, 200, 403, 302)  # lists are filtered to what the user sees
+VIEW = (200, 200, 404, 200, 403, 302)  # an object page on host A
+CHANGE_PAGE = (200, 200, 404, 403, 403, 302)  # a form or confirmation for a change on host A
+CHANGE = (302, 302, 404, 403, 403, 302)  # the POST of a change on host A (queued or refused: redirect)
+CONSOLE = (200, 200, 404, 403, 403, 302)
+ADMIN_ONLY = (200, 403, 403, 403, 403, 302)
+POST_ONLY = (405,) * 6
+# On host B (granted to nobody): the permission is checked first (403), then the grant (404).
+OTHER_VIEW = (200, 404, 404, 404, 403, 302)
+OTHER_CHANGE = (200, 404, 404, 403, 403, 302)
+
+
+def _instance(host_key):
+    return lambda w: {"pk": w[f"instance_{host_key}"].pk}
+
+
+def _host(host_key, name="pk"):
+    return lambda w: {name: w[f"host_{host_key}"].pk}
+
+
+def _pool(host_key, **extra):
+    return lambda w: {"host_pk": w[f"host_{host_key}"].pk, "pool": "default-pool", **extra}
+
+
+def _net(host_key, name):
+    return lambda w: {"host_pk": w[f"host_{host_key}"].pk, "name": name}
+
+
+# route name -> list of (method, kwargs(world), expected per cast, data)
+ROUTES = {
+    "home": [("get", None, (200, 200, 200, 200, 200, 302))],
+    "admin-login": [("get", None, (302,) * 6)],  # the admin's login is ours (throttled)
+    "password_change": [("get", None, (200, 200, 200, 200, 200, 302))],
+    "password_change_done": [("get", None, (200, 200, 200, 200, 200, 302))],
+    "audit-list": [("get", None, ADMIN_ONLY)],
+    "login": [("get", None, (200,) * 6)],
+    "logout": [("get", None, (405,) * 6)],
+    "host-list": [("get", None, LIST)],
+    "host-add": [("get", None, (200, 200, 200, 403, 403, 302))],
+    "host-detail": [("get", _host("a"), VIEW), ("get", _host("b"), OTHER_VIEW)],
+    "host-edit": [("get", _host("a"), CHANGE_PAGE), ("get", _host("b"), OTHER_CHANGE)],
+    "host-delete": [("get", _host("a"), (200, 403, 403, 403, 403, 302))],
+    "host-check": [("get", _host("a"), POST_ONLY), ("post", _host("a"), CHANGE)],
+    "storage-pools": [
+        ("get", _host("a", "host_pk"), VIEW),
+        ("get", _host("b", "host_pk"), OTHER_VIEW),
+    ],
+    "storage-pool-define": [("get", _host("a", "host_pk"), CHANGE_PAGE)],
+    "storage-pool-start": [("get", _pool("a"), POST_ONLY), ("post", _pool("a"), CHANGE)],
+    "storage-pool-stop": [("get", _pool("a"), POST_ONLY), ("post", _pool("a"), CHANGE)],
+    "storage-pool-delete": [("get", _pool("a"), CHANGE_PAGE)],
+    "storage-volume-create": [("get", _pool("a"), CHANGE_PAGE)],
+    "storage-volume-upload": [("get", _pool("a"), CHANGE_PAGE)],
+    "storage-volume-resize": [("get", _pool("a", volume="v1"), CHANGE_PAGE)],
+    "storage-volume-delete": [("get", _pool("a", volume="v1"), CHANGE_PAGE)],
+    "storage-volume-download": [("get", _pool("a", volume="v1"), POST_ONLY),
+                                ("post", _pool("a", volume="v1"), CHANGE)],
+    "storage-download": [("get", lambda w: {"host_pk": w["host_a"].pk, "op_pk": w["download"].pk},
+                          (403, 200, 404, 403, 403, 302))],  # only who asked for it
+    "network-list": [("get", _host("a", "host_pk"), VIEW)],
+    "network-create": [("get", _host("a", "host_pk"), CHANGE_PAGE)],
+    "network-start": [("post", _net("a", "default"), CHANGE)],
+    "network-stop": [("post", _net("a", "default"), CHANGE)],
+    "network-autostart": [("post", _net("a", "default"), CHANGE)],
+    "network-delete": [("get", _net("a", "default"), CHANGE_PAGE)],
+    "nwfilter-list": [("get", _host("a", "host_pk"), VIEW)],
+    "nwfilter-define": [("get", _host("a", "host_pk"), CHANGE_PAGE)],
+    "nwfilter-undefine": [("get", _net("a", "f1"), CHANGE_PAGE)],
+    "instance-list": [("get", None, LIST)],
+    "instance-create": [("get", None, (200, 200, 200, 403, 403, 302))],
+    "instance-detail": [("get", _instance("a"), VIEW), ("get", _instance("b"), OTHER_VIEW)],
+    "instance-action": [
+        ("get", lambda w: {"pk": w["instance_a"].pk, "name": "stop"}, CHANGE_PAGE),
+        ("post", lambda w: {"pk": w["instance_a"].pk, "name": "pause"}, CHANGE),
+        ("post", lambda w: {"pk": w["instance_b"].pk, "name": "pause"}, (302, 404, 404, 403, 403, 302)),
+        ("post", lambda w: {"pk": w["instance_a"].pk, "name": "delete"}, (302, 403, 403, 403, 403, 302)),
+    ],
+    "operation-list": [("get", None, LIST)],
+    "operation-detail": [("get", lambda w: {"pk": w["op_a"].pk}, VIEW),
+                         ("get", lambda w: {"pk": w["op_b"].pk}, OTHER_VIEW)],
+    "console-vnc": [("get", _instance("a"), CONSOLE), ("get", _instance("b"), OTHER_CHANGE)],
+    "console-spice": [("get", _instance("a"), CONSOLE)],
+    "console-serial": [("get", _instance("a"), CONSOLE)],
+    "console-ticket": [
+        ("get", lambda w: {"pk": w["instance_a"].pk, "kind": "vnc"}, (405, 405, 405, 405, 405, 302)),
+        ("post", lambda w: {"pk": w["instance_a"].pk, "kind": "vnc"}, (200, 200, 404, 403, 403, 302)),
+        ("post", lambda w: {"pk": w["instance_b"].pk, "kind": "vnc"}, OTHER_CHANGE),
+    ],
+    "console-log": [("get", _instance("a"), CONSOLE)],
+    "console-log-fetch": [("get", _instance("a"), POST_ONLY), ("post", _instance("a"), CHANGE)],
+    "console-log-download": [("get", lambda w: {"pk": w["instance_a"].pk, "op_pk": w["log"].pk},
+                              (404, 200, 404, 403, 403, 302))],
+    "grant-list": [("get", None, ADMIN_ONLY)],
+    "grant-delete": [("get", lambda w: {"pk": w["grant"].pk}, POST_ONLY),
+                     ("post", lambda w: {"pk": w["grant"].pk}, (302, 403, 403, 403, 403, 302))],
+}
+
+
+def all_routes(patterns=None, prefix=""):
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            if str(entry.pattern).startswith("admin/"):
+                continue  # Django's admin checks staff and model permissions itself
+            yield from all_routes(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield entry.name, prefix + str(entry.pattern)
+
+
+def test_every_route_is_in_the_matrix():
+    missing = sorted({name for name, _ in all_routes()} - set(ROUTES))
+    assert not missing, f"routes without an entry in the permission matrix: {missing}"
+
+
+@pytest.fixture
+def world(db):
+    host_a = Host.objects.create(name="a", uri="test:///default", status=HostStatus.UP)
+    host_b = Host.objects.create(name="b", uri="test:///default?b", status=HostStatus.UP)
+    inventory = {
+        "pools": [{"name": "default-pool", "active": True, "autostart": True, "path": "/p", "capacity": 1,
+                   "allocation": 0, "available": 1, "persistent": True,
+                   "volumes": [{"name": "v1", "path": "/p/v1", "capacity": 1, "allocation": 0, "format": "raw"}]}],
+        "networks": [{"name": "default", "active": True, "autostart": False, "persistent": True, "forward": "nat",
+                      "bridge": "virbr0", "ips": [], "leases": []}],
+        "nwfilters": [{"name": "f1", "uuid": "", "chain": "root", "rules": 0, "xml": "<filter/>"}],
+    }  # fmt: skip
+    Host.objects.filter(pk__in=[host_a.pk, host_b.pk]).update(inventory=inventory)
+    users = {
+        "admin": User.objects.create_superuser("admin", "", PASSWORD),
+        "operator": _user_with("operator", CAST["operator"]),
+        "ungranted": _user_with("ungranted", CAST["operator"]),
+        "viewer": _user_with("viewer", CAST["viewer"]),
+        "outsider": _user_with("outsider", CAST["outsider"]),
+    }
+    grant = Grant.objects.create(user=users["operator"], role=Role.OPERATOR, host=host_a)
+    Grant.objects.create(user=users["viewer"], role=Role.VIEWER, host=host_a)
+    instance_a = Instance.objects.create(host=host_a, uuid="6695eb01-f6a4-8304-79aa-97f2502e193f", name="ia",
+                                         state=InstanceState.RUNNING, details={"graphics": [{"type": "vnc"}]})
+    instance_b = Instance.objects.create(host=host_b, uuid="6695eb01-f6a4-8304-79aa-97f2502e1940", name="ib",
+                                         state=InstanceState.RUNNING)  # fmt: skip
+
+    def op(kind, target, **fields):
+        return Operation.objects.create(kind=kind, target_type=target._meta.model_name, target_id=str(target.pk),
+                                        target_name=str(target), host=getattr(target, "host", target),
+                                        status=OperationStatus.SUCCEEDED, **fields)  # fmt: skip
+
+    download = op("storage.volume_download", host_a, user=users["operator"],
+                  result={"file": transfers.save_bytes(b"data"), "filename": "v1"})
+    log = op("instance.console_log", instance_a, user=users["operator"],
+             result={"file": transfers.save_bytes(b"log"), "bytes": 3, "size": 3})  # fmt: skip
+    return {"host_a": host_a, "host_b": host_b, "instance_a": instance_a, "instance_b": instance_b,
+            "op_a": op("instance.pause", instance_a, user=users["admin"]), "op_b": op("instance.pause", instance_b),
+            "download": download, "log": log, "grant": grant, "users": users}  # fmt: skip
+
+
+CASES = [(name, index) for name, checks in ROUTES.items() for index in range(len(checks))]
+
+
+@pytest.mark.parametrize(("name", "index"), CASES, ids=[f"{name}-{index}" for name, index in CASES])
+def test_route_answers_each_member_of_the_cast_as_the_matrix_says(name, index, world, settings, tmp_path):
+    settings.STATE_DIR = settings.STATE_DIR  # transfer files were written before; keep the same folder
+    method, kwargs, expected = ROUTES[name][index]
+    url = reverse(name, kwargs=kwargs(world) if kwargs else None)
+    answers = {}
+    for member in CAST_ORDER:
+        client = Client()
+        if member != "anonymous":
+            client.force_login(world["users"][member])
+        response = getattr(client, method)(url)
+        answers[member] = response.status_code
+    assert answers == dict(zip(CAST_ORDER, expected, strict=True)), f"{method.upper()} {url}"
