@@ -17,7 +17,8 @@ DETAIL_MAX = 2000
 def client_address(request) -> str:
     """The browser's address as the server saw it. Behind a reverse proxy, uvicorn puts the client
     from X-Forwarded-For here when the proxy is trusted (its FORWARDED_ALLOW_IPS)."""
-    return str(request.META.get("REMOTE_ADDR") or "")[:64]
+    meta = getattr(request, "META", None) or {}
+    return str(meta.get("REMOTE_ADDR") or "")[:64]
 
 
 def record(
@@ -72,7 +73,7 @@ def record_denied(request, what: str, *, obj=None) -> AuditEntry | None:
         action=AuditAction.ACCESS_DENIED,
         obj=obj,
         outcome=AuditOutcome.REFUSED,
-        detail=f"{what} ({request.method} {request.path})",
+        detail=f"{what} ({getattr(request, 'method', 'websocket')} {getattr(request, 'path', '')})".replace(" )", ")"),
         request=request,
     )
 
