@@ -31,6 +31,12 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(required=False, label="To",
                               widget=forms.DateInput(attrs={"type": "date", "aria-label": "To"}))  # fmt: skip
 
+    def clean_date_from(self):
+        return _in_range(self.cleaned_data["date_from"])
+
+    def clean_date_to(self):
+        return _in_range(self.cleaned_data["date_to"])
+
     def filter(self, entries: QuerySet) -> QuerySet:
         """`entries` narrowed by every valid filter (call after is_valid())."""
         data = self.cleaned_data
@@ -54,6 +60,16 @@ class AuditFilterForm(forms.Form):
     def active(self) -> bool:
         """Whether any filter has a value (valid or not)."""
         return any(self.data.get(name) for name in self.fields)
+
+
+# The day after date_to, and midnight in any time zone converted to UTC, must stay representable.
+FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(9999, 12, 30)
+
+
+def _in_range(day: datetime.date | None) -> datetime.date | None:
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise forms.ValidationError(f"Enter a date between {FIRST_DAY} and {LAST_DAY}.")
+    return day
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:

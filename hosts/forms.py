@@ -1,11 +1,17 @@
 """The host form: checks what can be checked without a connection; the job tests the rest."""
 
+import ipaddress
+import re
+import unicodedata
+
 from django import forms
 
 from hosts.credentials import CredentialKind
 from hosts.models import Host
 from virt.errors import InvalidURI
 from virt.uri import transport_of, validate_uri
+
+_HOST_NAME = re.compile(r"[A-Za-z0-9.-]+")  # what virt.policy (libvirt's listen address) accepts besides IPs
 
 
 class HostForm(forms.ModelForm):
@@ -24,7 +30,7 @@ class HostForm(forms.ModelForm):
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
-        if any(ord(ch) < 32 for ch in name):
+        if any(unicodedata.category(ch) == "Cc" for ch in name):  # C0, DEL and C1
             raise forms.ValidationError("A name cannot contain control characters.")
         return name
 
@@ -33,11 +39,16 @@ class HostForm(forms.ModelForm):
             return validate_uri(self.cleaned_data["uri"])
         except InvalidURI as error:
             raise forms.ValidationError(str(error)) from None
+        except ValueError as error:  # urlsplit: unbalanced [ ] or characters NFKC would change in the host part
+            raise forms.ValidationError(f"This is not a URI libvirt can use: {error}.") from None
 
     def clean_console_address(self):
         address = self.cleaned_data["console_address"].strip()
-        if address and not all(ch.isalnum() or ch in ".-:[]" for ch in address):
-            raise forms.ValidationError("Enter a host name or an IP address.")
+        if address and not _HOST_NAME.fullmatch(address):
+            try:
+                ipaddress.ip_address(address)
+            except ValueError:
+                raise forms.ValidationError("Enter a host name or an IP address.") from None
         return address
 
     def clean(self):

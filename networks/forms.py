@@ -3,6 +3,7 @@
 import ipaddress
 
 from django import forms
+from lxml import etree
 
 from virt.errors import VirtError
 from virt.networks import MODES, check_bridge, check_dhcp_range, check_name, check_subnet
@@ -131,6 +132,10 @@ class FilterForm(forms.Form):
 
     def clean_xml(self):
         name, uuid, xml = _checked(parse_filter_xml, self.cleaned_data["xml"])
+        try:  # without its DOCTYPE, XML that used the DOCTYPE's entities is no longer well-formed
+            etree.fromstring(xml.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError:
+            raise forms.ValidationError("Entities declared in a DOCTYPE are not allowed: write the text out.") from None
         existing = self.filters.get(name)
         if existing and uuid != existing["uuid"]:
             raise forms.ValidationError(

@@ -1,11 +1,14 @@
 """Storage forms: names and paths are checked here, with the same rules virt/ enforces."""
 
+from decimal import Decimal
+
 from django import forms
 
 from virt.errors import VirtError
 from virt.storage import FORMATS, check_name, check_pool_path
 
 UNITS = {"MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4}
+MAX_BYTES = 1024**5  # 1 PiB: the fields alone allow ~10^21 bytes, beyond libvirt's 64-bit sizes
 
 
 def clean_name(value: str, taken=(), what: str = "pool") -> str:
@@ -20,16 +23,21 @@ def clean_name(value: str, taken=(), what: str = "pool") -> str:
 
 
 class SizeMixin:
-    """A size in MiB/GiB/TiB, turned into bytes as cleaned_data['bytes']."""
+    """A size in MiB/GiB/TiB, turned into bytes as cleaned_data['bytes'] (None, with an error, when too big)."""
 
     def _bytes(self, data: dict) -> int | None:
         size, unit = data.get("size"), data.get("unit")
-        return int(size * UNITS[unit]) if size is not None and unit in UNITS else None
+        if size is None or unit not in UNITS:
+            return None
+        if int(size * UNITS[unit]) > MAX_BYTES:
+            self.add_error("size", f"A volume can be at most {MAX_BYTES // UNITS['TiB']} TiB.")
+            return None
+        return int(size * UNITS[unit])
 
 
 def size_fields():
     return (
-        forms.DecimalField(min_value=0.001, max_digits=12, decimal_places=3),
+        forms.DecimalField(min_value=Decimal("0.001"), max_digits=12, decimal_places=3),  # a float 0.001 is > 0.001
         forms.ChoiceField(choices=[(unit, unit) for unit in UNITS], initial="GiB"),
     )
 
