@@ -12,6 +12,7 @@ urlpatterns = [
     path("operations/", include("jobs.urls")),
     path("grants/", include("accounts.grant_urls")),
     path("console/screen/", include("console.screen_urls")),
+    path("console/serial/", include("console.serial_urls")),
     path("console/", include("console.urls")),
     path("console/log/", include("console.log_urls")),
     path("audit/", include("audit.urls")),

@@ -1,0 +1,229 @@
+"""The serial console websocket over the real ASGI server and a real QEMU guest: who may open it,
+bytes both ways, reopened after the guest restarts, the newest session takes over, the audit."""
+
+import json
+import time
+import uuid
+
+import libvirt
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from console.models import ConsoleSession
+from hosts.models import Host
+from instances.models import Instance
+from tests.support.guest import MARKER
+from tests.support.instances import guest_of
+
+PROMPT = "/ # "
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+class Serial:
+    """One websocket to a serial console, collecting what arrives: bytes, statuses, notices, the close."""
+
+    def __init__(self, server, pk: int, user=None, *, takeover: bool = True):
+        url = f"{server.url.replace('http://', 'ws://')}/ws/instances/{pk}/serial/{'' if takeover else '?takeover=0'}"
+        headers = {"Origin": server.url} | ({"Cookie": session_cookie(user)} if user else {})
+        self.socket = connect(url, additional_headers=headers, open_timeout=5)
+        self.output = ""
+        self.statuses: list[dict] = []
+        self.notices: list[str] = []
+        self.close_code: int | None = None
+
+    def wait_for(self, done, *, timeout: float = 20, what: str = "") -> None:
+        deadline = time.monotonic() + timeout
+        while not done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self.close_code is not None:
+                raise AssertionError(f"no {what} within {timeout} s: {self.statuses[-3:]}, {self.output[-300:]!r}")
+            try:
+                frame = self.socket.recv(timeout=remaining)
+            except TimeoutError:
+                continue
+            except ConnectionClosed as closed:
+                self.close_code = closed.rcvd.code if closed.rcvd else 1006
+                continue
+            if isinstance(frame, bytes):
+                self.output += frame.decode(errors="replace")
+            else:
+                message = json.loads(frame)
+                (self.statuses if message["type"] == "status" else self.notices).append(message)
+
+    def wait_for_text(self, text: str, *, after: int = 0, timeout: float = 20) -> None:
+        self.wait_for(lambda: text in self.output[after:], timeout=timeout, what=repr(text))
+
+    def wait_for_state(self, state: str, *, timeout: float = 20) -> dict:
+        self.wait_for(lambda: any(s["state"] == state for s in self.statuses), timeout=timeout, what=state)
+        return [s for s in self.statuses if s["state"] == state][-1]
+
+    def wait_for_close(self, *, timeout: float = 10) -> int:
+        try:
+            self.wait_for(lambda: self.close_code is not None, timeout=timeout, what="close")
+        except AssertionError:
+            if self.close_code is None:
+                raise
+        return self.close_code
+
+    def type(self, text: str) -> None:
+        self.socket.send(text.encode())  # a binary frame, as the page sends keystrokes
+
+    def run(self, command: str, expect: str, *, timeout: float = 20) -> None:
+        mark = len(self.output)
+        self.type(command + "\r")
+        self.wait_for_text(expect, after=mark, timeout=timeout)
+
+    def __enter__(self) -> "Serial":
+        self.socket.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.socket.__exit__(*exc)
+
+
+@pytest.fixture
+def booted(spawn, qemu_conn):
+    instance = spawn()
+    guest_of(qemu_conn, instance).wait_for_serial(MARKER, timeout=90)
+    return instance
+
+
+@pytest.fixture
+def bare_instance(transactional_db):
+    """An inventory row only: enough for the checks made before any libvirt call."""
+    host = Host.objects.create(name="refusals", uri="test:///default")
+    return Instance.objects.create(host=host, uuid=uuid.uuid4(), name="refused-guest")
+
+
+def wait_until(condition, *, timeout: float = 5, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        time.sleep(0.05)
+
+
+# --- who may open it ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "code"),
+    [(None, 4401), ("viewer", 4403), ("outsider", 4403), ("ungranted_operator", 4404)],
+    ids=["anonymous", "viewer", "outsider", "operator-without-grant"],
+)
+def test_who_may_not_open_the_console_is_told_and_closed(asgi_server, bare_instance, request, who, code):
+    user = request.getfixturevalue(who) if who else None
+    with Serial(asgi_server, bare_instance.pk, user) as serial:
+        assert serial.wait_for_close() == code
+    assert serial.statuses[-1]["state"] == "closed" and serial.statuses[-1]["code"] == code
+    assert not ConsoleSession.objects.exists()
+
+
+def test_a_missing_instance_is_told_and_closed(asgi_server, bare_instance, operator):
+    with Serial(asgi_server, bare_instance.pk + 1000, operator) as serial:
+        assert serial.wait_for_close() == 4404
+    assert "does not exist" in serial.statuses[-1]["message"]
+
+
+def test_the_page_is_for_who_may_open_consoles(bare_instance, client, operator, viewer):
+    url = reverse("console-serial", args=[bare_instance.pk])
+    assert client.get(url).status_code == 302  # to the login page
+    client.force_login(viewer)
+    assert client.get(url).status_code == 403
+    client.force_login(operator)
+    page = client.get(url)
+    assert page.status_code == 200 and f"/ws/instances/{bare_instance.pk}/serial/" in page.content.decode()
+    assert client.post(url).status_code == 405
+    assert client.get(reverse("console-serial", args=[bare_instance.pk + 1000])).status_code == 404
+
+
+# --- the real guest ---------------------------------------------------------------------------
+
+
+@pytest.mark.qemu
+def test_output_and_keystrokes_then_reopened_after_the_guest_restarts(asgi_server, booted, operator, qemu_conn):
+    with Serial(asgi_server, booted.pk, operator) as serial:
+        serial.wait_for_state("connected")
+        serial.run("", PROMPT)
+        serial.run("echo serial-$((6*7))", "serial-42")
+
+        domain = qemu_conn.lookupByName(booted.name)
+        domain.destroy()
+        assert "waiting for it to start" in serial.wait_for_state("stopped", timeout=10)["message"]
+        serial.statuses.clear()
+        mark = len(serial.output)
+        domain.create()
+        serial.wait_for_state("connected", timeout=10)
+        serial.wait_for_text(MARKER, after=mark, timeout=90)  # the boot, seen through the reopened stream
+        serial.run("", PROMPT)
+        serial.run("echo again-$((6*7))", "again-42")
+
+    wait_until(lambda: ConsoleSession.objects.filter(ended__isnull=False).exists(), what="session closed")
+    session = ConsoleSession.objects.get()
+    assert (session.user, session.instance, session.kind) == (operator, booted, "serial")
+    assert session.started < session.ended and session.end_reason.startswith("websocket closed")
+
+
+@pytest.mark.qemu
+def test_a_stopped_guest_is_waited_for_and_a_newer_waiting_session_wins(
+    asgi_server, spawn, operator, admin_user, qemu_conn
+):
+    instance = spawn(start=False)
+    with Serial(asgi_server, instance.pk, operator) as first:
+        assert "waiting for it to start" in first.wait_for_state("stopped")["message"]
+        with Serial(asgi_server, instance.pk, admin_user) as second:
+            second.wait_for_state("stopped")
+            assert first.wait_for_close() == 4409  # told at once, though neither had the console yet
+            assert first.statuses[-1]["message"] == "This console was taken over by admin."
+
+            qemu_conn.lookupByName(instance.name).create()
+            second.wait_for_state("connected", timeout=10)
+            second.wait_for_text(MARKER, timeout=90)
+
+    wait_until(lambda: not ConsoleSession.objects.filter(ended__isnull=True).exists(), what="sessions closed")
+    assert ConsoleSession.objects.get(user=operator).end_reason == "taken over by admin"
+
+
+@pytest.mark.qemu
+def test_the_newest_session_takes_over_and_both_sides_are_told(asgi_server, booted, operator, admin_user, qemu_conn):
+    with Serial(asgi_server, booted.pk, operator) as first:
+        first.wait_for_state("connected")
+        first.run("", PROMPT)
+        with Serial(asgi_server, booted.pk, admin_user) as second:
+            second.wait_for_state("connected")
+            assert first.wait_for_close() == 4409
+            assert first.statuses[-1]["message"] == "This console was taken over by admin."
+            second.wait_for(lambda: second.notices, what="notice")
+            assert second.notices[0]["message"] == "You took this console over from operator."
+            second.run("echo second-$((6*7))", "second-42")
+
+            # A page reconnecting by itself does not take the console back: it is refused and told.
+            with Serial(asgi_server, booted.pk, operator, takeover=False) as retry:
+                assert retry.wait_for_close() == 4423
+            assert "Another session holds" in retry.statuses[-1]["message"]
+            second.run("echo still-$((6*7))", "still-42")  # the holder was not disturbed
+
+            # Forced open from outside (as `virsh console --force`): told too, not silently taken back.
+            outside = qemu_conn.newStream(0)
+            qemu_conn.lookupByName(booted.name).openConsole(None, outside, libvirt.VIR_DOMAIN_CONSOLE_FORCE)
+            try:
+                assert second.wait_for_close() == 4409
+            finally:
+                outside.abort()
+            assert second.statuses[-1]["message"] == "This console was taken over by a client outside this web console."
+
+    wait_until(lambda: not ConsoleSession.objects.filter(ended__isnull=True).exists(), what="sessions closed")
+    sessions = {s.user.username + ("-retry" if s.end_reason == "refused: busy" else ""): s
+                for s in ConsoleSession.objects.all()}  # fmt: skip
+    assert set(sessions) == {"operator", "admin", "operator-retry"}
+    assert sessions["operator"].end_reason == "taken over by admin"
+    assert sessions["admin"].end_reason == "taken over by a client outside this web console"
+    assert all(s.kind == "serial" and s.instance == booted and s.ended >= s.started for s in sessions.values())
