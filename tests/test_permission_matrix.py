@@ -193,3 +193,16 @@ def test_route_answers_each_member_of_the_cast_as_the_matrix_says(name, index, w
         response = getattr(client, method)(url)
         answers[member] = response.status_code
     assert answers == dict(zip(CAST_ORDER, expected, strict=True)), f"{method.upper()} {url}"
+
+
+def test_refusals_land_in_the_audit_log(world):
+    from audit.models import AuditEntry
+
+    client = Client()
+    client.force_login(world["users"]["operator"])
+    assert client.get(reverse("instance-detail", args=[world["instance_b"].pk])).status_code == 404  # guessed id
+    client.force_login(world["users"]["viewer"])
+    assert client.post(reverse("instance-action", args=[world["instance_a"].pk, "pause"])).status_code == 403
+    refusals = AuditEntry.objects.filter(action="access_denied").order_by("pk")
+    assert [(entry.username, entry.outcome) for entry in refusals] == [("operator", "refused"), ("viewer", "refused")]
+    assert "no grant" in refusals[0].detail and "missing permission" in refusals[1].detail
