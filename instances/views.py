@@ -37,7 +37,7 @@ def instance_list(request):
     host_id = _id(request.GET.get("host"))
     state = request.GET.get("state", "")
     state = state if state in InstanceState.values else ""
-    q = request.GET.get("q", "").strip()[:100]
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL in text
     sort, _ = ordering(request.GET.get("sort", "name"))
     instances = visible_instances(request.user, instances_for_list(host_id=host_id, state=state, q=q, sort=sort))
     context = {
