@@ -321,8 +321,12 @@ def test_without_a_worker_create_is_refused_and_leaves_no_row(client_for, creato
     assert not Instance.objects.exists() and not Operation.objects.exists()
 
 
-def test_only_those_who_may_add_instances_see_the_form(client_for, viewer, operator, outsider, form, rq_worker):
-    for user in (viewer, operator, outsider):
+def test_only_those_who_may_add_instances_see_the_form(
+    client_for, viewer, ungranted_operator, outsider, form, rq_worker
+):
+    assert client_for(ungranted_operator).get(CREATE).status_code == 200  # operators may, on hosts they operate
+    assert client_for(ungranted_operator).post(CREATE, form).status_code == 200  # ...and this host is not one
+    for user in (viewer, outsider):
         client = client_for(user)
         assert client.get(CREATE).status_code == 403
         assert client.post(CREATE, form).status_code == 403

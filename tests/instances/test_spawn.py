@@ -72,12 +72,13 @@ def test_spawn_boots_the_guest_from_an_overlay_with_a_config_drive(spawn, qemu_c
 def test_bad_extra_spec_fails_clearly_and_leaves_nothing(spawn, qemu_conn, tiny_flavor):
     tiny_flavor.extra_specs = {"hw:disk_bus": "floppy"}
     tiny_flavor.save()
+    before = {domain.name() for domain in qemu_conn.listAllDomains(0)}
     assert spawn(flavor=tiny_flavor, expect="failed") is None
     op = Operation.objects.get(kind="instance.spawn")
     assert "floppy" in op.error
     assert Instance.objects.count() == 0
     assert instance_volumes(qemu_conn, "") == []  # the disk and config drive made before were removed
-    assert not [d for d in qemu_conn.listAllDomains(0) if d.name().startswith("lvc-test-") and d.isPersistent()]
+    assert {domain.name() for domain in qemu_conn.listAllDomains(0)} == before  # no domain left defined
 
 
 def test_unused_cached_images_are_removed_after_their_age(spawn, qemu_conn, qemu_host):
