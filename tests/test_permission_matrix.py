@@ -78,10 +78,10 @@ ROUTES = {
     "storage-volume-upload": [("get", _pool("a"), CHANGE_PAGE)],
     "storage-volume-resize": [("get", _pool("a", volume="v1"), CHANGE_PAGE)],
     "storage-volume-delete": [("get", _pool("a", volume="v1"), CHANGE_PAGE)],
-    "storage-volume-download": [("get", _pool("a", volume="v1"), POST_ONLY),
-                                ("post", _pool("a", volume="v1"), CHANGE)],
-    "storage-download": [("get", lambda w: {"host_pk": w["host_a"].pk, "op_pk": w["download"].pk},
-                          (403, 200, 404, 403, 403, 302))],  # only who asked for it
+    "storage-volume-download": [("get", _pool("a", volume="v1"), POST_ONLY), ("post", _pool("a", volume="v1"), CHANGE)],
+    "storage-download": [
+        ("get", lambda w: {"host_pk": w["host_a"].pk, "op_pk": w["download"].pk}, (403, 200, 404, 403, 403, 302))
+    ],  # only who asked for it
     "network-list": [("get", _host("a", "host_pk"), VIEW)],
     "network-create": [("get", _host("a", "host_pk"), CHANGE_PAGE)],
     "network-start": [("post", _net("a", "default"), CHANGE)],
@@ -101,8 +101,10 @@ ROUTES = {
         ("post", lambda w: {"pk": w["instance_a"].pk, "name": "delete"}, (302, 403, 403, 403, 403, 302)),
     ],
     "operation-list": [("get", None, LIST)],
-    "operation-detail": [("get", lambda w: {"pk": w["op_a"].pk}, VIEW),
-                         ("get", lambda w: {"pk": w["op_b"].pk}, OTHER_VIEW)],
+    "operation-detail": [
+        ("get", lambda w: {"pk": w["op_a"].pk}, VIEW),
+        ("get", lambda w: {"pk": w["op_b"].pk}, OTHER_VIEW),
+    ],
     "console-vnc": [("get", _instance("a"), CONSOLE), ("get", _instance("b"), OTHER_CHANGE)],
     "console-spice": [("get", _instance("a"), CONSOLE)],
     "console-serial": [("get", _instance("a"), CONSOLE)],
@@ -113,11 +115,14 @@ ROUTES = {
     ],
     "console-log": [("get", _instance("a"), CONSOLE)],
     "console-log-fetch": [("get", _instance("a"), POST_ONLY), ("post", _instance("a"), CHANGE)],
-    "console-log-download": [("get", lambda w: {"pk": w["instance_a"].pk, "op_pk": w["log"].pk},
-                              (404, 200, 404, 403, 403, 302))],
+    "console-log-download": [
+        ("get", lambda w: {"pk": w["instance_a"].pk, "op_pk": w["log"].pk}, (404, 200, 404, 403, 403, 302))
+    ],
     "grant-list": [("get", None, ADMIN_ONLY)],
-    "grant-delete": [("get", lambda w: {"pk": w["grant"].pk}, POST_ONLY),
-                     ("post", lambda w: {"pk": w["grant"].pk}, (302, 403, 403, 403, 403, 302))],
+    "grant-delete": [
+        ("get", lambda w: {"pk": w["grant"].pk}, POST_ONLY),
+        ("post", lambda w: {"pk": w["grant"].pk}, (302, 403, 403, 403, 403, 302)),
+    ],
 }
 
 
@@ -158,8 +163,13 @@ def world(db):
     }
     grant = Grant.objects.create(user=users["operator"], role=Role.OPERATOR, host=host_a)
     Grant.objects.create(user=users["viewer"], role=Role.VIEWER, host=host_a)
-    instance_a = Instance.objects.create(host=host_a, uuid="6695eb01-f6a4-8304-79aa-97f2502e193f", name="ia",
-                                         state=InstanceState.RUNNING, details={"graphics": [{"type": "vnc"}]})
+    instance_a = Instance.objects.create(
+        host=host_a,
+        uuid="6695eb01-f6a4-8304-79aa-97f2502e193f",
+        name="ia",
+        state=InstanceState.RUNNING,
+        details={"graphics": [{"type": "vnc"}]},
+    )
     instance_b = Instance.objects.create(host=host_b, uuid="6695eb01-f6a4-8304-79aa-97f2502e1940", name="ib",
                                          state=InstanceState.RUNNING)  # fmt: skip
 
@@ -168,8 +178,12 @@ def world(db):
                                         target_name=str(target), host=getattr(target, "host", target),
                                         status=OperationStatus.SUCCEEDED, **fields)  # fmt: skip
 
-    download = op("storage.volume_download", host_a, user=users["operator"],
-                  result={"file": transfers.save_bytes(b"data"), "filename": "v1"})
+    download = op(
+        "storage.volume_download",
+        host_a,
+        user=users["operator"],
+        result={"file": transfers.save_bytes(b"data"), "filename": "v1"},
+    )
     log = op("instance.console_log", instance_a, user=users["operator"],
              result={"file": transfers.save_bytes(b"log"), "bytes": 3, "size": 3})  # fmt: skip
     return {"host_a": host_a, "host_b": host_b, "instance_a": instance_a, "instance_b": instance_b,
