@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from hosts.models import Host
 from instances.models import CachedImage, Image, Instance
+from jobs.progress import transfer_progress
 from virt import images
 
 SUFFIX = {"disk": ".img", "kernel": ".kernel", "initrd": ".initrd"}
@@ -41,7 +42,8 @@ def cache_image(conn, host: Host, image: Image, report=None) -> dict:
     paths = {}
     for role, field_file in image.files().items():
         volume = f"{role}-{sums[role][:32]}{SUFFIX[role]}"
-        progress = _progress(report, f"Copying the image's {role} to {host}") if report else None
+        label = f"Copying the image's {role} to {host}:"
+        progress = transfer_progress(report, label, start=10, end=40) if report else None
         paths[role], _copied = images.cache_file(
             conn, settings.IMAGE_POOL_NAME, volume, field_file.path, size=field_file.size, progress=progress
         )
@@ -49,18 +51,6 @@ def cache_image(conn, host: Host, image: Image, report=None) -> dict:
             host=host, volume=volume, defaults={"checksum": sums[role], "last_used": timezone.now()}
         )
     return paths
-
-
-def _progress(report, message: str):
-    last = {"percent": -1}
-
-    def progress(done: int, total: int) -> None:
-        percent = 10 + 30 * done // max(total, 1)
-        if percent != last["percent"]:
-            last["percent"] = percent
-            report(percent, f"{message}: {done // 1024**2} of {total // 1024**2} MiB")
-
-    return progress
 
 
 def paths_in_use(conn, host: Host) -> set[str]:

@@ -2,7 +2,7 @@
 
 import uuid
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from hosts.credentials import encrypt
 from hosts.models import Host
@@ -56,14 +56,10 @@ def create_instance(
     """Record the new instance (state Building) and queue its spawn. The admin password is kept
     encrypted in the operation's input and erased once the config drive holds it."""
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                instance = Instance.objects.create(
-                    host=host, uuid=uuid.uuid4(), name=name, state=InstanceState.BUILDING,
-                    vcpus=flavor.vcpus, memory_mib=flavor.memory_mib, flavor=flavor, image=image,
-                )  # fmt: skip
-        except IntegrityError:
-            raise ValueError("An instance with this UUID exists on the host; try again.") from None
+        instance = Instance.objects.create(
+            host=host, uuid=uuid.uuid4(), name=name, state=InstanceState.BUILDING,
+            vcpus=flavor.vcpus, memory_mib=flavor.memory_mib, flavor=flavor, image=image,
+        )  # fmt: skip
         params = {
             "admin_password": encrypt(admin_password),
             "ssh_keys": list(ssh_keys),

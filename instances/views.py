@@ -152,7 +152,7 @@ def instance_create(request):
                 user=request.user, admin_password=data["admin_password"], ssh_keys=data["ssh_keys"],
                 files=form.injected_files(), networks=tuple(data["networks"]), start=data["start"],
             )  # fmt: skip
-        except (NoWorker, ValueError) as error:
+        except NoWorker as error:
             messages.error(request, str(error))
         else:
             return redirect("operation-detail", pk=op.pk)

@@ -3,23 +3,11 @@
 from django.urls import reverse
 
 from hosts.operation_support import host_connection, reread_host
+from jobs.progress import transfer_progress
 from jobs.registry import operation
 from storage import transfers
 from virt import storage
 from virt.errors import VirtError
-
-
-def _progress(report, verb: str):
-    """A progress(done, total) callback that records whole percents between 15 and 90 only."""
-    last = {"percent": -1}
-
-    def progress(done: int, total: int) -> None:
-        percent = 15 + (75 * done // total if total else 75)
-        if percent != last["percent"]:
-            last["percent"] = percent
-            report(percent, f"{verb} {done // 1024**2} of {total // 1024**2} MiB")
-
-    return progress
 
 
 @operation("storage.pool_define", label="Define storage pool")
@@ -92,7 +80,8 @@ def upload_volume(op, report):
                 size = source.stat().st_size
                 storage.create_volume(conn, params["pool"], name=params["volume"], capacity=max(size, 1), fmt="raw")
             try:
-                storage.upload_volume(conn, params["pool"], params["volume"], str(source), _progress(report, "Sent"))
+                progress = transfer_progress(report, "Sent", start=15, end=90)
+                storage.upload_volume(conn, params["pool"], params["volume"], str(source), progress)
             except VirtError:
                 if params.get("create"):  # do not leave an empty new volume behind
                     storage.delete_volume(conn, params["pool"], params["volume"])
@@ -110,7 +99,11 @@ def download_volume(op, report):
     token = transfers.new_token()
     with host_connection(op, report, f"Downloading {params['volume']}") as conn:
         size = storage.download_volume(
-            conn, params["pool"], params["volume"], str(transfers.path_for(token)), _progress(report, "Received")
+            conn,
+            params["pool"],
+            params["volume"],
+            str(transfers.path_for(token)),
+            transfer_progress(report, "Received", start=15, end=90),
         )
     host_pk = int(op.target_id)
     return {

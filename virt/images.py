@@ -8,15 +8,8 @@ import libvirt
 from lxml import etree
 
 from virt.errors import translated
-from virt.names import check_name
-from virt.storage import CHUNK, dir_pool_xml, upload_volume
-
-
-def _sub(parent, tag: str, text=None, **attrs):
-    element = etree.SubElement(parent, tag, {key: str(value) for key, value in attrs.items()})
-    if text is not None:
-        element.text = str(text)
-    return element
+from virt.storage import dir_pool_xml, stream_into, upload_volume, volume_element, volume_xml
+from virt.xml.domain import sub
 
 
 @translated
@@ -54,15 +47,6 @@ def _lookup(pool: libvirt.virStoragePool, name: str) -> libvirt.virStorageVol | 
         raise
 
 
-def _plain_volume_xml(name: str, capacity: int, fmt: str) -> str:
-    volume = etree.Element("volume")
-    _sub(volume, "name", check_name(name))
-    _sub(volume, "capacity", int(capacity), unit="bytes")
-    _sub(volume, "allocation", 0, unit="bytes")
-    _sub(_sub(volume, "target"), "format", type=fmt)
-    return etree.tostring(volume, encoding="unicode")
-
-
 @translated
 def cache_file(conn, pool_name: str, volume: str, source: str, *, size: int, progress=None) -> tuple[str, bool]:
     """Copy the local file `source` into the image pool as `volume` unless it is there already.
@@ -71,7 +55,7 @@ def cache_file(conn, pool_name: str, volume: str, source: str, *, size: int, pro
     existing = _lookup(pool, volume)
     if existing is not None:
         return existing.path(), False
-    created = pool.createXML(_plain_volume_xml(volume, max(size, 1), "raw"), 0)
+    created = pool.createXML(volume_xml(volume, max(size, 1), "raw"), 0)
     try:
         upload_volume(conn, pool_name, volume, source, progress)
     except BaseException:
@@ -90,14 +74,10 @@ def capacity_of(conn, path: str) -> int:
 @translated
 def create_overlay(conn, pool_name: str, name: str, *, backing: str, backing_format: str, capacity: int) -> str:
     """A qcow2 volume whose backing file is the cached base at `backing`; returns its path."""
-    volume = etree.Element("volume")
-    _sub(volume, "name", check_name(name))
-    _sub(volume, "capacity", int(capacity), unit="bytes")
-    _sub(volume, "allocation", 0, unit="bytes")
-    _sub(_sub(volume, "target"), "format", type="qcow2")
-    store = _sub(volume, "backingStore")
-    _sub(store, "path", backing)
-    _sub(store, "format", type=backing_format)
+    volume = volume_element(name, capacity, "qcow2")
+    store = sub(volume, "backingStore")
+    sub(store, "path", backing)
+    sub(store, "format", type=backing_format)
     pool = conn.storagePoolLookupByName(pool_name)
     return pool.createXML(etree.tostring(volume, encoding="unicode"), 0).path()
 
@@ -105,26 +85,18 @@ def create_overlay(conn, pool_name: str, name: str, *, backing: str, backing_for
 @translated
 def create_blank(conn, pool_name: str, name: str, *, capacity: int) -> str:
     pool = conn.storagePoolLookupByName(pool_name)
-    return pool.createXML(_plain_volume_xml(name, capacity, "qcow2"), 0).path()
+    return pool.createXML(volume_xml(name, capacity, "qcow2"), 0).path()
 
 
 @translated
 def write_volume(conn, pool_name: str, name: str, data: bytes) -> str:
     """A raw volume holding exactly `data` (e.g. a config drive ISO); returns its path."""
     pool = conn.storagePoolLookupByName(pool_name)
-    volume = pool.createXML(_plain_volume_xml(name, len(data), "raw"), 0)
-    stream = conn.newStream(0)
+    volume = pool.createXML(volume_xml(name, len(data), "raw"), 0)
     try:
-        volume.upload(stream, 0, len(data), 0)
-        source = io.BytesIO(data)
-        while chunk := source.read(CHUNK):
-            view = memoryview(chunk)
-            while view:
-                view = view[stream.send(bytes(view)) :]
-        stream.finish()
+        stream_into(conn, volume, io.BytesIO(data), len(data))
     except BaseException:
         with contextlib.suppress(libvirt.libvirtError):
-            stream.abort()
             volume.delete(0)
         raise
     return volume.path()

@@ -100,14 +100,18 @@ def dir_pool_xml(name: str, path: str) -> str:
     return etree.tostring(pool, encoding="unicode")
 
 
-def volume_xml(name: str, capacity: int, fmt: str | None) -> str:
+def volume_element(name: str, capacity: int, fmt: str | None) -> etree._Element:
     volume = etree.Element("volume")
     _sub(volume, "name", check_name(name))
     _sub(volume, "capacity", int(capacity), unit="bytes")
     _sub(volume, "allocation", 0, unit="bytes")
     if fmt:
         _sub(_sub(volume, "target"), "format", type=fmt)
-    return etree.tostring(volume, encoding="unicode")
+    return volume
+
+
+def volume_xml(name: str, capacity: int, fmt: str | None) -> str:
+    return etree.tostring(volume_element(name, capacity, fmt), encoding="unicode")
 
 
 @translated
@@ -215,24 +219,30 @@ def upload_volume(conn, pool_name: str, name: str, source: str, progress=None) -
         capacity = volume.info()[1]
         if total > capacity:
             raise InvalidOperation(f"The file ({total} bytes) is larger than volume {name} ({capacity} bytes).")
-        stream = conn.newStream(0)
-        done = 0
-        try:
-            volume.upload(stream, 0, total, 0)
-            while chunk := file.read(CHUNK):
-                view = memoryview(chunk)
-                while view:
-                    sent = stream.send(bytes(view))
-                    view = view[sent:]
-                done += len(chunk)
-                if progress:
-                    progress(done, total)
-            stream.finish()
-        except BaseException:
-            with contextlib.suppress(libvirt.libvirtError):
-                stream.abort()
-            raise
+        done = stream_into(conn, volume, file, total, progress)
     pool.refresh(0)
+    return done
+
+
+def stream_into(conn, volume, file, total: int, progress=None) -> int:
+    """Upload `total` bytes read from `file` into `volume` over a libvirt stream (aborted on any
+    failure). Calls progress(done, total) after each chunk; returns the bytes sent."""
+    stream = conn.newStream(0)
+    done = 0
+    try:
+        volume.upload(stream, 0, total, 0)
+        while chunk := file.read(CHUNK):
+            view = memoryview(chunk)
+            while view:
+                view = view[stream.send(bytes(view)) :]
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+        stream.finish()
+    except BaseException:
+        with contextlib.suppress(libvirt.libvirtError):
+            stream.abort()
+        raise
     return done
 
 

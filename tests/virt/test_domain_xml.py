@@ -132,21 +132,31 @@ def test_domain_defined_on_the_test_driver_reads_back_equal(test_driver):
     assert back == domain
 
 
+def domain_element(**children) -> etree._Element:
+    """<domain type="kvm"> with <name>m</name> and the given children: tag -> (text, attributes)."""
+    root = etree.Element("domain", type="kvm")
+    etree.SubElement(root, "name").text = "m"
+    for tag, (text, attributes) in children.items():
+        etree.SubElement(root, tag, attributes).text = text
+    return root
+
+
 @pytest.mark.parametrize(
-    ("memory", "mib"),
+    ("amount", "unit", "mib"),
     [
-        ("<memory>1048576</memory>", 1024),
-        ("<memory unit='KiB'>2048</memory>", 2),
-        ("<memory unit='MiB'>300</memory>", 300),
-        ("<memory unit='GiB'>4</memory>", 4096),
-        ("<memory unit='G'>1</memory>", 1024),
-        ("<memory unit='bytes'>268435456</memory>", 256),
-        ("<memory unit='b'>1048576</memory>", 1),
-        ("<memory unit='MB'>1048576</memory>", 1000000),
+        ("1048576", None, 1024),
+        ("2048", "KiB", 2),
+        ("300", "MiB", 300),
+        ("4", "GiB", 4096),
+        ("1", "G", 1024),
+        ("268435456", "bytes", 256),
+        ("1048576", "b", 1),
+        ("1048576", "MB", 1000000),
     ],
 )
-def test_memory_is_read_with_its_unit(memory, mib):
-    assert Domain.from_xml(f"<domain type='kvm'><name>m</name>{memory}</domain>").memory_mib == mib
+def test_memory_is_read_with_its_unit(amount, unit, mib):
+    root = domain_element(memory=(amount, {"unit": unit} if unit else {}))
+    assert Domain.from_element(root).memory_mib == mib
 
 
 def test_unknown_memory_unit_is_an_error():
@@ -336,11 +346,10 @@ def test_next_disk_target_skips_used_names(fetched, bus, expected):
 
 
 def test_next_disk_target_fills_gaps_and_shares_sd_between_buses():
-    root = parse(
-        "<domain><devices>"
-        + "".join(f"<disk><target dev='{dev}'/></disk>" for dev in ("vda", "vdc", "sda", "hda", "hdb"))
-        + "</devices></domain>"
-    )
+    root = etree.Element("domain")
+    devices = etree.SubElement(root, "devices")
+    for dev in ("vda", "vdc", "sda", "hda", "hdb"):
+        etree.SubElement(etree.SubElement(devices, "disk"), "target", dev=dev)
     assert edit.next_disk_target(root, "virtio") == "vdb"
     assert edit.next_disk_target(root, "scsi") == "sdb"
     assert edit.next_disk_target(root, "ide") == "hdc"
