@@ -9,7 +9,7 @@ from storage import transfers
 from virt.logs import read_tail
 
 
-@operation("instance.console_log", label="Fetch console log")
+@operation("instance.console_log", label="Fetch console log", action="console")
 def fetch_console_log(op, report):
     max_bytes = min(int(op.params.get("max_bytes", settings.CONSOLE_LOG_MAX_BYTES)), settings.CONSOLE_LOG_MAX_BYTES)
     with on_instance(op, report, "Reading the console log", need_guest=False) as ctx:

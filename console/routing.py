@@ -4,4 +4,4 @@ from django.urls import path
 
 from console.consumers import SerialConsumer
 
-websocket_urlpatterns = [path("ws/instances/<int:pk>/serial/", SerialConsumer.as_asgi())]
+websocket_urlpatterns = [path("ws/instances/<int:pk>/serial/", SerialConsumer.as_asgi(), name="ws-serial")]

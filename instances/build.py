@@ -112,7 +112,7 @@ def _cleanup(ctx: Context) -> None:
     broadcast("instances", {"id": "all", "host_id": ctx.instance.host_id})
 
 
-@operation("instance.spawn", label="Create instance")
+@operation("instance.spawn", label="Create instance", action="add")
 def spawn(op, report):
     with on_instance(op, report, "Creating", need_guest=False) as ctx:
         try:
@@ -126,7 +126,7 @@ def spawn(op, report):
         return {**done(ctx, report), "message": "Created"}
 
 
-@operation("instance.delete", label="Delete instance")
+@operation("instance.delete", label="Delete instance", action="delete")
 def delete(op, report):
     """Destroy, undefine (managed save, snapshot metadata, NVRAM with it) and delete the volumes
     the console made for it. Disks of adopted guests outside the instance pool are kept."""

@@ -5,7 +5,9 @@ import logging
 from django.db import close_old_connections
 from django.utils import timezone
 
-from audit.services import record_operation
+from audit.models import AuditAction, AuditOutcome
+from audit.services import record, record_operation
+from jobs.authority import refusal
 from jobs.models import Operation, OperationStatus
 from jobs.registry import HANDLERS, OperationFailed
 from live.broadcast import broadcast
@@ -35,7 +37,20 @@ def _run(op_id: int) -> str:
         log.warning("operation %s is not queued any more; not running it again", op_id)
         return "skipped"
     _publish(op_id)
-    op = Operation.objects.get(pk=op_id)
+    op = Operation.objects.select_related("user").get(pk=op_id)
+    refused = refusal(op)
+    if refused:
+        record(
+            action=AuditAction.ACCESS_DENIED,
+            user=op.user,
+            object_type=op.target_type,
+            object_id=op.target_id,
+            object_name=op.target_name,
+            outcome=AuditOutcome.REFUSED,
+            detail=f"{op.kind}: {refused} (job)",
+        )
+        _finish(op_id, OperationStatus.FAILED, message="Refused", error=f"Not carried out: {refused}.")
+        return OperationStatus.FAILED
 
     def report(progress: int, message: str) -> None:
         Operation.objects.filter(pk=op_id).update(progress=max(0, min(100, progress)), message=message[:255])

@@ -2,4 +2,4 @@ from django.urls import path
 
 from live.consumers import LiveConsumer
 
-websocket_urlpatterns = [path("ws/live/", LiveConsumer.as_asgi())]
+websocket_urlpatterns = [path("ws/live/", LiveConsumer.as_asgi(), name="ws-live")]

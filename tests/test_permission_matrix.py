@@ -1,4 +1,4 @@
-"""The permission matrix: every route of the URLconf, for every member of the cast, answers as
+"""The permission matrix: every route of the URLconf and every websocket route, for every member of the cast, answers as
 this table says. A route missing from the table fails the suite, so a new view cannot ship
 without someone deciding (and the test proving) who may use it.
 
@@ -7,12 +7,19 @@ permissions, no grant); viewer (viewer role on host A); outsider (no permissions
 anonymous. Objects on host A are granted to operator and viewer; the same object kinds on host B
 are granted to nobody but admin ("other" columns: guessing ids does not help)."""
 
+import json
+
 import pytest
+from asgiref.sync import async_to_sync
+from asgiref.testing import ApplicationCommunicator
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Grant, Role
+from config.asgi import application
+from config.websocket_routes import websocket_urlpatterns
 from hosts.models import Host, HostStatus
 from instances.models import Instance, InstanceState
 from jobs.models import Operation, OperationStatus
@@ -126,6 +133,17 @@ ROUTES = {
 }
 
 
+# Websocket route name -> list of (path(world), expected per cast). "open": the socket is served;
+# a number: it is closed with that code (4401 not logged in, 4403 forbidden, 4404 no such object).
+WS_ROUTES = {
+    "ws-live": [(lambda w: "/ws/live/", ("open",) * 5 + (4401,))],  # events are filtered per user
+    "ws-serial": [
+        (lambda w: f"/ws/instances/{w['instance_a'].pk}/serial/", ("open", "open", 4404, 4403, 4403, 4401)),
+        (lambda w: f"/ws/instances/{w['instance_b'].pk}/serial/", ("open", 4404, 4404, 4403, 4403, 4401)),
+    ],
+}
+
+
 def all_routes(patterns=None, prefix=""):
     for entry in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(entry, URLResolver):
@@ -139,6 +157,11 @@ def all_routes(patterns=None, prefix=""):
 def test_every_route_is_in_the_matrix():
     missing = sorted({name for name, _ in all_routes()} - set(ROUTES))
     assert not missing, f"routes without an entry in the permission matrix: {missing}"
+
+
+def test_every_websocket_route_is_in_the_matrix():
+    missing = sorted({route.name for route in websocket_urlpatterns} - set(WS_ROUTES))
+    assert not missing, f"websocket routes without an entry in the permission matrix: {missing}"
 
 
 @pytest.fixture
@@ -209,6 +232,7 @@ def test_route_answers_each_member_of_the_cast_as_the_matrix_says(name, index, w
     assert answers == dict(zip(CAST_ORDER, expected, strict=True)), f"{method.upper()} {url}"
 
 
+@pytest.mark.django_db(transaction=True)  # Channels closes "old" connections: no test transaction to keep
 def test_refusals_land_in_the_audit_log(world):
     from audit.models import AuditEntry
 
@@ -217,6 +241,54 @@ def test_refusals_land_in_the_audit_log(world):
     assert client.get(reverse("instance-detail", args=[world["instance_b"].pk])).status_code == 404  # guessed id
     client.force_login(world["users"]["viewer"])
     assert client.post(reverse("instance-action", args=[world["instance_a"].pk, "pause"])).status_code == 403
+    serial_b = f"/ws/instances/{world['instance_b'].pk}/serial/"
+    assert async_to_sync(_websocket_answer)(serial_b, _cookie(world["users"]["operator"])) == 4404
     refusals = AuditEntry.objects.filter(action="access_denied").order_by("pk")
-    assert [(entry.username, entry.outcome) for entry in refusals] == [("operator", "refused"), ("viewer", "refused")]
+    assert [entry.username for entry in refusals] == ["operator", "viewer", "operator"]
+    assert {entry.outcome for entry in refusals} == {"refused"}
     assert "no grant" in refusals[0].detail and "missing permission" in refusals[1].detail
+    assert refusals[2].detail == f"console instance {world['instance_b'].pk} (no grant) (websocket {serial_b})"
+
+
+WS_CASES = [(name, index) for name, checks in WS_ROUTES.items() for index in range(len(checks))]
+
+
+async def _websocket_answer(path: str, cookie: str) -> str | int:
+    """Connect through the whole ASGI stack (origin check, session, router): "open" or the close code."""
+    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
+    scope = {"type": "websocket", "path": path, "query_string": b"", "subprotocols": [],
+             "headers": headers + ([(b"cookie", cookie.encode())] if cookie else []),
+             "client": ["127.0.0.1", 40000], "server": ["testserver", 80]}  # fmt: skip
+    socket = ApplicationCommunicator(application, scope)
+    await socket.send_input({"type": "websocket.connect"})
+    try:
+        for _ in range(2):  # the accept, then the first message (or a close instead of either)
+            message = await socket.receive_output(timeout=10)
+            if message["type"] == "websocket.close":
+                return message.get("code", 1000)
+            if message["type"] == "websocket.send":
+                status = json.loads(message.get("text") or "{}")
+                return status["code"] if status.get("state") == "closed" else "open"
+        raise AssertionError(f"{path}: accepted but nothing sent")
+    finally:
+        await socket.send_input({"type": "websocket.disconnect", "code": 1000})
+        await socket.wait(timeout=10)
+
+
+def _cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+@pytest.mark.django_db(transaction=True)  # as above
+@pytest.mark.parametrize(("name", "index"), WS_CASES, ids=[f"{name}-{index}" for name, index in WS_CASES])
+def test_websocket_route_answers_each_member_of_the_cast_as_the_matrix_says(name, index, world):
+    path, expected = WS_ROUTES[name][index]
+    answers = {
+        member: async_to_sync(_websocket_answer)(
+            path(world), "" if member == "anonymous" else _cookie(world["users"][member])
+        )
+        for member in CAST_ORDER
+    }
+    assert answers == dict(zip(CAST_ORDER, expected, strict=True)), path(world)
