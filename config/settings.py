@@ -127,6 +127,7 @@ IMAGE_CACHE_MAX_AGE = env_float("IMAGE_CACHE_MAX_AGE", 24.0, minimum=0.0)
 # Graceful power off / soft reboot: ACPI presses every RETRY seconds until TIMEOUT, then forced.
 POWER_OFF_TIMEOUT = env_float("POWER_OFF_TIMEOUT", 60.0, minimum=1.0)
 POWER_OFF_RETRY = env_float("POWER_OFF_RETRY", 10.0, minimum=0.5)
+DETACH_TIMEOUT = env_float("DETACH_TIMEOUT", 30.0, minimum=1.0)  # seconds a guest gets to release a disk
 
 # Console logs: at most this many bytes from the end of a serial log are fetched and shown.
 CONSOLE_LOG_MAX_BYTES = env_int("CONSOLE_LOG_MAX_BYTES", 1024 * 1024, minimum=1024)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from instances import views
 
@@ -7,4 +7,5 @@ urlpatterns = [
     path("new/", views.instance_create, name="instance-create"),
     path("<int:pk>/", views.instance_detail, name="instance-detail"),
     path("<int:pk>/action/<str:name>/", views.instance_action, name="instance-action"),
+    path("<int:pk>/disks/", include("instances.volume_urls")),
 ]

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.scope import visible_hosts, visible_instances
 from hosts.models import Host
 from instances.access import get_instance_for_user, may
+from instances.disk_stats import disk_rows
 from instances.actions import ACTIONS, Action, actions_for
 from instances.forms import InstanceCreateForm, RescueForm
 from instances.models import Instance, InstanceState
@@ -85,7 +86,9 @@ def instance_detail(request, pk: int):
         "operations": operations[:RECENT_OPERATIONS],
         "may_console": may(request.user, instance, "console"),
         "graphics": {g.get("type") for g in (instance.details or {}).get("graphics", [])},
+        "may_change": may(request.user, instance, "change"),
     }
+    context["disks"], context["disks_read_at"] = disk_rows(instance)
     return render(request, "instances/instance_detail.html", context)
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hosts.access import get_host_for_user
+from instances.disk_stats import volume_usage
 from jobs.models import Operation, OperationStatus
 from jobs.services import NoWorker, start_operation
 from storage import transfers
@@ -60,7 +61,11 @@ def _confirm_page(request, host, *, title: str, text: str, submit: str, delete_d
 @login_required
 def pool_list(request, host_pk: int):
     host = get_host_for_user(request, host_pk, "view")
-    return render(request, "storage/pool_list.html", {"host": host, "pools": _pools(host)})
+    pools, usage = _pools(host), volume_usage(host)
+    for pool in pools:
+        for volume in pool.get("volumes", []):
+            volume["used_by"] = usage.get(volume.get("path"))
+    return render(request, "storage/pool_list.html", {"host": host, "pools": pools})
 
 
 @require_http_methods(["GET", "POST"])

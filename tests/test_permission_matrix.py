@@ -46,6 +46,10 @@ def _instance(host_key):
     return lambda w: {"pk": w[f"instance_{host_key}"].pk}
 
 
+def _disk(host_key, target):
+    return lambda w: {"pk": w[f"instance_{host_key}"].pk, "target": target}
+
+
 def _host(host_key, name="pk"):
     return lambda w: {name: w[f"host_{host_key}"].pk}
 
@@ -107,6 +111,11 @@ ROUTES = {
         ("post", lambda w: {"pk": w["instance_b"].pk, "name": "pause"}, (302, 404, 404, 403, 403, 302)),
         ("post", lambda w: {"pk": w["instance_a"].pk, "name": "delete"}, (302, 403, 403, 403, 403, 302)),
     ],
+    "disk-attach": [("get", _instance("a"), CHANGE_PAGE), ("get", _instance("b"), OTHER_CHANGE)],
+    "disk-detach": [("get", _disk("a", "vda"), CHANGE_PAGE), ("post", _disk("a", "vda"), CHANGE)],
+    "disk-grow": [("get", _disk("a", "vda"), CHANGE_PAGE)],
+    "disk-swap": [("get", _disk("a", "vda"), CHANGE_PAGE), ("get", _disk("b", "vda"), OTHER_CHANGE)],
+    "disk-media": [("get", _disk("a", "hdc"), CHANGE_PAGE)],
     "operation-list": [("get", None, LIST)],
     "operation-detail": [
         ("get", lambda w: {"pk": w["op_a"].pk}, VIEW),
@@ -164,6 +173,10 @@ def test_every_websocket_route_is_in_the_matrix():
     assert not missing, f"websocket routes without an entry in the permission matrix: {missing}"
 
 
+DISKS = [{"target": "vda", "device": "disk", "bus": "virtio", "source": "/p/v1"},
+         {"target": "hdc", "device": "cdrom", "bus": "ide", "source": ""}]  # fmt: skip
+
+
 @pytest.fixture
 def world(db):
     host_a = Host.objects.create(name="a", uri="test:///default", status=HostStatus.UP)
@@ -191,10 +204,10 @@ def world(db):
         uuid="6695eb01-f6a4-8304-79aa-97f2502e193f",
         name="ia",
         state=InstanceState.RUNNING,
-        details={"graphics": [{"type": "vnc"}]},
+        details={"graphics": [{"type": "vnc"}], "disks": DISKS},
     )
     instance_b = Instance.objects.create(host=host_b, uuid="6695eb01-f6a4-8304-79aa-97f2502e1940", name="ib",
-                                         state=InstanceState.RUNNING)  # fmt: skip
+                                         state=InstanceState.RUNNING, details={"disks": DISKS})  # fmt: skip
 
     def op(kind, target, **fields):
         return Operation.objects.create(kind=kind, target_type=target._meta.model_name, target_id=str(target.pk),

@@ -1,6 +1,6 @@
 """Reading the domains of a host in bulk (for the inventory) and one at a time (after an event)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libvirt
 
@@ -18,7 +18,16 @@ _STATES = {
     libvirt.VIR_DOMAIN_CRASHED: "crashed",
     libvirt.VIR_DOMAIN_PMSUSPENDED: "paused",
 }
-_STATS = libvirt.VIR_DOMAIN_STATS_STATE | libvirt.VIR_DOMAIN_STATS_VCPU | libvirt.VIR_DOMAIN_STATS_BALLOON
+_STATS = (
+    libvirt.VIR_DOMAIN_STATS_STATE
+    | libvirt.VIR_DOMAIN_STATS_VCPU
+    | libvirt.VIR_DOMAIN_STATS_BALLOON
+    | libvirt.VIR_DOMAIN_STATS_BLOCK
+)
+# Per-disk figures of the bulk stats (block.<n>.<key>) and our names for them.
+_DISK_STATS = {"name": "target", "path": "source", "rd.reqs": "read_requests", "rd.bytes": "read_bytes",
+               "wr.reqs": "write_requests", "wr.bytes": "write_bytes", "capacity": "capacity",
+               "allocation": "allocation", "physical": "physical"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,7 @@ class DomainRecord:
     persistent: bool
     vcpus: int | None = None
     memory_mib: int | None = None
+    disks: tuple = field(default=(), compare=False)  # per-disk figures (disk_stats), for the pages
 
 
 def state_name(state: int, *, managed_save: bool = False) -> str:
@@ -67,7 +77,24 @@ def _record(domain, stats: dict, *, uuid: str, autostart: bool, saved: bool, per
         persistent=persistent,
         vcpus=stats.get("vcpu.current"),
         memory_mib=memory_kib // 1024 if memory_kib else None,
+        disks=disk_stats(stats),
     )
+
+
+def disk_stats(stats: dict) -> tuple[dict, ...]:
+    """The per-disk part of a domain's stats: target, source, I/O counters, sizes (absent: None)."""
+    return tuple(
+        {ours: stats.get(f"block.{index}.{theirs}") for theirs, ours in _DISK_STATS.items()}
+        for index in range(stats.get("block.count", 0))
+    )
+
+
+@translated
+def read_disk_stats(conn: libvirt.virConnect, uuid: str) -> tuple[dict, ...]:
+    """disk_stats of one domain, now."""
+    domain = conn.lookupByUUIDString(uuid)
+    found = conn.domainListGetStats([domain], libvirt.VIR_DOMAIN_STATS_BLOCK)
+    return disk_stats(found[0][1]) if found else ()
 
 
 @translated

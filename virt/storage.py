@@ -186,6 +186,14 @@ def create_volume(conn, pool_name: str, *, name: str, capacity: int, fmt: str = 
 
 
 @translated
+def volume_file(conn, pool_name: str, name: str) -> tuple[str, str]:
+    """(path, format) of a volume in a running pool: what a disk of a domain points at."""
+    volume = _pool(conn, pool_name).storageVolLookupByName(name)
+    target_format = etree.fromstring(volume.XMLDesc(0)).find("target/format")
+    return volume.path(), target_format.get("type", "raw") if target_format is not None else "raw"
+
+
+@translated
 def delete_volume(conn, pool_name: str, name: str) -> None:
     _pool(conn, pool_name).storageVolLookupByName(name).delete(0)
 

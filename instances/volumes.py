@@ -1,0 +1,70 @@
+"""Disk operations on the worker: attach a pool volume, detach it (waiting for the guest), grow
+a disk, swap the volume under a running disk, CD-ROM media. Each takes the instance's lock and
+writes the new definition back to the inventory when it is done."""
+
+from django.conf import settings
+
+from instances.operation_support import done, on_instance
+from jobs.registry import operation
+from virt.disks import attach_disk, change_media, detach_disk, grow_disk, swap_disk
+from virt.storage import volume_file
+
+
+def _volume(ctx, params: dict) -> tuple[str, str]:
+    return volume_file(ctx.conn, params["pool"], params["volume"])
+
+
+@operation("instance.attach_volume", label="Attach volume")
+def attach_volume(op, report):
+    params = op.params
+    with on_instance(op, report, f"Attaching {params['volume']}") as ctx:
+        path, fmt = _volume(ctx, params)
+        report(30, f"Attaching {path}")
+        target = attach_disk(ctx.guest.domain, source=path, fmt=fmt, bus=params.get("bus", "virtio"),
+                             target=params.get("target", ""))  # fmt: skip
+        return {**done(ctx, report), "message": f"Attached {params['volume']} as {target}", "target": target}
+
+
+@operation("instance.detach_volume", label="Detach volume")
+def detach_volume(op, report):
+    target = op.params["target"]
+    timeout = float(op.params.get("timeout", settings.DETACH_TIMEOUT))
+    with on_instance(op, report, f"Detaching {target}") as ctx:
+        report(20, f"Asking the guest to release {target} (up to {timeout:g} s)")
+        detach_disk(ctx.guest.domain, target, timeout=timeout)
+        return {**done(ctx, report), "message": f"Detached {target}"}
+
+
+@operation("instance.grow_disk", label="Grow disk")
+def grow(op, report):
+    target, capacity = op.params["target"], int(op.params["capacity"])
+    with on_instance(op, report, f"Growing {target}") as ctx:
+        grow_disk(ctx.guest.domain, target, capacity)
+        return {**done(ctx, report), "message": f"{target} grown to {capacity} bytes"}
+
+
+@operation("instance.swap_volume", label="Swap volume")
+def swap_volume(op, report):
+    target, params = op.params["target"], op.params
+    with on_instance(op, report, f"Swapping the volume of {target}") as ctx:
+        path, fmt = _volume(ctx, params)
+
+        def copied(current: int, end: int) -> None:
+            report(10 + int(80 * current / end) if end else 10, f"Copying {target} to {params['volume']}")
+
+        swap_disk(ctx.guest.domain, target, source=path, fmt=fmt, progress=copied)
+        return {**done(ctx, report), "message": f"{target} now runs on {params['volume']}"}
+
+
+@operation("instance.change_media", label="Change CD-ROM")
+def media(op, report):
+    target, params = op.params["target"], op.params
+    with on_instance(op, report, f"Changing the medium in {target}") as ctx:
+        if params.get("volume"):
+            path, _fmt = _volume(ctx, params)
+            change_media(ctx.guest.domain, target, path)
+            message = f"{params['volume']} inserted in {target}"
+        else:
+            change_media(ctx.guest.domain, target, "")
+            message = f"{target} ejected"
+        return {**done(ctx, report), "message": message}
