@@ -47,6 +47,10 @@ ACTIONS = {
         Action("nmi", "instance.nmi", "Send NMI", frozenset({S.RUNNING}),
                confirm="A non-maskable interrupt is sent to the guest; many kernels panic or dump on it.",
                rescued=None),
+        Action("quiesce", "instance.quiesce", "Quiesce", frozenset({S.RUNNING}),
+               confirm="The guest agent freezes the guest's filesystems: writes in the guest wait until it is "
+               "unquiesced."),
+        Action("unquiesce", "instance.unquiesce", "Unquiesce", frozenset({S.RUNNING})),
         Action("rescue", "instance.rescue", "Rescue", frozenset({S.RUNNING, S.SHUTOFF, S.CRASHED}),
                confirm="The guest is stopped and boots the rescue image, with its own disk attached."),
         Action("unrescue", "instance.unrescue", "Unrescue", ANY_STATE, rescued=True,

@@ -7,5 +7,6 @@ urlpatterns = [
     path("new/", views.instance_create, name="instance-create"),
     path("<int:pk>/", views.instance_detail, name="instance-detail"),
     path("<int:pk>/action/<str:name>/", views.instance_action, name="instance-action"),
+    path("<int:pk>/agent/", include("instances.agent_urls")),
     path("<int:pk>/disks/", include("instances.volume_urls")),
 ]

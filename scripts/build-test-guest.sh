@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the tiny test guest offline from Debian packages: the distribution kernel plus a
 # busybox initramfs whose /init prints a marker on the consoles, keeps shells on ttyS0 (serial)
-# and tty1 (VNC keyboard), and powers off when the ACPI power button fires.
+# and tty1 (VNC keyboard), powers off when the ACPI power button fires, and runs qemu-guest-agent
+# (Debian's qemu-ga with its libraries) on the org.qemu.guest_agent.0 port when there is one.
+# Booted with tinyguest.mount=vdX it mounts that ext4 disk on /mnt/data (something to freeze).
 # Output: .hypervisor/vmlinuz and .hypervisor/initrd.img (rebuilt only when this script changes).
 source "$(dirname "$0")/lib.sh"
 
@@ -19,15 +21,25 @@ KVER="${KERNEL#/boot/vmlinuz-}"
 BUSYBOX=/bin/busybox
 file_is_static() { ! ldd "$1" >/dev/null 2>&1; }
 file_is_static "$BUSYBOX" || die "$BUSYBOX is not static (apt-get install busybox-static)"
+QEMU_GA=/usr/sbin/qemu-ga
+[ -x "$QEMU_GA" ] || die "$QEMU_GA is missing (apt-get install qemu-guest-agent)"
 
 say "building the tiny test guest from kernel $KVER"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work"/{bin,sbin,dev,proc,sys,tmp,etc,root,lib/modules}
+mkdir -p "$work"/{bin,sbin,dev,proc,sys,tmp,etc,root,run,var/log,mnt/data,lib/modules}
+ln -s ../run "$work/var/run"
 cp "$BUSYBOX" "$work/bin/busybox"
 
+# qemu-ga with every shared library ldd lists (and the loader), at the same paths.
+cp -L "$QEMU_GA" "$work/sbin/qemu-ga"
+ldd "$QEMU_GA" | grep -o '/[^ ]*' | sort -u | while read -r lib; do
+    mkdir -p "$work$(dirname "$lib")"
+    cp -L "$lib" "$work$lib"
+done
+
 # Kernel modules the guest needs, in dependency order, without repeats.
-modules="virtio_pci virtio_blk virtio_net virtio_balloon virtio_console button evdev"
+modules="virtio_pci virtio_blk virtio_net virtio_balloon virtio_console button evdev ext4"
 : >"$work/lib/modules/load-order"
 for mod in $modules; do
     modprobe -S "$KVER" --show-depends "$mod" | awk '$1 == "insmod" {print $2}'
@@ -47,16 +59,45 @@ PASSWD
 cat >"$work/etc/group" <<'GROUP'
 root:x:0:
 GROUP
+cat >"$work/etc/shadow" <<'SHADOW'
+root:*:19000:0:99999:7:::
+SHADOW
+chmod 600 "$work/etc/shadow"
+
+# qemu-ga's guest-set-user-password runs chpasswd (user:password lines on stdin; -e: already
+# hashed). busybox-static has no chpasswd applet: this one hashes with mkpasswd (SHA-512).
+cat >"$work/sbin/chpasswd" <<'CHPASSWD'
+#!/bin/sh
+while IFS= read -r line; do
+    user="${line%%:*}" secret="${line#*:}"
+    if [ "$1" = -e ]; then hash="$secret"; else hash="$(printf '%s\n' "$secret" | mkpasswd -m sha512)"; fi
+    [ -n "$hash" ] || exit 1
+    awk -F: -v OFS=: -v user="$user" -v hash="$hash" \
+        '$1 == user { $2 = hash; found = 1 } { print } END { exit !found }' /etc/shadow >/tmp/shadow.new || exit 1
+    cat /tmp/shadow.new >/etc/shadow && rm -f /tmp/shadow.new
+done
+CHPASSWD
+# qemu-ga's guest-shutdown runs shutdown -P/-H/-r.
+cat >"$work/sbin/shutdown" <<'SHUTDOWN'
+#!/bin/sh
+sync
+case " $* " in *" -r "*) reboot -f ;; *" -H "*) halt -f ;; *) poweroff -f ;; esac
+SHUTDOWN
+chmod 755 "$work/sbin/chpasswd" "$work/sbin/shutdown"
 
 cat >"$work/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
+export PATH=/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 for mod in $(cat /lib/modules/load-order); do insmod "/lib/modules/$mod" 2>/dev/null; done
 hostname tinyguest
+for arg in $(cat /proc/cmdline); do
+    case "$arg" in tinyguest.mount=*) mount -t ext4 "/dev/${arg#*=}" /mnt/data ;; esac
+done
 
 say() { for tty in /dev/ttyS0 /dev/tty0; do echo "$*" >"$tty" 2>/dev/null; done; }
 
@@ -83,6 +124,27 @@ respawn_shell() {
 }
 respawn_shell /dev/ttyS0 &
 respawn_shell /dev/tty1 &
+
+# qemu-guest-agent on the virtio-serial port named org.qemu.guest_agent.0 (no udev: find it in
+# sysfs and make the /dev/virtio-ports link ourselves), restarted when it exits; not started when
+# booted with tinyguest.noagent.
+run_guest_agent() {
+    grep -qw tinyguest.noagent /proc/cmdline && return
+    for try in $(seq 50); do
+        for port in /sys/class/virtio-ports/*; do
+            [ "$(cat "$port/name" 2>/dev/null)" = org.qemu.guest_agent.0 ] || continue
+            mkdir -p /dev/virtio-ports
+            ln -sf "/dev/${port##*/}" /dev/virtio-ports/org.qemu.guest_agent.0
+            while true; do
+                qemu-ga -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0 \
+                    -l /var/log/qemu-ga.log </dev/null >/dev/null 2>&1
+                sleep 1
+            done
+        done
+        sleep 0.2
+    done
+}
+run_guest_agent &
 
 say "TINYGUEST-READY"
 while true; do sleep 3600; done

@@ -4,7 +4,8 @@
 source "$(dirname "$0")/lib.sh"
 
 apt_install libvirt-daemon-system qemu-system-x86 qemu-utils libvirt-clients libvirt-dev \
-    pkg-config linux-image-amd64 busybox-static kmod cpio openssh-server openssh-client
+    pkg-config linux-image-amd64 busybox-static kmod cpio openssh-server openssh-client \
+    qemu-guest-agent e2fsprogs
 
 virsh_answers() { timeout 5 virsh -c qemu:///system version; }
 

@@ -116,6 +116,11 @@ ROUTES = {
     "disk-grow": [("get", _disk("a", "vda"), CHANGE_PAGE)],
     "disk-swap": [("get", _disk("a", "vda"), CHANGE_PAGE), ("get", _disk("b", "vda"), OTHER_CHANGE)],
     "disk-media": [("get", _disk("a", "hdc"), CHANGE_PAGE)],
+    "instance-set-password": [
+        ("get", _instance("a"), CHANGE_PAGE),
+        ("get", _instance("b"), OTHER_CHANGE),
+        ("post", _instance("a"), (200, 200, 404, 403, 403, 302)),  # empty: the form again, with errors
+    ],
     "operation-list": [("get", None, LIST)],
     "operation-detail": [
         ("get", lambda w: {"pk": w["op_a"].pk}, VIEW),

@@ -37,6 +37,10 @@ class Unsupported(VirtError):
     pass
 
 
+class AgentUnavailable(VirtError):
+    """The guest agent is not configured, not running or not answering (see virt.agent)."""
+
+
 _NOT_FOUND = {
     libvirt.VIR_ERR_NO_DOMAIN: "No such instance on this host",
     libvirt.VIR_ERR_NO_NETWORK: "No such network on this host",
@@ -60,6 +64,8 @@ def translate(error: libvirt.libvirtError, *, uri: str = "") -> VirtError:
         return AuthenticationFailed(f"Authentication to the host failed{where}: {detail}", detail=detail)
     if code == libvirt.VIR_ERR_INVALID_ARG and "uri" in detail.lower():
         return InvalidURI(f"The host URI is not valid{where}: {detail}", detail=detail)
+    if code == libvirt.VIR_ERR_AGENT_UNRESPONSIVE:
+        return AgentUnavailable(f"The guest agent is not answering: {detail}", detail=detail)
     if code in _UNREACHABLE or error.get_error_domain() == libvirt.VIR_FROM_RPC:
         return HostUnreachable(f"Host unreachable{where}: {detail}", detail=detail)
     if code == libvirt.VIR_ERR_OPERATION_INVALID:

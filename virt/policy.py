@@ -1,7 +1,8 @@
 """Policy: the defaults and checks that turn a guest spec (flavor, image, host) into a Domain.
 
 The XML objects in virt/xml hold no opinions; every choice a guest gets without asking (disk bus,
-NIC model, video, CD-ROM bus, serial log) is made here, and extra specs may override them.
+NIC model, video, CD-ROM bus, serial log, guest agent channel) is made here, and extra specs may
+override them.
 """
 
 import ipaddress
@@ -120,5 +121,5 @@ def build_domain(spec: GuestSpec) -> Domain:
         serial=Serial(log_file=spec.serial_log),
         video="" if graphics == "none" else video,
         acpi=_flag(spec, "hw:acpi", True),
-        guest_agent=_flag(spec, "hw:guest_agent", False),
+        guest_agent=_flag(spec, "hw:guest_agent", True),
     )

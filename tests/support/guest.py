@@ -43,6 +43,8 @@ def tiny_guest_xml(name: str, *, serial_log: Path, memory_mib: int = 128) -> str
     _sub(serial, "target", port=0)
     console = _sub(devices, "console", type="pty")
     _sub(console, "target", type="serial", port=0)
+    channel = _sub(devices, "channel", type="unix")  # qemu-guest-agent runs in the guest
+    _sub(channel, "target", type="virtio", name="org.qemu.guest_agent.0")
     _sub(devices, "graphics", type="vnc", listen="127.0.0.1", autoport="yes")
     video = _sub(devices, "video")
     _sub(video, "model", type="vga")

@@ -94,7 +94,7 @@ def test_defaults_for_a_plain_vnc_guest():
         serial=Serial(log_file=LOG),
         video="vga",
         acpi=True,
-        guest_agent=False,
+        guest_agent=True,
     )
 
 
@@ -142,10 +142,17 @@ def test_acpi_extra_spec(value, acpi):
     assert build_domain(spec(extra_specs={"hw:acpi": value})).acpi is acpi
 
 
-def test_guest_agent_extra_spec_adds_the_channel():
-    domain = build_domain(spec(extra_specs={"hw:guest_agent": "true"}))
+def test_every_guest_gets_the_guest_agent_channel_unless_the_extra_spec_says_no():
+    domain = build_domain(spec())
     assert domain.guest_agent
-    assert domain.to_element().find("devices/channel/target").get("name") == "org.qemu.guest_agent.0"
+    channel = domain.to_element().find("devices/channel")
+    assert channel.get("type") == "unix" and channel.find("target").attrib == {
+        "type": "virtio",
+        "name": "org.qemu.guest_agent.0",
+    }
+    assert build_domain(spec(extra_specs={"hw:guest_agent": "true"})).guest_agent
+    without = build_domain(spec(extra_specs={"hw:guest_agent": "false"}))
+    assert not without.guest_agent and without.to_element().find("devices/channel") is None
 
 
 @pytest.mark.parametrize(
