@@ -21,12 +21,15 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from audit.services import record_denied
 from console.sessions import close_session, open_session
 from hosts.connections import pool
 from instances.access import get_instance_for_user
+from live.broadcast import ACCESS_GROUP
 from virt.errors import HostUnreachable, InvalidOperation, NotFound, VirtError
 from virt.serial import ConsoleBusy, SerialConsole, run_id
 
@@ -44,10 +47,17 @@ def group_name(instance_pk: int) -> str:
     return f"serial-{instance_pk}"
 
 
-def _instance_for(scope, pk: int):
-    """The same access rule as the page (instances.access, its refusals audited), for the websocket."""
+def _instance_for(scope, pk: int, *, fresh: bool = False):
+    """The same access rule as the page (instances.access, its refusals audited), for the websocket;
+    `fresh`: with the user read again (permissions, account state), not as they were at connect."""
     client = (scope.get("client") or [""])[0] or ""
     request = SimpleNamespace(user=scope["user"], path=scope["path"], META={"REMOTE_ADDR": client})
+    if fresh:
+        user = get_user_model().objects.filter(pk=request.user.pk, is_active=True).first()
+        if user is None:
+            record_denied(request, f"console instance {pk} (account deactivated or removed)")
+            raise PermissionDenied("the account is deactivated or removed")
+        request.user = user
     return get_instance_for_user(request, pk, "console")
 
 
@@ -70,6 +80,7 @@ class SerialConsumer(AsyncWebsocketConsumer):
         except PermissionDenied:
             return await self.refuse(FORBIDDEN, "You may not open the console of this instance.")
         self.username = user.get_username()
+        await self.channel_layer.group_add(ACCESS_GROUP, self.channel_name)  # access_changed() checks again
         self.group = group_name(pk)
         self.size: tuple[int, int] | None = None
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"serial-writer-{pk}")
@@ -90,6 +101,7 @@ class SerialConsumer(AsyncWebsocketConsumer):
             return
         await self.end(f"websocket closed ({code})")
         await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.channel_layer.group_discard(ACCESS_GROUP, self.channel_name)
         self.writer.shutdown(wait=False)
 
     # --- the bridge ------------------------------------------------------------------------
@@ -225,6 +237,17 @@ class SerialConsumer(AsyncWebsocketConsumer):
 
     async def serial_handed_over(self, event):
         await self.notice(f"You took this console over from {event['username']}.")
+
+    # --- access -----------------------------------------------------------------------------------
+
+    async def access_changed(self, event):
+        """A grant, permission or account changed: check again; who lost the console is closed."""
+        if self.closing:
+            return
+        try:
+            await database_sync_to_async(_instance_for)(self.scope, self.instance.pk, fresh=True)
+        except (Http404, PermissionDenied):
+            await self.refuse(FORBIDDEN, "Your access to this console was withdrawn.", reason="access withdrawn")
 
     # --- endings ---------------------------------------------------------------------------------
 

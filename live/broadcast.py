@@ -15,6 +15,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 GROUP = "live"
+ACCESS_GROUP = "access"  # long-lived sockets that hold a permission (serial consoles)
 SEQ_KEY = "live:seq"
 LOG_KEY = "live:log"
 KEEP = 1000
@@ -43,9 +44,18 @@ def _sender_loop() -> asyncio.AbstractEventLoop:
     return loop
 
 
-def _group_send(message: dict) -> None:
-    future = asyncio.run_coroutine_threadsafe(get_channel_layer().group_send(GROUP, message), _sender_loop())
+def _group_send(message: dict, group: str = GROUP) -> None:
+    future = asyncio.run_coroutine_threadsafe(get_channel_layer().group_send(group, message), _sender_loop())
     future.result(timeout=10)
+
+
+def access_changed() -> None:
+    """Tell every open console to check its user's access again (a grant, permission or account
+    changed). Never raises, like broadcast."""
+    try:
+        _group_send({"type": "access.changed"}, ACCESS_GROUP)
+    except Exception:  # noqa: BLE001
+        log.warning("access change could not be sent", exc_info=True)
 
 
 def current_seq() -> int:

@@ -8,11 +8,14 @@ import uuid
 import libvirt
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from accounts.models import Grant
+from audit.models import AuditEntry
 from console.models import ConsoleSession
 from hosts.models import Host
 from instances.models import Instance
@@ -227,3 +230,29 @@ def test_the_newest_session_takes_over_and_both_sides_are_told(asgi_server, boot
     assert sessions["operator"].end_reason == "taken over by admin"
     assert sessions["admin"].end_reason == "taken over by a client outside this web console"
     assert all(s.kind == "serial" and s.instance == booted and s.ended >= s.started for s in sessions.values())
+
+
+@pytest.mark.parametrize("withdraw", ["grant", "permission", "account"])
+def test_an_open_console_is_closed_when_its_access_is_withdrawn(asgi_server, bare_instance, operator, withdraw):
+    with Serial(asgi_server, bare_instance.pk, operator) as serial:
+        serial.wait_for_state("stopped")  # open, waiting for the guest (it is not on its host)
+        if withdraw == "grant":
+            Grant.objects.filter(user=operator).delete()
+        elif withdraw == "permission":
+            operator.user_permissions.remove(Permission.objects.get(codename="console_instance"))
+        else:
+            operator.is_active = False
+            operator.save()
+        assert serial.wait_for_close() == 4403
+    assert serial.statuses[-1]["message"] == "Your access to this console was withdrawn."
+    assert ConsoleSession.objects.get().end_reason == "access withdrawn"
+    assert AuditEntry.objects.filter(action="access_denied", username="operator").count() == 1
+
+
+def test_a_console_stays_open_when_someone_else_loses_access(asgi_server, bare_instance, operator, viewer):
+    with Serial(asgi_server, bare_instance.pk, operator) as serial:
+        serial.wait_for_state("stopped")
+        Grant.objects.filter(user=viewer).delete()
+        time.sleep(1)
+        serial.type("x")
+        assert serial.close_code is None and ConsoleSession.objects.get().ended is None
