@@ -49,7 +49,8 @@ def _run(op_id: int) -> str:
             outcome=AuditOutcome.REFUSED,
             detail=f"{op.kind}: {refused} (job)",
         )
-        _finish(op_id, OperationStatus.FAILED, message="Refused", error=f"Not carried out: {refused}.")
+        # Its input may hold encrypted secrets (passwords, credentials) that nothing will use now.
+        _finish(op_id, OperationStatus.FAILED, message="Refused", error=f"Not carried out: {refused}.", params={})
         return OperationStatus.FAILED
 
     def report(progress: int, message: str) -> None:

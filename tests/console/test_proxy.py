@@ -95,6 +95,16 @@ def test_vnc_through_proxy_reaches_the_guest_and_is_recorded(proxy, guest_instan
     assert url.split("token=")[1] not in proxy.log()
 
 
+def test_session_open_when_the_proxy_stops_is_closed_with_that_reason(guest_instance, operator, tmp_path):
+    stopping = ProxyProcess(tmp_path / "proxy.log", origins=ORIGIN).start()
+    token = tickets.issue(user_id=operator.pk, instance_id=guest_instance.pk, kind="vnc")
+    with connect(f"{stopping.url}vnc?token={token}", cookie=session_cookie(operator)) as websocket:
+        assert websocket.recv(timeout=10).startswith(b"RFB")
+        stopping.stop()
+        session = wait_ended({"instance": guest_instance})
+    assert session.end_reason == "console proxy stopped"
+
+
 def test_replayed_ticket_is_refused(proxy, guest_instance, operator):
     token = tickets.issue(user_id=operator.pk, instance_id=guest_instance.pk, kind="vnc")
     cookie = session_cookie(operator)

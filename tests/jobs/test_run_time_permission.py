@@ -55,6 +55,7 @@ def test_a_grant_revoked_while_queued_stops_the_job(client_for, host_operator, h
     assert (op.status, op.message) == (OperationStatus.FAILED, "Refused")
     assert op.error == "Not carried out: ungranted no longer has a grant to change host lab."
     assert Host.objects.get(pk=host.pk).last_seen is None  # the check did not run
+    assert op.params == {}  # whatever secret it carried is gone
     refusal = AuditEntry.objects.get(action="access_denied")
     assert (refusal.username, refusal.outcome, refusal.object_name) == ("ungranted", "refused", "lab")
     assert "host.check" in refusal.detail
