@@ -55,6 +55,10 @@ def volume_usage(host) -> dict[str, dict]:
         for disk in (row.details or {}).get("disks", []):
             if disk.get("source"):
                 found = counters.get(disk.get("target"), {})
-                usage[disk["source"]] = {"instance": row, "target": disk.get("target"),
-                                         "read_bytes": found.get("read_bytes"), "write_bytes": found.get("write_bytes")}  # fmt: skip
+                usage[disk["source"]] = {
+                    "instance": row,
+                    "target": disk.get("target"),
+                    "read_bytes": found.get("read_bytes"),
+                    "write_bytes": found.get("write_bytes"),
+                }
     return usage

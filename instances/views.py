@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.scope import visible_hosts, visible_instances
 from hosts.models import Host
 from instances.access import get_instance_for_user, may
-from instances.disk_stats import disk_rows
 from instances.actions import ACTIONS, Action, actions_for
+from instances.disk_stats import disk_rows
 from instances.forms import InstanceCreateForm, RescueForm
 from instances.models import Instance, InstanceState
 from instances.queries import instances_for_list, ordering
