@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.grant_forms import GrantForm
 from accounts.models import Grant
 from audit.services import record
+from config.forms import posted
 
 
 def _only_superusers(view):
@@ -24,7 +25,7 @@ def _only_superusers(view):
 @require_http_methods(["GET", "POST"])
 @_only_superusers
 def grant_list(request):
-    form = GrantForm(request.POST or None)
+    form = GrantForm(posted(request))
     if request.method == "POST" and form.is_valid():
         grant = form.save(commit=False)
         grant.created_by = request.user

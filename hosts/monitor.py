@@ -15,7 +15,7 @@ from django.db import close_old_connections
 from hosts.credentials import UnreadableSecret
 from hosts.models import Host
 from hosts.services import mark_down, mark_up
-from instances import disk_stats
+from instances import device_stats
 from instances.inventory import apply_details, apply_domain, sync_host
 from instances.resume import resume_guests
 from virt.domains import read_domain, read_domain_details, read_domains
@@ -159,7 +159,7 @@ class Monitor:
         mark_up(host, facts=facts)
         newer = frozenset(uuid for (pk, uuid), when in self.event_times.items() if pk == host.pk and when > taken)
         result = sync_host(host, records, skip=newer)
-        disk_stats.store({record.uuid: record.disks for record in records})
+        device_stats.store({record.uuid: record.devices for record in records})
         watch = self.watches.get(host.pk)
         if result.created and watch is not None and watch.conn is not None:  # adopted: read what they are made of
             self._submit(self._read_details, host.pk, watch.conn, result.created)

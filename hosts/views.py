@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.scope import visible_hosts
 from audit.models import AuditAction
 from audit.services import record
+from config.forms import posted
 from hosts.access import get_host_for_user
 from hosts.credentials import encrypt
 from hosts.forms import HostForm
@@ -73,7 +74,7 @@ def host_edit(request, pk: int):
 
 def _save(request, host: Host | None):
     """Validate the form here; the worker tests the connection and saves only if it works."""
-    form = HostForm(request.POST or None, instance=host)
+    form = HostForm(posted(request), instance=host)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in HostForm.Meta.fields}
         secret = form.cleaned_data["secret"]

@@ -10,11 +10,11 @@ from django.urls import reverse
 
 from hosts.connections import pool
 from hosts.credentials import UnreadableSecret
-from instances import disk_stats
+from instances import device_stats
 from instances.inventory import apply_domain
 from instances.models import Instance
 from jobs.registry import OperationFailed
-from virt.domains import read_disk_stats, read_domain, read_domain_details
+from virt.domains import read_device_stats, read_domain, read_domain_details
 from virt.errors import NotFound, VirtError
 from virt.guest import Guest
 
@@ -74,7 +74,7 @@ def record_state(ctx: Context) -> None:
         record = read_domain(ctx.conn, uuid)
         apply_domain(ctx.instance.host, uuid, record, read_domain_details(ctx.conn, uuid) if record else None)
         if record is not None:
-            disk_stats.store({uuid: read_disk_stats(ctx.conn, uuid)})
+            device_stats.store({uuid: read_device_stats(ctx.conn, uuid)})
     except VirtError as error:  # the change itself went through; the monitor will catch up
         log.warning("could not re-read %s: %s", ctx.instance, error)
 

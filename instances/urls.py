@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/action/<str:name>/", views.instance_action, name="instance-action"),
     path("<int:pk>/agent/", include("instances.agent_urls")),
     path("<int:pk>/disks/", include("instances.volume_urls")),
+    path("<int:pk>/interfaces/", include("instances.interface_urls")),
 ]

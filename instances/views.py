@@ -11,7 +11,7 @@ from accounts.scope import visible_hosts, visible_instances
 from hosts.models import Host
 from instances.access import get_instance_for_user, may
 from instances.actions import ACTIONS, Action, actions_for
-from instances.disk_stats import disk_rows
+from instances.device_stats import device_rows
 from instances.forms import InstanceCreateForm, RescueForm
 from instances.models import Instance, InstanceState
 from instances.queries import instances_for_list, ordering
@@ -88,7 +88,7 @@ def instance_detail(request, pk: int):
         "graphics": {g.get("type") for g in (instance.details or {}).get("graphics", [])},
         "may_change": may(request.user, instance, "change"),
     }
-    context["disks"], context["disks_read_at"] = disk_rows(instance)
+    context["disks"], context["nics"], context["devices_read_at"] = device_rows(instance)
     return render(request, "instances/instance_detail.html", context)
 
 

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.forms import posted
 from hosts.access import get_host_for_user
 from jobs.services import NoWorker, start_operation
 from networks.forms import AutostartForm, FilterForm, NetworkForm
@@ -50,7 +51,7 @@ def network_list(request, host_pk: int):
 @login_required
 def network_create(request, host_pk: int):
     host = get_host_for_user(request, host_pk, "change")
-    form = NetworkForm(request.POST or None, networks=_networks(host))
+    form = NetworkForm(posted(request), networks=_networks(host))
     if request.method == "POST" and form.is_valid():
         response = _start(request, host, "network.create", form.params())
         if response:
@@ -113,7 +114,7 @@ def nwfilter_list(request, host_pk: int):
 @login_required
 def nwfilter_define(request, host_pk: int):
     host = get_host_for_user(request, host_pk, "change")
-    form = FilterForm(request.POST or None, filters=_filters(host))
+    form = FilterForm(posted(request), filters=_filters(host))
     if request.method == "POST" and form.is_valid():
         params = {"name": form.cleaned_data["name"], "xml": form.cleaned_data["xml"]}
         response = _start(request, host, "nwfilter.define", params)

@@ -7,8 +7,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.forms import posted, posted_with_files
 from hosts.access import get_host_for_user
-from instances.disk_stats import volume_usage
+from instances.device_stats import volume_usage
 from jobs.models import Operation, OperationStatus
 from jobs.services import NoWorker, start_operation
 from storage import transfers
@@ -72,7 +73,7 @@ def pool_list(request, host_pk: int):
 @login_required
 def pool_define(request, host_pk: int):
     host = get_host_for_user(request, host_pk, "change")
-    form = PoolForm(request.POST or None, taken=[pool["name"] for pool in _pools(host)])
+    form = PoolForm(posted(request), taken=[pool["name"] for pool in _pools(host)])
     if request.method == "POST" and form.is_valid():
         if response := _start(request, host, "pool_define", form.cleaned_data):
             return response
@@ -114,7 +115,7 @@ def pool_delete(request, host_pk: int, pool: str):
 def volume_create(request, host_pk: int, pool: str):
     host = get_host_for_user(request, host_pk, "change")
     found = _pool_or_404(host, pool)
-    form = VolumeForm(request.POST or None, taken=[volume["name"] for volume in found.get("volumes", [])])
+    form = VolumeForm(posted(request), taken=[volume["name"] for volume in found.get("volumes", [])])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         params = {"pool": found["name"], "name": data["name"], "bytes": data["bytes"], "format": data["format"]}
@@ -129,7 +130,7 @@ def volume_resize(request, host_pk: int, pool: str, volume: str):
     host = get_host_for_user(request, host_pk, "change")
     found = _pool_or_404(host, pool)
     vol = _volume_or_404(found, volume)
-    form = ResizeForm(request.POST or None, current=vol["capacity"])
+    form = ResizeForm(posted(request), current=vol["capacity"])
     if request.method == "POST" and form.is_valid():
         params = {"pool": found["name"], "volume": vol["name"], "bytes": form.cleaned_data["bytes"]}
         if response := _start(request, host, "volume_resize", params):
@@ -154,7 +155,7 @@ def volume_delete(request, host_pk: int, pool: str, volume: str):
 def volume_upload(request, host_pk: int, pool: str):
     host = get_host_for_user(request, host_pk, "change")
     found = _pool_or_404(host, pool)
-    form = UploadForm(request.POST or None, request.FILES or None, volumes=found.get("volumes", []))
+    form = UploadForm(*posted_with_files(request), volumes=found.get("volumes", []))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         token = transfers.save_upload(data["file"])

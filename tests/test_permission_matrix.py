@@ -50,6 +50,10 @@ def _disk(host_key, target):
     return lambda w: {"pk": w[f"instance_{host_key}"].pk, "target": target}
 
 
+def _nic(host_key, **extra):
+    return lambda w: {"pk": w[f"instance_{host_key}"].pk, "mac": "52:54:00:00:00:01", **extra}
+
+
 def _host(host_key, name="pk"):
     return lambda w: {name: w[f"host_{host_key}"].pk}
 
@@ -121,6 +125,13 @@ ROUTES = {
         ("get", _instance("b"), OTHER_CHANGE),
         ("post", _instance("a"), (200, 200, 404, 403, 403, 302)),  # empty: the form again, with errors
     ],
+    "interface-attach": [("get", _instance("a"), CHANGE_PAGE), ("get", _instance("b"), OTHER_CHANGE)],
+    "interface-detach": [("get", _nic("a"), CHANGE_PAGE), ("post", _nic("a"), CHANGE)],
+    "interface-link": [
+        ("get", _nic("a", state="down"), POST_ONLY),
+        ("post", _nic("a", state="down"), CHANGE),
+        ("post", _nic("b", state="down"), (302, 404, 404, 403, 403, 302)),
+    ],
     "operation-list": [("get", None, LIST)],
     "operation-detail": [
         ("get", lambda w: {"pk": w["op_a"].pk}, VIEW),
@@ -181,6 +192,10 @@ def test_every_websocket_route_is_in_the_matrix():
 DISKS = [{"target": "vda", "device": "disk", "bus": "virtio", "source": "/p/v1"},
          {"target": "hdc", "device": "cdrom", "bus": "ide", "source": ""}]  # fmt: skip
 
+NICS = [{"mac": "52:54:00:00:00:01", "type": "network", "source": "default", "model": "virtio", "link": "up"}]
+DEVICES = {"disks": DISKS, "interfaces": NICS}
+
+
 
 @pytest.fixture
 def world(db):
@@ -209,10 +224,10 @@ def world(db):
         uuid="6695eb01-f6a4-8304-79aa-97f2502e193f",
         name="ia",
         state=InstanceState.RUNNING,
-        details={"graphics": [{"type": "vnc"}], "disks": DISKS},
+        details={"graphics": [{"type": "vnc"}], **DEVICES},
     )
     instance_b = Instance.objects.create(host=host_b, uuid="6695eb01-f6a4-8304-79aa-97f2502e1940", name="ib",
-                                         state=InstanceState.RUNNING, details={"disks": DISKS})  # fmt: skip
+                                         state=InstanceState.RUNNING, details=DEVICES)  # fmt: skip
 
     def op(kind, target, **fields):
         return Operation.objects.create(kind=kind, target_type=target._meta.model_name, target_id=str(target.pk),

@@ -11,26 +11,20 @@ from collections.abc import Callable
 import libvirt
 from lxml import etree
 
-from virt.errors import VirtError, translated
+from virt.devices import DeviceError, affect, both_definitions, detach, elements, find
+from virt.errors import translated
 from virt.xml.domain import Disk, disk_source, parse
 from virt.xml.edit import PREFIX_BY_BUS, set_disk_source, split_target, target_name
 
 BUSES = tuple(PREFIX_BY_BUS)
 
 
-class DiskError(VirtError):
+class DiskError(DeviceError):
     """A disk change that cannot be made; the message says why."""
 
 
-def _affect(domain: libvirt.virDomain) -> int:
-    """Change the running guest and the definition, whichever exist."""
-    flags = libvirt.VIR_DOMAIN_AFFECT_LIVE if domain.isActive() else 0
-    return flags | (libvirt.VIR_DOMAIN_AFFECT_CONFIG if domain.isPersistent() else 0)
-
-
-def _disk_elements(domain: libvirt.virDomain, *, inactive: bool = False) -> list[etree._Element]:
-    flags = libvirt.VIR_DOMAIN_XML_INACTIVE if inactive else 0
-    return parse(domain.XMLDesc(flags)).findall("devices/disk")
+def _find(domain: libvirt.virDomain, target: str, *, inactive: bool = False) -> etree._Element | None:
+    return find(domain, "disk", lambda element: _target(element) == target, inactive=inactive)
 
 
 def _target(element: etree._Element) -> str:
@@ -38,17 +32,10 @@ def _target(element: etree._Element) -> str:
     return "" if target is None else target.get("dev", "")
 
 
-def _both_definitions(domain: libvirt.virDomain) -> list[etree._Element]:
-    elements = _disk_elements(domain)
-    if domain.isActive() and domain.isPersistent():
-        elements += _disk_elements(domain, inactive=True)
-    return elements
-
-
 @translated
 def list_disks(domain: libvirt.virDomain) -> list[Disk]:
     """The disks of the live definition (the persistent one when the guest is off)."""
-    return [Disk.from_element(element) for element in _disk_elements(domain)]
+    return [Disk.from_element(element) for element in elements(domain, "disk")]
 
 
 def pick_target(used: set[str], bus: str, requested: str = "") -> str:
@@ -74,60 +61,28 @@ def pick_target(used: set[str], bus: str, requested: str = "") -> str:
 def attach_disk(domain: libvirt.virDomain, *, source: str, fmt: str, bus: str = "virtio", target: str = "",
                 device: str = "disk", readonly: bool = False) -> str:  # fmt: skip
     """Attach the file `source` (live and persistent); returns the target name it got."""
-    elements = _both_definitions(domain)
-    for element in elements:
+    existing = both_definitions(domain, "disk")
+    for element in existing:
         if source and disk_source(element) == source:
             raise DiskError(f"{source} is already attached to this instance as {_target(element)}.")
-    name = pick_target({_target(element) for element in elements}, bus, target)
+    name = pick_target({_target(element) for element in existing}, bus, target)
     disk = Disk(target=name, source=source, device=device, bus=bus, format=fmt, readonly=readonly)
-    domain.attachDeviceFlags(etree.tostring(disk.to_element(), encoding="unicode"), _affect(domain))
+    domain.attachDeviceFlags(etree.tostring(disk.to_element(), encoding="unicode"), affect(domain))
     return name
-
-
-def _find(elements: list[etree._Element], target: str) -> etree._Element | None:
-    return next((element for element in elements if _target(element) == target), None)
 
 
 @translated
 def detach_disk(domain: libvirt.virDomain, target: str, *, timeout: float, retry: float = 5.0) -> None:
-    """Detach the disk at `target`: from the running guest first, asking again every `retry`
-    seconds until the guest lets go or `timeout` passes (then the disk stays, definition and
-    all, and DiskError says so); then from the persistent definition."""
-    live = _find(_disk_elements(domain), target) if domain.isActive() else None
-    persistent = _find(_disk_elements(domain, inactive=True), target) if domain.isPersistent() else None
-    if live is None and persistent is None:
-        raise DiskError(f"This instance has no disk {target}.")
-    if live is not None:
-        xml = etree.tostring(live, encoding="unicode")
-        deadline = time.monotonic() + timeout
-        while True:
-            domain.detachDeviceFlags(xml, libvirt.VIR_DOMAIN_AFFECT_LIVE)
-            if _wait_gone(domain, target, min(retry, max(0.0, deadline - time.monotonic()))):
-                break
-            if time.monotonic() >= deadline:
-                raise DiskError(
-                    f"The guest did not release {target} within {timeout:g} s (still mounted, or the guest "
-                    "ignores hot-unplug); it stays attached."
-                )
-    if persistent is not None:
-        domain.detachDeviceFlags(etree.tostring(persistent, encoding="unicode"), libvirt.VIR_DOMAIN_AFFECT_CONFIG)
-
-
-def _wait_gone(domain: libvirt.virDomain, target: str, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while True:
-        if not domain.isActive() or _find(_disk_elements(domain), target) is None:
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.25)
+    """Detach the disk at `target` (devices.detach: the guest must let go within `timeout`)."""
+    detach(domain, "disk", lambda element: _target(element) == target, what=f"disk {target}", timeout=timeout,
+           retry=retry, hint="still mounted, or the guest ignores hot-unplug")  # fmt: skip
 
 
 @translated
 def grow_disk(domain: libvirt.virDomain, target: str, capacity: int) -> None:
     """Grow the disk at `target` to `capacity` bytes: live (blockResize) when the guest runs,
     else its volume (the file must be a volume of a storage pool)."""
-    element = _find(_disk_elements(domain), target)
+    element = _find(domain, target)
     if element is None or element.get("device", "disk") != "disk":
         raise DiskError(f"This instance has no disk {target}.")
     if domain.isActive():
@@ -151,14 +106,14 @@ def _check_growth(target: str, current: int, capacity: int) -> None:
 @translated
 def change_media(domain: libvirt.virDomain, target: str, source: str) -> None:
     """Insert the file `source` into the CD-ROM drive at `target`, or eject ("")."""
-    element = _find(_disk_elements(domain, inactive=not domain.isActive()), target)
+    element = _find(domain, target, inactive=not domain.isActive())
     if element is None or element.get("device") not in ("cdrom", "floppy"):
         raise DiskError(f"{target} is not a CD-ROM drive of this instance.")
     root = etree.Element("domain")
     devices = etree.SubElement(root, "devices")
     devices.append(element)
     set_disk_source(root, target, source)
-    flags = _affect(domain) | (libvirt.VIR_DOMAIN_DEVICE_MODIFY_FORCE if not source else 0)
+    flags = affect(domain) | (libvirt.VIR_DOMAIN_DEVICE_MODIFY_FORCE if not source else 0)
     domain.updateDeviceFlags(etree.tostring(element, encoding="unicode"), flags)
 
 
@@ -169,7 +124,7 @@ def swap_disk(domain: libvirt.virDomain, target: str, *, source: str, fmt: str,
     it (block copy, then pivot); the persistent definition follows. The old file is kept."""
     if not domain.isActive():
         raise DiskError("Swapping a volume live needs the guest running.")
-    element = _find(_disk_elements(domain), target)
+    element = _find(domain, target)
     if element is None:
         raise DiskError(f"This instance has no disk {target}.")
     if disk_source(element) == source:
@@ -187,7 +142,7 @@ def swap_disk(domain: libvirt.virDomain, target: str, *, source: str, fmt: str,
     if domain.isPersistent():
         root = parse(domain.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE))
         set_disk_source(root, target, source)
-        driver = _find(root.findall("devices/disk"), target).find("driver")
+        driver = next(disk for disk in root.findall("devices/disk") if _target(disk) == target).find("driver")
         if driver is not None:
             driver.set("type", fmt)
         domain.connect().defineXML(etree.tostring(root, encoding="unicode"))

@@ -23,11 +23,14 @@ _STATS = (
     | libvirt.VIR_DOMAIN_STATS_VCPU
     | libvirt.VIR_DOMAIN_STATS_BALLOON
     | libvirt.VIR_DOMAIN_STATS_BLOCK
+    | libvirt.VIR_DOMAIN_STATS_INTERFACE
 )
-# Per-disk figures of the bulk stats (block.<n>.<key>) and our names for them.
+# Per-device figures of the bulk stats (block.<n>.<key>, net.<n>.<key>) and our names for them.
 _DISK_STATS = {"name": "target", "path": "source", "rd.reqs": "read_requests", "rd.bytes": "read_bytes",
                "wr.reqs": "write_requests", "wr.bytes": "write_bytes", "capacity": "capacity",
                "allocation": "allocation", "physical": "physical"}  # fmt: skip
+_NIC_STATS = {"name": "target", "rx.bytes": "rx_bytes", "rx.pkts": "rx_packets", "rx.drop": "rx_dropped",
+              "tx.bytes": "tx_bytes", "tx.pkts": "tx_packets", "tx.drop": "tx_dropped"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ class DomainRecord:
     persistent: bool
     vcpus: int | None = None
     memory_mib: int | None = None
-    disks: tuple = field(default=(), compare=False)  # per-disk figures (disk_stats), for the pages
+    devices: dict = field(default_factory=dict, compare=False)  # device_stats(): per-disk and per-NIC figures
 
 
 def state_name(state: int, *, managed_save: bool = False) -> str:
@@ -77,24 +80,29 @@ def _record(domain, stats: dict, *, uuid: str, autostart: bool, saved: bool, per
         persistent=persistent,
         vcpus=stats.get("vcpu.current"),
         memory_mib=memory_kib // 1024 if memory_kib else None,
-        disks=disk_stats(stats),
+        devices=device_stats(stats),
     )
 
 
-def disk_stats(stats: dict) -> tuple[dict, ...]:
-    """The per-disk part of a domain's stats: target, source, I/O counters, sizes (absent: None)."""
-    return tuple(
-        {ours: stats.get(f"block.{index}.{theirs}") for theirs, ours in _DISK_STATS.items()}
-        for index in range(stats.get("block.count", 0))
-    )
+def device_stats(stats: dict) -> dict:
+    """The per-device part of a domain's stats: {"disks": [...], "nics": [...]} (absent: None)."""
+    return {"disks": _rows(stats, "block", _DISK_STATS), "nics": _rows(stats, "net", _NIC_STATS)}
+
+
+def _rows(stats: dict, prefix: str, names: dict) -> list[dict]:
+    return [
+        {ours: stats.get(f"{prefix}.{index}.{theirs}") for theirs, ours in names.items()}
+        for index in range(stats.get(f"{prefix}.count", 0))
+    ]
 
 
 @translated
-def read_disk_stats(conn: libvirt.virConnect, uuid: str) -> tuple[dict, ...]:
-    """disk_stats of one domain, now."""
+def read_device_stats(conn: libvirt.virConnect, uuid: str) -> dict:
+    """device_stats of one domain, now."""
     domain = conn.lookupByUUIDString(uuid)
-    found = conn.domainListGetStats([domain], libvirt.VIR_DOMAIN_STATS_BLOCK)
-    return disk_stats(found[0][1]) if found else ()
+    kinds = libvirt.VIR_DOMAIN_STATS_BLOCK | libvirt.VIR_DOMAIN_STATS_INTERFACE
+    found = conn.domainListGetStats([domain], kinds)
+    return device_stats(found[0][1]) if found else {}
 
 
 @translated
@@ -132,7 +140,15 @@ def read_details(xml: str) -> dict:
             for d in domain.disks
         ],
         "interfaces": [
-            {"type": i.type, "source": i.source, "mac": i.mac, "model": i.model, "target": i.target, "filter": i.filter}
+            {
+                "type": i.type,
+                "source": i.source,
+                "mac": i.mac,
+                "model": i.model,
+                "target": i.target,
+                "filter": i.filter,
+                "link": i.link or "up",
+            }
             for i in domain.interfaces
         ],
         "graphics": [{"type": g.type, "listen": g.listen, "port": g.port} for g in domain.graphics],

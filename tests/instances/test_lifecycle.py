@@ -12,19 +12,10 @@ from instances.operation_support import instance_lock
 from instances.services import Busy, request_operation
 from jobs.services import start_operation
 from tests.support.guest import MARKER
-from tests.support.instances import guest_of, instance_volumes
+from tests.support.instances import guest_of, instance_volumes, succeeded
 from tests.support.waiting import wait_for_operation
 
 pytestmark = pytest.mark.qemu
-
-
-@pytest.fixture
-def running(spawn, qemu_conn):
-    """A spawned tiny guest that has booted (marker on serial): (instance, TinyGuest)."""
-    instance = spawn()
-    guest = guest_of(qemu_conn, instance)
-    guest.wait_for_serial(MARKER, timeout=90)
-    return instance, guest
 
 
 def wait_for_markers(guest, count: int, *, timeout: float = 90) -> None:
@@ -36,11 +27,6 @@ def wait_for_markers(guest, count: int, *, timeout: float = 90) -> None:
 
 def state_of(instance: Instance) -> str:
     return Instance.objects.get(pk=instance.pk).state
-
-
-def succeeded(op):
-    assert op.status == "succeeded", f"{op.kind} {op.status}: {op.error}"
-    return op
 
 
 def test_graceful_power_off_uses_acpi_then_start_boots_again(running, run_op):

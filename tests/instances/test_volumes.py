@@ -1,7 +1,6 @@
 """Disks of a running tiny guest, changed by the real jobs and checked from outside: in libvirt's
 live and persistent definitions, and inside the guest over its serial console."""
 
-import time
 import uuid
 
 import libvirt
@@ -12,21 +11,12 @@ from lxml import etree
 
 from hosts.services import probe
 from instances.models import Instance
-from tests.support.guest import MARKER
-from tests.support.instances import guest_of
+from tests.support.instances import in_guest, succeeded, wait_in_guest
 from virt.storage import create_volume
 
 pytestmark = pytest.mark.qemu
 POOL = "lvc-test-instances"
 MIB = 1024**2
-
-
-@pytest.fixture
-def running(spawn, qemu_conn):
-    instance = spawn()
-    guest = guest_of(qemu_conn, instance)
-    guest.wait_for_serial(MARKER, timeout=90)
-    return instance, guest
 
 
 @pytest.fixture
@@ -62,27 +52,6 @@ def disks(guest, *, inactive: bool = False) -> dict[str, str]:
 def _source(disk) -> str:
     source = disk.find("source")
     return "" if source is None else source.get("file", "")
-
-
-def in_guest(guest, command: str) -> str:
-    """What `command` prints in the guest (its output up to an end mark the command line does not contain)."""
-    text = guest.run_on_serial(f"{command}; echo END-$((6*7))", "END-42", timeout=30)
-    return text.rsplit("END-$((6*7))", 1)[-1]
-
-
-def wait_in_guest(guest, command: str, expect: str, *, present: bool = True, timeout: float = 60) -> str:
-    deadline = time.monotonic() + timeout
-    while True:
-        out = in_guest(guest, command)
-        if (expect in out) == present:
-            return out
-        assert time.monotonic() < deadline, f"{command!r}: {expect!r} {'never' if present else 'still'} seen: {out!r}"
-        time.sleep(1)
-
-
-def succeeded(op):
-    assert op.status == "succeeded", f"{op.kind} {op.status}: {op.error}"
-    return op
 
 
 def test_attached_volume_shows_up_in_the_guest_and_goes_on_detach(running, run_op, volume, qemu_conn, admin_user):

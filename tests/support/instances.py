@@ -3,6 +3,7 @@ Test packages that need them import them in their conftest.py (`from tests.suppo
 
 import contextlib
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from hosts.models import Host
 from hosts.services import probe
 from instances.models import Flavor, Image, Instance
 from instances.services import create_instance, request_operation
-from tests.support.guest import GUEST_DIR, NAME_PREFIX, TinyGuest, remove_domain
+from tests.support.guest import GUEST_DIR, MARKER, NAME_PREFIX, TinyGuest, remove_domain
 from tests.support.pools import remove_pool
 from tests.support.waiting import wait_for_operation
 
@@ -123,3 +124,35 @@ def run_op(rq_worker, admin_user):
         return wait_for_operation(op.pk, timeout=wait)
 
     return run
+
+
+@pytest.fixture
+def running(spawn, qemu_conn):
+    """A spawned tiny guest that has booted (marker on serial): (instance, TinyGuest)."""
+    instance = spawn()
+    guest = guest_of(qemu_conn, instance)
+    guest.wait_for_serial(MARKER, timeout=90)
+    return instance, guest
+
+
+def succeeded(op):
+    """The operation, asserted to have succeeded (its error in the message otherwise)."""
+    assert op.status == "succeeded", f"{op.kind} {op.status}: {op.error}"
+    return op
+
+
+def in_guest(guest: TinyGuest, command: str) -> str:
+    """What `command` prints in the guest (its output up to an end mark the command line does not contain)."""
+    text = guest.run_on_serial(f"{command}; echo END-$((6*7))", "END-42", timeout=30)
+    return text.rsplit("END-$((6*7))", 1)[-1]
+
+
+def wait_in_guest(guest: TinyGuest, command: str, expect: str, *, present: bool = True, timeout: float = 60) -> str:
+    """Run `command` in the guest every second until its output has `expect` (or, not `present`, lacks it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = in_guest(guest, command)
+        if (expect in out) == present:
+            return out
+        assert time.monotonic() < deadline, f"{command!r}: {expect!r} {'never' if present else 'still'} seen: {out!r}"
+        time.sleep(1)

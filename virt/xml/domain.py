@@ -111,6 +111,7 @@ class Interface:
     filter: str = ""
     filter_params: dict[str, str] = field(default_factory=dict)
     target: str = ""
+    link: str = ""  # "up" or "down"; "": libvirt's default (up)
 
     def to_element(self) -> etree._Element:
         element = etree.Element("interface", type=self.type)
@@ -126,6 +127,8 @@ class Interface:
             ref = sub(element, "filterref", filter=self.filter)
             for name, value in self.filter_params.items():
                 sub(ref, "parameter", name=name, value=value)
+        if self.link:
+            sub(element, "link", state=self.link)
         return element
 
     @classmethod
@@ -142,6 +145,7 @@ class Interface:
             filter=_attr(ref, "filter"),
             filter_params=params,
             target=_attr(element.find("target"), "dev"),
+            link=_attr(element.find("link"), "state"),
         )
 
 

@@ -1,0 +1,53 @@
+"""Pages of the network interface operations (see operation_pages)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.views.decorators.http import require_http_methods, require_POST
+
+from config.forms import posted
+from instances.access import get_instance_for_user
+from instances.interface_forms import AttachInterfaceForm
+from instances.operation_pages import operation_page
+
+
+def _nic(instance, mac: str) -> dict:
+    for nic in (instance.details or {}).get("interfaces", []):
+        if nic.get("mac", "").lower() == mac.lower():
+            return nic
+    raise Http404(f"No network interface {mac} on {instance}.")
+
+
+def _subject(nic: dict) -> str:
+    return f"{nic['mac']} on {nic.get('type')} {nic.get('source') or '—'} ({nic.get('model') or 'default model'})."
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def interface_attach(request, pk: int):
+    instance = get_instance_for_user(request, pk, "change")
+    form = AttachInterfaceForm(posted(request), instance=instance)
+    return operation_page(request, instance, form=form, kind="instance.attach_interface",
+                          title=f"Attach a network interface to {instance}", submit="Attach",
+                          text="Added to the running guest and to its definition, with a new MAC.")  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def interface_detach(request, pk: int, mac: str):
+    instance = get_instance_for_user(request, pk, "change")
+    nic = _nic(instance, mac)
+    return operation_page(request, instance, form=None, kind="instance.detach_interface",
+                          title=f"Detach {nic['mac']} from {instance}?", submit="Detach",
+                          text="The interface is removed from the guest and its definition.",
+                          subject=_subject(nic), params={"mac": nic["mac"]})  # fmt: skip
+
+
+@require_POST
+@login_required
+def interface_link(request, pk: int, mac: str, state: str):
+    instance = get_instance_for_user(request, pk, "change")
+    nic = _nic(instance, mac)
+    if state not in ("up", "down"):
+        raise Http404("A link is up or down.")
+    return operation_page(request, instance, form=None, kind="instance.set_link", title="", submit="",
+                          params={"mac": nic["mac"], "up": state == "up"})  # fmt: skip

@@ -1,0 +1,35 @@
+"""Network interface operations on the worker: attach a NIC on a network or bridge, detach it
+(waiting for the guest), set its link up or down."""
+
+from django.conf import settings
+
+from instances.operation_support import done, on_instance
+from jobs.registry import operation
+from virt.interfaces import attach_interface, detach_interface, set_link
+
+
+@operation("instance.attach_interface", label="Attach network interface")
+def attach(op, report):
+    params = op.params
+    with on_instance(op, report, f"Attaching a NIC on {params['source']}") as ctx:
+        mac = attach_interface(ctx.guest.domain, kind=params["kind"], source=params["source"],
+                               model=params.get("model", "virtio"))  # fmt: skip
+        return {**done(ctx, report), "message": f"Attached {mac} on {params['source']}", "mac": mac}
+
+
+@operation("instance.detach_interface", label="Detach network interface")
+def detach(op, report):
+    mac = op.params["mac"]
+    timeout = float(op.params.get("timeout", settings.DETACH_TIMEOUT))
+    with on_instance(op, report, f"Detaching {mac}") as ctx:
+        report(20, f"Asking the guest to release {mac} (up to {timeout:g} s)")
+        detach_interface(ctx.guest.domain, mac, timeout=timeout)
+        return {**done(ctx, report), "message": f"Detached {mac}"}
+
+
+@operation("instance.set_link", label="Set link state")
+def link(op, report):
+    mac, up = op.params["mac"], bool(op.params.get("up"))
+    with on_instance(op, report, f"Setting the link of {mac} {'up' if up else 'down'}") as ctx:
+        set_link(ctx.guest.domain, mac, up=up)
+        return {**done(ctx, report), "message": f"Link of {mac} {'up' if up else 'down'}"}
