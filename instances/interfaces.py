@@ -1,9 +1,7 @@
 """Network interface operations on the worker: attach a NIC on a network or bridge, detach it
 (waiting for the guest), set its link up or down."""
 
-from django.conf import settings
-
-from instances.operation_support import done, on_instance
+from instances.operation_support import done, on_instance, unplug
 from jobs.registry import operation
 from virt.interfaces import attach_interface, detach_interface, set_link
 
@@ -19,12 +17,7 @@ def attach(op, report):
 
 @operation("instance.detach_interface", label="Detach network interface")
 def detach(op, report):
-    mac = op.params["mac"]
-    timeout = float(op.params.get("timeout", settings.DETACH_TIMEOUT))
-    with on_instance(op, report, f"Detaching {mac}") as ctx:
-        report(20, f"Asking the guest to release {mac} (up to {timeout:g} s)")
-        detach_interface(ctx.guest.domain, mac, timeout=timeout)
-        return {**done(ctx, report), "message": f"Detached {mac}"}
+    return unplug(op, report, op.params["mac"], detach_interface)
 
 
 @operation("instance.set_link", label="Set link state")

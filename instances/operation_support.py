@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import django_rq
+from django.conf import settings
 from django.urls import reverse
 
 from hosts.connections import pool
@@ -83,3 +84,13 @@ def done(ctx: Context, report) -> dict:
     report(95, "Reading the instance again")
     record_state(ctx)
     return {"url": reverse("instance-detail", args=[ctx.instance.pk]), "link_text": str(ctx.instance)}
+
+
+def unplug(op, report, name: str, detach) -> dict:
+    """Detach the device `name` with `detach(domain, name, timeout=...)`, giving the guest the
+    operation's `timeout` (DETACH_TIMEOUT by default) to let go."""
+    timeout = float(op.params.get("timeout", settings.DETACH_TIMEOUT))
+    with on_instance(op, report, f"Detaching {name}") as ctx:
+        report(20, f"Asking the guest to release {name} (up to {timeout:g} s)")
+        detach(ctx.guest.domain, name, timeout=timeout)
+        return {**done(ctx, report), "message": f"Detached {name}"}

@@ -2,9 +2,7 @@
 a disk, swap the volume under a running disk, CD-ROM media. Each takes the instance's lock and
 writes the new definition back to the inventory when it is done."""
 
-from django.conf import settings
-
-from instances.operation_support import done, on_instance
+from instances.operation_support import done, on_instance, unplug
 from jobs.registry import operation
 from virt.disks import attach_disk, change_media, detach_disk, grow_disk, swap_disk
 from virt.storage import volume_file
@@ -27,12 +25,7 @@ def attach_volume(op, report):
 
 @operation("instance.detach_volume", label="Detach volume")
 def detach_volume(op, report):
-    target = op.params["target"]
-    timeout = float(op.params.get("timeout", settings.DETACH_TIMEOUT))
-    with on_instance(op, report, f"Detaching {target}") as ctx:
-        report(20, f"Asking the guest to release {target} (up to {timeout:g} s)")
-        detach_disk(ctx.guest.domain, target, timeout=timeout)
-        return {**done(ctx, report), "message": f"Detached {target}"}
+    return unplug(op, report, op.params["target"], detach_disk)
 
 
 @operation("instance.grow_disk", label="Grow disk")

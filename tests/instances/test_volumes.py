@@ -119,7 +119,7 @@ def test_a_guest_that_does_not_release_the_disk_keeps_it(running, run_op, volume
     guest.domain.suspend()  # a paused guest cannot answer the unplug request
     op = run_op(instance, "instance.detach_volume", target="vdb", timeout=3)
     assert op.status == "failed"
-    assert op.error.startswith("The guest did not release vdb within 3 s")
+    assert op.error.startswith("The guest did not release disk vdb within 3 s")
     assert "vdb" in disks(guest, inactive=True)  # nothing half done: the definition keeps it
 
 
