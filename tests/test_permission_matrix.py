@@ -10,15 +10,14 @@ are granted to nobody but admin ("other" columns: guessing ids does not help).""
 import json
 
 import pytest
-from asgiref.sync import async_to_sync
-from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
 
 from accounts.models import Grant, Role
-from config.asgi import application
 from config.websocket_routes import websocket_urlpatterns
 from hosts.models import Host, HostStatus
 from instances.models import Instance, InstanceState
@@ -48,6 +47,14 @@ def _instance(host_key):
 
 def _disk(host_key, target):
     return lambda w: {"pk": w[f"instance_{host_key}"].pk, "target": target}
+
+
+def _snapshot(host_key):
+    return lambda w: {"pk": w[f"instance_{host_key}"].pk, "name": "s1"}
+
+
+SNAPSHOT_DETAILS = {"snapshots": [{"name": "s1", "parent": "", "created": 1, "state": "running", "current": True}],
+                    "disk_snapshots": [{"target": "vda", "name": "x", "overlay": "/p/o", "base": "/p/v1"}]}  # fmt: skip
 
 
 def _nic(host_key, **extra):
@@ -120,6 +127,12 @@ ROUTES = {
     "disk-grow": [("get", _disk("a", "vda"), CHANGE_PAGE)],
     "disk-swap": [("get", _disk("a", "vda"), CHANGE_PAGE), ("get", _disk("b", "vda"), OTHER_CHANGE)],
     "disk-media": [("get", _disk("a", "hdc"), CHANGE_PAGE)],
+    "snapshot-create": [("get", _instance("a"), CHANGE_PAGE), ("get", _instance("b"), OTHER_CHANGE)],
+    "snapshot-image": [("get", _instance("a"), CHANGE_PAGE)],
+    "snapshot-revert": [("get", _snapshot("a"), CHANGE_PAGE), ("post", _snapshot("a"), CHANGE)],
+    "snapshot-delete": [("get", _snapshot("a"), CHANGE_PAGE), ("post", _snapshot("a"), CHANGE)],
+    "disk-snapshot": [("get", _disk("a", "vda"), CHANGE_PAGE)],
+    "disk-commit": [("get", _disk("a", "vda"), CHANGE_PAGE), ("post", _disk("a", "vda"), CHANGE)],
     "instance-set-password": [
         ("get", _instance("a"), CHANGE_PAGE),
         ("get", _instance("b"), OTHER_CHANGE),
@@ -131,6 +144,11 @@ ROUTES = {
         ("get", _nic("a", state="down"), POST_ONLY),
         ("post", _nic("a", state="down"), CHANGE),
         ("post", _nic("b", state="down"), (302, 404, 404, 403, 403, 302)),
+    ],
+    "nic-firewall": [
+        ("get", _instance("a"), CHANGE_PAGE),
+        ("get", _instance("b"), OTHER_CHANGE),
+        ("post", _instance("a"), (200, 200, 404, 403, 403, 302)),  # empty: the form again, with errors
     ],
     "operation-list": [("get", None, LIST)],
     "operation-detail": [
@@ -159,9 +177,10 @@ ROUTES = {
 
 
 # Websocket route name -> list of (path(world), expected per cast). "open": the socket is served;
-# a number: it is closed with that code (4401 not logged in, 4403 forbidden, 4404 no such object).
+# a number: it is closed with that code (4401 not logged in, 4403 forbidden, 4404 no such object),
+# or 403: the handshake itself is refused.
 WS_ROUTES = {
-    "ws-live": [(lambda w: "/ws/live/", ("open",) * 5 + (4401,))],  # events are filtered per user
+    "ws-live": [(lambda w: "/ws/live/", ("open",) * 5 + (403,))],  # events are filtered per user
     "ws-serial": [
         (lambda w: f"/ws/instances/{w['instance_a'].pk}/serial/", ("open", "open", 4404, 4403, 4403, 4401)),
         (lambda w: f"/ws/instances/{w['instance_b'].pk}/serial/", ("open", 4404, 4404, 4403, 4403, 4401)),
@@ -192,9 +211,9 @@ def test_every_websocket_route_is_in_the_matrix():
 DISKS = [{"target": "vda", "device": "disk", "bus": "virtio", "source": "/p/v1"},
          {"target": "hdc", "device": "cdrom", "bus": "ide", "source": ""}]  # fmt: skip
 
+
 NICS = [{"mac": "52:54:00:00:00:01", "type": "network", "source": "default", "model": "virtio", "link": "up"}]
 DEVICES = {"disks": DISKS, "interfaces": NICS}
-
 
 
 @pytest.fixture
@@ -228,6 +247,8 @@ def world(db):
     )
     instance_b = Instance.objects.create(host=host_b, uuid="6695eb01-f6a4-8304-79aa-97f2502e1940", name="ib",
                                          state=InstanceState.RUNNING, details=DEVICES)  # fmt: skip
+    for instance in (instance_a, instance_b):
+        Instance.objects.filter(pk=instance.pk).update(details={**instance.details, **SNAPSHOT_DETAILS})
 
     def op(kind, target, **fields):
         return Operation.objects.create(kind=kind, target_type=target._meta.model_name, target_id=str(target.pk),
@@ -265,8 +286,8 @@ def test_route_answers_each_member_of_the_cast_as_the_matrix_says(name, index, w
     assert answers == dict(zip(CAST_ORDER, expected, strict=True)), f"{method.upper()} {url}"
 
 
-@pytest.mark.django_db(transaction=True)  # Channels closes "old" connections: no test transaction to keep
-def test_refusals_land_in_the_audit_log(world):
+@pytest.mark.django_db(transaction=True)  # the server runs in another thread: it sees committed rows only
+def test_refusals_land_in_the_audit_log(world, asgi_server):
     from audit.models import AuditEntry
 
     client = Client()
@@ -275,7 +296,7 @@ def test_refusals_land_in_the_audit_log(world):
     client.force_login(world["users"]["viewer"])
     assert client.post(reverse("instance-action", args=[world["instance_a"].pk, "pause"])).status_code == 403
     serial_b = f"/ws/instances/{world['instance_b'].pk}/serial/"
-    assert async_to_sync(_websocket_answer)(serial_b, _cookie(world["users"]["operator"])) == 4404
+    assert _websocket_answer(asgi_server, serial_b, _cookie(world["users"]["operator"])) == 4404
     refusals = AuditEntry.objects.filter(action="access_denied").order_by("pk")
     assert [entry.username for entry in refusals] == ["operator", "viewer", "operator"]
     assert {entry.outcome for entry in refusals} == {"refused"}
@@ -286,26 +307,18 @@ def test_refusals_land_in_the_audit_log(world):
 WS_CASES = [(name, index) for name, checks in WS_ROUTES.items() for index in range(len(checks))]
 
 
-async def _websocket_answer(path: str, cookie: str) -> str | int:
-    """Connect through the whole ASGI stack (origin check, session, router): "open" or the close code."""
-    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
-    scope = {"type": "websocket", "path": path, "query_string": b"", "subprotocols": [],
-             "headers": headers + ([(b"cookie", cookie.encode())] if cookie else []),
-             "client": ["127.0.0.1", 40000], "server": ["testserver", 80]}  # fmt: skip
-    socket = ApplicationCommunicator(application, scope)
-    await socket.send_input({"type": "websocket.connect"})
+def _websocket_answer(server, path: str, cookie: str) -> str | int:
+    """Connect to the real server as a page would: "open", the close code, or the handshake's refusal."""
+    headers = {"Origin": server.url} | ({"Cookie": cookie} if cookie else {})
     try:
-        for _ in range(2):  # the accept, then the first message (or a close instead of either)
-            message = await socket.receive_output(timeout=10)
-            if message["type"] == "websocket.close":
-                return message.get("code", 1000)
-            if message["type"] == "websocket.send":
-                status = json.loads(message.get("text") or "{}")
-                return status["code"] if status.get("state") == "closed" else "open"
-        raise AssertionError(f"{path}: accepted but nothing sent")
-    finally:
-        await socket.send_input({"type": "websocket.disconnect", "code": 1000})
-        await socket.wait(timeout=10)
+        with connect(server.url.replace("http://", "ws://") + path, additional_headers=headers, open_timeout=10) as ws:
+            try:
+                status = json.loads(ws.recv(timeout=10))
+            except ConnectionClosed as closed:
+                return closed.rcvd.code if closed.rcvd else 1006
+            return status["code"] if status.get("state") == "closed" else "open"
+    except InvalidStatus as refused:
+        return refused.response.status_code
 
 
 def _cookie(user) -> str:
@@ -316,12 +329,8 @@ def _cookie(user) -> str:
 
 @pytest.mark.django_db(transaction=True)  # as above
 @pytest.mark.parametrize(("name", "index"), WS_CASES, ids=[f"{name}-{index}" for name, index in WS_CASES])
-def test_websocket_route_answers_each_member_of_the_cast_as_the_matrix_says(name, index, world):
+def test_websocket_route_answers_each_member_of_the_cast_as_the_matrix_says(name, index, world, asgi_server):
     path, expected = WS_ROUTES[name][index]
-    answers = {
-        member: async_to_sync(_websocket_answer)(
-            path(world), "" if member == "anonymous" else _cookie(world["users"][member])
-        )
-        for member in CAST_ORDER
-    }
+    cookies = {member: "" if member == "anonymous" else _cookie(world["users"][member]) for member in CAST_ORDER}
+    answers = {member: _websocket_answer(asgi_server, path(world), cookies[member]) for member in CAST_ORDER}
     assert answers == dict(zip(CAST_ORDER, expected, strict=True)), path(world)
