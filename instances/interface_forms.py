@@ -37,4 +37,4 @@ class AttachInterfaceForm(forms.Form):
     def params(self) -> dict:
         data = self.cleaned_data
         kind, source = ("network", data["network"]) if data["network"] else ("bridge", data["bridge"])
-        return {"kind": kind, "source": source, "model": data["model"]}
+        return {"type": kind, "source": source, "model": data["model"]}

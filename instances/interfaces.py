@@ -10,7 +10,7 @@ from virt.interfaces import attach_interface, detach_interface, set_link
 def attach(op, report):
     params = op.params
     with on_instance(op, report, f"Attaching a NIC on {params['source']}") as ctx:
-        mac = attach_interface(ctx.guest.domain, kind=params["kind"], source=params["source"],
+        mac = attach_interface(ctx.guest.domain, kind=params["type"], source=params["source"],
                                model=params.get("model", "virtio"))  # fmt: skip
         return {**done(ctx, report), "message": f"Attached {mac} on {params['source']}", "mac": mac}
 

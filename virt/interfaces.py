@@ -38,6 +38,11 @@ def attach_interface(domain: libvirt.virDomain, *, kind: str, source: str, model
         raise DeviceError(f"Unknown interface type {kind!r}: choose one of {', '.join(KINDS)}.")
     if model not in MODELS:
         raise DeviceError(f"Unknown NIC model {model!r}: choose one of {', '.join(MODELS)}.")
+    if kind == "network":
+        try:
+            domain.connect().networkLookupByName(source)
+        except libvirt.libvirtError:
+            raise DeviceError(f"There is no network {source!r} on this host.") from None
     mac = new_mac({_mac(element) for element in both_definitions(domain, "interface")})
     nic = Interface(type=kind, source=source, mac=mac, model=model)
     domain.attachDeviceFlags(etree.tostring(nic.to_element(), encoding="unicode"), affect(domain))

@@ -46,7 +46,7 @@ def test_attach_refuses_bad_input(client_for, operator, instance, rq_worker, dat
 
 def test_attach_on_a_bridge_queues_it(client_for, operator, instance, rq_worker):
     client_for(operator).post(reverse("interface-attach", args=[instance.pk]), {"bridge": "br0", "model": "e1000"})
-    assert Operation.objects.get().params == {"kind": "bridge", "source": "br0", "model": "e1000"}
+    assert Operation.objects.get().params == {"type": "bridge", "source": "br0", "model": "e1000"}
 
 
 def test_link_and_detach_queue_for_a_known_mac(client_for, operator, instance, rq_worker):

@@ -33,7 +33,7 @@ def macs(guest, *, inactive: bool = False) -> dict[str, str]:
 
 def test_nic_attached_gets_a_lease_shows_traffic_and_link_state_then_detaches(running, run_op, isolated):
     instance, guest = running
-    op = succeeded(run_op(instance, "instance.attach_interface", kind="network", source=isolated))
+    op = succeeded(run_op(instance, "instance.attach_interface", type="network", source=isolated))
     mac = op.result["mac"]
     assert mac in macs(guest) and mac in macs(guest, inactive=True)
     wait_in_guest(guest, "cat /sys/class/net/eth0/address", mac)
@@ -63,6 +63,6 @@ def test_nic_attached_gets_a_lease_shows_traffic_and_link_state_then_detaches(ru
 
 def test_unknown_network_fails_with_libvirt_s_reason(running, run_op):
     instance, guest = running
-    op = run_op(instance, "instance.attach_interface", kind="network", source="lvc-test-no-such-network")
-    assert op.status == "failed" and "lvc-test-no-such-network" in op.error
+    op = run_op(instance, "instance.attach_interface", type="network", source="lvc-test-no-such-network")
+    assert (op.status, op.error) == ("failed", "There is no network 'lvc-test-no-such-network' on this host.")
     assert macs(guest) == {} and macs(guest, inactive=True) == {}
