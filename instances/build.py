@@ -18,6 +18,7 @@ from virt import images
 from virt.configdrive import InjectedFile, build_nocloud_iso
 from virt.errors import NotFound, VirtError
 from virt.guest import Guest
+from virt.numa import host_cells
 from virt.policy import GuestSpec, PolicyError, build_domain
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ def _spawn(op, report, ctx: Context) -> None:
         graphics=flavor.graphics, console_address=instance.host.console_host,
         serial_log=f"{pool_path}/{uuid}-console.log", networks=tuple(op.params.get("networks", [])),
         virt_type=_virt_type(instance.host.capabilities), extra_specs=dict(flavor.extra_specs),
+        host_cells=host_cells(conn),
     )  # fmt: skip
     try:
         xml = build_domain(spec).to_xml()

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 import libvirt
 
 from virt.errors import translated
+from virt.numa import describe as describe_numa
 from virt.xml.domain import Domain
 
 # Our state vocabulary (the Instance.state values), from libvirt's domain states.
@@ -153,6 +154,7 @@ def read_details(xml: str) -> dict:
         ],
         "graphics": [{"type": g.type, "listen": g.listen, "port": g.port} for g in domain.graphics],
         "serial_log": domain.serial.log_file if domain.serial else "",
+        "numa": describe_numa(domain.cells, domain.cputune, domain.numatune),
     }
 
 

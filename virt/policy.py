@@ -2,13 +2,15 @@
 
 The XML objects in virt/xml hold no opinions; every choice a guest gets without asking (disk bus,
 NIC model, video, CD-ROM bus, serial log, guest agent channel) is made here, and extra specs may
-override them.
+override them. NUMA and CPU pinning specs are read here and placed on the host by virt/numa.py.
 """
 
 import ipaddress
 import re
 from dataclasses import dataclass, field
 
+from virt.capabilities import NumaCell
+from virt.numa import EMULATOR_POLICIES, MEMORY_MODES, NumaError, NumaRequest, Placement, place
 from virt.xml.domain import Boot, Disk, Domain, Graphics, Interface, Serial
 from virt.xml.edit import next_target
 
@@ -18,6 +20,7 @@ VIDEO_MODELS = ("vga", "cirrus", "virtio", "qxl", "bochs")
 MACHINE_TYPES = ("pc", "q35")
 GRAPHICS = ("vnc", "spice", "none")
 VIRT_TYPES = ("qemu", "kvm")
+CPU_POLICIES = ("shared", "dedicated")
 DEFAULT_VIDEO = {"vnc": "vga", "spice": "qxl"}
 _TRUE = ("true", "yes", "1", "on")
 _FALSE = ("false", "no", "0", "off")
@@ -46,6 +49,7 @@ class GuestSpec:
     networks: tuple[str, ...] = ()
     virt_type: str = "qemu"
     extra_specs: dict = field(default_factory=dict)
+    host_cells: tuple[NumaCell, ...] = ()  # the host's NUMA topology, for NUMA and pinning specs
 
 
 def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
@@ -69,6 +73,45 @@ def _flag(spec: GuestSpec, key: str, default: bool) -> bool:
     if value not in _TRUE + _FALSE:
         raise PolicyError(f"extra spec {key} = {value!r} is not a yes/no value; use true or false")
     return value in _TRUE
+
+
+def _number(key: str, value) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise PolicyError(f"extra spec {key} = {value!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def _per_node(spec: GuestSpec, prefix: str) -> dict[int, str]:
+    """{N: value} of the extra specs named prefix + N (hw:numa_cpus.0, hw:numa_cpus.1...)."""
+    found = {}
+    for key, value in spec.extra_specs.items():
+        if key.startswith(prefix):
+            suffix = key[len(prefix) :]
+            if not suffix.isdigit():
+                raise PolicyError(f"extra spec {key}: the part after {prefix!r} must be a guest node number")
+            found[int(suffix)] = str(value).strip()
+    return found
+
+
+def _numa(spec: GuestSpec) -> Placement:
+    """Guest NUMA cells, vCPU/emulator pinning and the memory policy the extra specs ask for."""
+    nodes = spec.extra_specs.get("hw:numa_nodes", "")
+    request = NumaRequest(
+        vcpus=spec.vcpus, memory_mib=spec.memory_mib,
+        nodes=_number("hw:numa_nodes", nodes) if str(nodes).strip() else 0,
+        cell_cpus=_per_node(spec, "hw:numa_cpus."),
+        cell_memory={n: _number(f"hw:numa_mem.{n}", v) for n, v in _per_node(spec, "hw:numa_mem.").items()},
+        dedicated=_spec(spec, "hw:cpu_policy", "shared", CPU_POLICIES) == "dedicated",
+        emulator_policy=_spec(spec, "hw:emulator_threads_policy", "share", EMULATOR_POLICIES),
+        emulator_cpus=str(spec.extra_specs.get("hw:emulator_cpus", "")).strip(),
+        memory_mode=_spec(spec, "hw:numa_mempolicy", "", MEMORY_MODES),
+        nodeset=str(spec.extra_specs.get("hw:numa_nodeset", "")).strip(),
+    )  # fmt: skip
+    try:
+        return place(request, spec.host_cells)
+    except NumaError as error:
+        raise PolicyError(str(error)) from None
 
 
 def _check_console_address(address: str) -> None:
@@ -108,6 +151,7 @@ def build_domain(spec: GuestSpec) -> Domain:
     machine = _spec(spec, "hw:machine_type", "", MACHINE_TYPES)
     vif_model = _spec(spec, "hw:vif_model", "virtio", VIF_MODELS)
     video = _spec(spec, "hw:video_model", DEFAULT_VIDEO.get(graphics, ""), VIDEO_MODELS)
+    numa = _numa(spec)
     return Domain(
         name=spec.name,
         uuid=spec.uuid,
@@ -122,4 +166,7 @@ def build_domain(spec: GuestSpec) -> Domain:
         video="" if graphics == "none" else video,
         acpi=_flag(spec, "hw:acpi", True),
         guest_agent=_flag(spec, "hw:guest_agent", True),
+        cells=numa.cells,
+        cputune=numa.cputune,
+        numatune=numa.numatune,
     )

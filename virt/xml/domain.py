@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from virt.xml.tuning import CpuTune, GuestCell, NumaTune, cells_element, cells_from
+
 GUEST_AGENT_CHANNEL = "org.qemu.guest_agent.0"
 
 # libvirt's scaled units (case-insensitive, as in virScaleInteger): bytes per unit.
@@ -252,6 +254,9 @@ class Domain:
     on_reboot: str = "restart"
     on_crash: str = "destroy"
     description: str = ""
+    cells: list[GuestCell] = field(default_factory=list)
+    cputune: CpuTune | None = None
+    numatune: NumaTune | None = None
 
     def to_element(self) -> etree._Element:
         root = etree.Element("domain", type=self.type)
@@ -262,9 +267,12 @@ class Domain:
             sub(root, "description", self.description)
         sub(root, "memory", str(self.memory_mib), unit="MiB")
         sub(root, "vcpu", str(self.vcpus))
+        root.extend(tune.to_element() for tune in (self.cputune, self.numatune) if tune is not None)
         root.append(self.boot.to_element())
         if self.acpi:
             sub(sub(root, "features"), "acpi")
+        if self.cells:
+            root.append(cells_element(self.cells))
         sub(root, "on_poweroff", self.on_poweroff)
         sub(root, "on_reboot", self.on_reboot)
         sub(root, "on_crash", self.on_crash)
@@ -314,6 +322,9 @@ class Domain:
             on_reboot=element.findtext("on_reboot") or "restart",
             on_crash=element.findtext("on_crash") or "destroy",
             description=element.findtext("description", ""),
+            cells=cells_from(element),
+            cputune=CpuTune.from_element(element.find("cputune")),
+            numatune=NumaTune.from_element(element.find("numatune")),
         )
 
     @classmethod
