@@ -6,4 +6,4 @@ class InstancesConfig(AppConfig):
 
     def ready(self):
         # Registers the instance operations.
-        from instances import build, guest_agent, housekeeping, interfaces, lifecycle, rescue, volumes  # noqa: F401
+        from instances import build, guest_agent, housekeeping, interfaces, lifecycle, rescue, snapshots, volumes  # noqa: F401

@@ -20,6 +20,7 @@ from virt.errors import NotFound, VirtError
 from virt.guest import Guest
 from virt.numa import host_cells
 from virt.policy import GuestSpec, PolicyError, build_domain
+from virt.snapshots import overlay_volumes
 
 log = logging.getLogger(__name__)
 GIB = 1024**3
@@ -144,7 +145,9 @@ def delete(op, report):
             report(40, "Removing the definition")
             guest.undefine()
         report(60, "Deleting its volumes")
-        deleted = images.delete_named(ctx.conn, settings.INSTANCE_POOL_NAME, own_volumes(instance))
+        pool = settings.INSTANCE_POOL_NAME
+        names = own_volumes(instance) + overlay_volumes(ctx.conn, pool, str(instance.uuid))
+        deleted = images.delete_named(ctx.conn, pool, names)
         Instance.objects.filter(pk=instance.pk).delete()
         broadcast("instances", {"id": "all", "host_id": instance.host_id})
         return {"url": reverse("instance-list"), "link_text": "Instances",

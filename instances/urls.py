@@ -9,5 +9,6 @@ urlpatterns = [
     path("<int:pk>/action/<str:name>/", views.instance_action, name="instance-action"),
     path("<int:pk>/agent/", include("instances.agent_urls")),
     path("<int:pk>/disks/", include("instances.volume_urls")),
+    path("<int:pk>/", include("instances.snapshot_urls")),
     path("<int:pk>/interfaces/", include("instances.interface_urls")),
 ]

@@ -5,12 +5,12 @@ Target names are picked like Nova's get_next_device_name: the one asked for when
 and fits the bus, else the first free vdX / sdX / hdX, counting the live and the persistent
 definition (a disk may be in one only)."""
 
-import time
 from collections.abc import Callable
 
 import libvirt
 from lxml import etree
 
+from virt import blockjobs
 from virt.devices import DeviceError, affect, both_definitions, detach, elements, find
 from virt.errors import translated
 from virt.xml.domain import Disk, disk_source, parse
@@ -135,9 +135,9 @@ def swap_disk(domain: libvirt.virDomain, target: str, *, source: str, fmt: str,
     flags = libvirt.VIR_DOMAIN_BLOCK_COPY_REUSE_EXT | libvirt.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB
     domain.blockCopy(target, etree.tostring(destination, encoding="unicode"), None, flags)
     try:
-        _pivot_when_ready(domain, target, progress, timeout)
+        blockjobs.finish_when_ready(domain, target, what="copy of", pivot=True, timeout=timeout, progress=progress)
     except BaseException:
-        _abort(domain, target)
+        blockjobs.abort(domain, target)
         raise
     if domain.isPersistent():
         root = parse(domain.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE))
@@ -146,30 +146,3 @@ def swap_disk(domain: libvirt.virDomain, target: str, *, source: str, fmt: str,
         if driver is not None:
             driver.set("type", fmt)
         domain.connect().defineXML(etree.tostring(root, encoding="unicode"))
-
-
-def _pivot_when_ready(domain, target: str, progress, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        info = domain.blockJobInfo(target, 0)
-        if not info:
-            raise DiskError(f"The copy of {target} stopped before it finished.")
-        if progress is not None:
-            progress(info["cur"], info["end"])
-        if info["end"] and info["cur"] == info["end"]:
-            try:
-                domain.blockJobAbort(target, libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
-                return
-            except libvirt.libvirtError as error:
-                if "not ready" not in str(error) and "ready for pivot" not in str(error):
-                    raise
-        if time.monotonic() >= deadline:
-            raise DiskError(f"The copy of {target} did not finish within {timeout:g} s.")
-        time.sleep(0.2)
-
-
-def _abort(domain, target: str) -> None:
-    try:
-        domain.blockJobAbort(target, 0)
-    except libvirt.libvirtError:
-        pass  # no job left to abort

@@ -6,6 +6,7 @@ import libvirt
 
 from virt.errors import translated
 from virt.numa import describe as describe_numa
+from virt.snapshots import snapshot_details
 from virt.xml.domain import Domain
 
 # Our state vocabulary (the Instance.state values), from libvirt's domain states.
@@ -162,7 +163,9 @@ def read_details(xml: str) -> dict:
 def read_domain_details(conn: libvirt.virConnect, uuid: str) -> dict | None:
     """read_details of the live definition of one domain, or None when it is gone."""
     try:
-        return read_details(conn.lookupByUUIDString(uuid).XMLDesc(0))
+        domain = conn.lookupByUUIDString(uuid)
+        xml = domain.XMLDesc(0)
+        return {**read_details(xml), **snapshot_details(domain, xml)}
     except libvirt.libvirtError as error:
         if error.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
             return None
