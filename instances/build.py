@@ -14,7 +14,7 @@ from instances.operation_support import Context, done, on_instance
 from jobs.models import Operation
 from jobs.registry import OperationFailed, operation
 from live.broadcast import broadcast
-from virt import images
+from virt import firewall, images
 from virt.configdrive import InjectedFile, build_nocloud_iso
 from virt.errors import NotFound, VirtError
 from virt.guest import Guest
@@ -24,6 +24,7 @@ from virt.snapshots import overlay_volumes
 
 log = logging.getLogger(__name__)
 GIB = 1024**3
+FIREWALL_SPEC = "lvc:firewall"  # extra spec: the host filter (e.g. clean-traffic) every NIC is filtered by
 
 
 def own_volumes(instance: Instance) -> list[str]:
@@ -82,6 +83,12 @@ def _spawn(op, report, ctx: Context) -> None:
     drive = images.write_volume(conn, pool, f"{uuid}-config.iso", _config_drive(op, instance))
     _forget_secrets(op)
 
+    networks, nic_filter = tuple(op.params.get("networks", [])), ""
+    base = str(flavor.extra_specs.get(FIREWALL_SPEC, "")).strip()
+    if base and networks:
+        report(60, f"Defining its firewall filter (on {base})")
+        nic_filter = firewall.define_instance_filter(conn, uuid, base)
+
     report(65, "Defining the guest")
     spec = GuestSpec(
         name=instance.name, uuid=uuid, vcpus=flavor.vcpus, memory_mib=flavor.memory_mib,
@@ -89,9 +96,9 @@ def _spawn(op, report, ctx: Context) -> None:
         kernel=cached.get("kernel", ""), initrd=cached.get("initrd", ""),
         cmdline=image.cmdline if "kernel" in cached else "",
         graphics=flavor.graphics, console_address=instance.host.console_host,
-        serial_log=f"{pool_path}/{uuid}-console.log", networks=tuple(op.params.get("networks", [])),
+        serial_log=f"{pool_path}/{uuid}-console.log", networks=networks,
         virt_type=_virt_type(instance.host.capabilities), extra_specs=dict(flavor.extra_specs),
-        host_cells=host_cells(conn),
+        host_cells=host_cells(conn), nic_filter=nic_filter,
     )  # fmt: skip
     try:
         xml = build_domain(spec).to_xml()
@@ -109,6 +116,7 @@ def _cleanup(ctx: Context) -> None:
             ctx.guest.destroy()
             ctx.guest.undefine()
         images.delete_named(ctx.conn, settings.INSTANCE_POOL_NAME, own_volumes(ctx.instance))
+        firewall.remove_instance_filter(ctx.conn, str(ctx.instance.uuid))
     except VirtError as error:
         log.warning("cleaning up after the failed spawn of %s: %s", ctx.instance, error)
     Instance.objects.filter(pk=ctx.instance.pk).delete()
@@ -132,7 +140,7 @@ def spawn(op, report):
 @operation("instance.delete", label="Delete instance", action="delete")
 def delete(op, report):
     """Destroy, undefine (managed save, snapshot metadata, NVRAM with it) and delete the volumes
-    the console made for it. Disks of adopted guests outside the instance pool are kept."""
+    and the firewall filter the console made for it. Disks of adopted guests outside the instance pool are kept."""
     with on_instance(op, report, "Deleting", need_guest=False) as ctx:
         instance = ctx.instance
         try:
@@ -148,6 +156,7 @@ def delete(op, report):
         pool = settings.INSTANCE_POOL_NAME
         names = own_volumes(instance) + overlay_volumes(ctx.conn, pool, str(instance.uuid))
         deleted = images.delete_named(ctx.conn, pool, names)
+        firewall.remove_instance_filter(ctx.conn, str(instance.uuid))
         Instance.objects.filter(pk=instance.pk).delete()
         broadcast("instances", {"id": "all", "host_id": instance.host_id})
         return {"url": reverse("instance-list"), "link_text": "Instances",

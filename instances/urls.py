@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from instances import views
+from instances import firewall_views, views
 
 urlpatterns = [
     path("", views.instance_list, name="instance-list"),
@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/action/<str:name>/", views.instance_action, name="instance-action"),
     path("<int:pk>/agent/", include("instances.agent_urls")),
     path("<int:pk>/disks/", include("instances.volume_urls")),
+    path("<int:pk>/firewall/", firewall_views.nic_firewall, name="nic-firewall"),
     path("<int:pk>/", include("instances.snapshot_urls")),
     path("<int:pk>/interfaces/", include("instances.interface_urls")),
 ]

@@ -50,6 +50,7 @@ class GuestSpec:
     virt_type: str = "qemu"
     extra_specs: dict = field(default_factory=dict)
     host_cells: tuple[NumaCell, ...] = ()  # the host's NUMA topology, for NUMA and pinning specs
+    nic_filter: str = ""  # the network filter every NIC references ("": none)
 
 
 def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
@@ -160,7 +161,10 @@ def build_domain(spec: GuestSpec) -> Domain:
         type=spec.virt_type,
         boot=Boot(kernel=spec.kernel, initrd=spec.initrd, cmdline=spec.cmdline, machine=machine),
         disks=_disks(spec, machine),
-        interfaces=[Interface(type="network", source=network, model=vif_model) for network in spec.networks],
+        interfaces=[
+            Interface(type="network", source=network, model=vif_model, filter=spec.nic_filter)
+            for network in spec.networks
+        ],
         graphics=[] if graphics == "none" else [Graphics(type=graphics, listen=spec.console_address)],
         serial=Serial(log_file=spec.serial_log),
         video="" if graphics == "none" else video,
