@@ -11,6 +11,7 @@ from instances.image_cache import cache_image
 from instances.lifecycle import boot
 from instances.models import Instance, InstanceState
 from instances.operation_support import Context, done, on_instance
+from instances.pinning import dedicated_cpus
 from jobs.models import Operation
 from jobs.registry import OperationFailed, operation
 from live.broadcast import broadcast
@@ -98,7 +99,7 @@ def _spawn(op, report, ctx: Context) -> None:
         graphics=flavor.graphics, console_address=instance.host.console_host,
         serial_log=f"{pool_path}/{uuid}-console.log", networks=networks,
         virt_type=_virt_type(instance.host.capabilities), extra_specs=dict(flavor.extra_specs),
-        host_cells=host_cells(conn), nic_filter=nic_filter,
+        host_cells=host_cells(conn), nic_filter=nic_filter, taken_cpus=dedicated_cpus(instance),
     )  # fmt: skip
     try:
         xml = build_domain(spec).to_xml()

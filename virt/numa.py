@@ -6,7 +6,7 @@ result is the XML objects of virt/xml/tuning.py. A request that cannot fit raise
 saying why (more dedicated vCPUs than host CPUs, a host node that does not exist...).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import permutations
 
 from virt.capabilities import NumaCell, read_capabilities
@@ -70,6 +70,7 @@ class NumaRequest:
     emulator_cpus: str = ""
     memory_mode: str = ""
     nodeset: str = ""
+    taken: frozenset[int] = frozenset()  # host CPUs other guests have dedicated vCPUs (or emulators) on
 
     @property
     def wanted(self) -> bool:
@@ -142,10 +143,14 @@ def _check_sizes(req: NumaRequest, units: list[_Unit], nodes: list[NumaCell], ex
         raise NumaError(f"{len(units)} guest NUMA nodes need as many host NUMA nodes; the host offers {len(nodes)} "
                         f"(node {ids})")  # fmt: skip
     cpus = sorted(cpu for cell in nodes for cpu in cell.cpus)
-    if req.dedicated and req.vcpus + extra > len(cpus):
+    busy = sorted(req.taken.intersection(cpus))
+    if req.dedicated and req.vcpus + extra > len(cpus) - len(busy):
         isolated = " plus 1 CPU for the isolated emulator threads" if extra else ""
-        raise NumaError(f"{req.vcpus} dedicated vCPUs{isolated} do not fit: the host has {len(cpus)} CPUs "
-                        f"({format_cpuset(cpus)}) on NUMA node {ids}")  # fmt: skip
+        held = f", {len(busy)} of them ({format_cpuset(busy)}) dedicated to other instances" if busy else ""
+        vcpus = f"{req.vcpus} dedicated vCPU{'s' if req.vcpus > 1 else ''}"
+        verb = "does" if req.vcpus == 1 and not extra else "do"
+        raise NumaError(f"{vcpus}{isolated} {verb} not fit: the host has {len(cpus)} CPUs "
+                        f"({format_cpuset(cpus)}) on NUMA node {ids}{held}")  # fmt: skip
     largest = max(nodes, key=lambda cell: cell.memory_kib)
     for unit in units:
         if unit.memory_mib * 1024 > largest.memory_kib:
@@ -206,6 +211,8 @@ def place(req: NumaRequest, host: tuple[NumaCell, ...]) -> Placement:
     nodes = _host_nodes(req, host)
     extra = 1 if req.emulator_policy == "isolate" else 0
     _check_sizes(req, units, nodes, extra)
+    if req.dedicated:  # only the CPUs no other guest has dedicated
+        nodes = [replace(cell, cpus=tuple(cpu for cpu in cell.cpus if cpu not in req.taken)) for cell in nodes]
     placement = _memory_only(req, host, nodes) if not units else _pinned(req, host, units, nodes, extra)
     if placement.numatune.mode == "preferred" and len(parse_cpuset(placement.numatune.nodeset)) > 1:
         raise NumaError("hw:numa_mempolicy = preferred takes one host NUMA node, not several")

@@ -51,6 +51,7 @@ class GuestSpec:
     extra_specs: dict = field(default_factory=dict)
     host_cells: tuple[NumaCell, ...] = ()  # the host's NUMA topology, for NUMA and pinning specs
     nic_filter: str = ""  # the network filter every NIC references ("": none)
+    taken_cpus: frozenset[int] = frozenset()  # host CPUs other guests have dedicated vCPUs on
 
 
 def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
@@ -107,7 +108,7 @@ def _numa(spec: GuestSpec) -> Placement:
         emulator_policy=_spec(spec, "hw:emulator_threads_policy", "share", EMULATOR_POLICIES),
         emulator_cpus=str(spec.extra_specs.get("hw:emulator_cpus", "")).strip(),
         memory_mode=_spec(spec, "hw:numa_mempolicy", "", MEMORY_MODES),
-        nodeset=str(spec.extra_specs.get("hw:numa_nodeset", "")).strip(),
+        nodeset=str(spec.extra_specs.get("hw:numa_nodeset", "")).strip(), taken=spec.taken_cpus,
     )  # fmt: skip
     try:
         return place(request, spec.host_cells)

@@ -71,3 +71,14 @@ def test_a_flavor_that_does_not_fit_fails_clearly_and_leaves_nothing(spawn, qemu
     assert Instance.objects.count() == 0
     assert instance_volumes(qemu_conn, "") == []
     assert {domain.name() for domain in qemu_conn.listAllDomains(0)} == before
+
+
+def test_dedicated_cpus_are_not_given_twice(spawn, qemu_conn):
+    dedicated = flavor("dedicated", **{"hw:cpu_policy": "dedicated"})
+    first, second = spawn(flavor=dedicated), spawn(flavor=dedicated)
+    assert table(virsh("vcpupin", first.name)) == {"0": "0"}
+    assert table(virsh("vcpupin", second.name)) == {"0": "1"}
+    assert spawn(flavor=dedicated, expect="failed") is None
+    error = Operation.objects.filter(kind="instance.spawn", status="failed").get().error
+    assert error.endswith("1 dedicated vCPU does not fit: the host has 2 CPUs (0-1) on NUMA node 0, 2 of them (0-1) "
+                          "dedicated to other instances")  # fmt: skip

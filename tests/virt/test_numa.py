@@ -2,6 +2,8 @@
 a message naming what does not fit. Hosts: libvirt's test driver (2 nodes × 8 CPUs) and this
 machine's shape (1 node, 2 CPUs)."""
 
+from dataclasses import replace
+
 import pytest
 
 from tests.virt.test_policy import assert_valid, spec
@@ -73,6 +75,20 @@ def test_shared_vcpus_float_over_their_nodes_cpus(two_nodes, tmp_path):
 def test_a_guest_node_too_big_for_the_first_host_node_goes_to_the_second(two_nodes):
     domain = build_domain(numa_spec(two_nodes, memory_mib=3072, **{"hw:numa_nodes": "1"}))
     assert domain.numatune.nodeset == "1" and domain.cputune.vcpupin == {0: "8-15"}
+
+
+def test_cpus_dedicated_to_other_guests_are_left_out(two_nodes):
+    taken = frozenset(range(7))  # node 0 keeps CPU 7 free, node 1 all
+    one = build_domain(replace(numa_spec(two_nodes, **{"hw:cpu_policy": "dedicated"}), taken_cpus=taken))
+    assert one.cputune.vcpupin == {0: "7"}
+    two = build_domain(replace(numa_spec(two_nodes, vcpus=2, **{"hw:cpu_policy": "dedicated"}), taken_cpus=taken))
+    assert two.cputune.vcpupin == {0: "8", 1: "9"}  # node 0 has one free CPU only
+    with pytest.raises(PolicyError) as error:
+        build_domain(replace(numa_spec(vcpus=1, **{"hw:cpu_policy": "dedicated"}), taken_cpus=frozenset({0, 1})))
+    assert str(error.value) == (
+        "1 dedicated vCPU does not fit: the host has 2 CPUs (0-1) on NUMA node 0, 2 of them (0-1) dedicated to other "
+        "instances"
+    )
 
 
 def test_memory_policy_alone_needs_no_guest_cells(two_nodes, tmp_path):
