@@ -72,8 +72,12 @@ def asgi_server(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def test_conn():
-    """libvirt's own test driver: a fresh private state per open."""
+    """libvirt's own test driver. Its state is shared in the process while any connection holds
+    it (the hosts' connection pool does), so what tests count on is put back: default-pool running."""
     conn = libvirt.open("test:///default")
+    pool = conn.storagePoolLookupByName("default-pool")
+    if not pool.isActive():
+        pool.create(0)
     yield conn
     conn.close()
 
