@@ -134,6 +134,8 @@ CONSOLE_LOG_MAX_BYTES = env_int("CONSOLE_LOG_MAX_BYTES", 1024 * 1024, minimum=10
 
 CONSOLE_PROXY_HOST = env_str("CONSOLE_PROXY_HOST", "127.0.0.1")
 CONSOLE_PROXY_PORT = env_int("CONSOLE_PROXY_PORT", 6080, minimum=1)
+# Seconds between the proxy's pings to a browser; each also checks the user's access again.
+CONSOLE_PROXY_HEARTBEAT = env_float("CONSOLE_PROXY_HEARTBEAT", 30.0, minimum=1.0)
 # The proxy's websocket base URL as browsers reach it (e.g. wss://console.example.org/consoles/ behind
 # a TLS proxy); empty: ws(s)://<host of the page>:CONSOLE_PROXY_PORT/. The proxy checks the Django
 # session cookie, so browsers must send it there: same host name as the pages (any port).

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlparse
 import django_rq
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth import get_user_model
 from django.db import connections
 from django.http.cookie import parse_cookie
 from websockify.auth_plugins import AuthenticationError
@@ -24,9 +25,12 @@ from websockify.token_plugins import BasePlugin
 from websockify.websocketproxy import ProxyRequestHandler, WebSocketProxy
 from websockify.websockifyserver import WebSockifyServer
 
+from audit.models import AuditAction, AuditOutcome
+from audit.services import record
 from console import tickets
 from console.models import ConsoleKind
 from console.sessions import close_session, open_session
+from instances.access import may
 from instances.models import Instance
 from virt.connection import open_connection
 from virt.consoles import graphics_port
@@ -118,6 +122,15 @@ class ConsoleRequestHandler(ProxyRequestHandler):
         super().finish()
         connections.close_all()  # this process's own database connections
 
+    def send_ping(self, data=b""):
+        """Every heartbeat (CONSOLE_PROXY_HEARTBEAT s): check again that the ticket's user may
+        still use this console (grant, permissions, account); close the session when not."""
+        why = access_lost(self.ticket.user_id, self.instance.pk)
+        if why:
+            log.warning("%s console of %s closed: %s", self.ticket.kind, self.instance.name, why)
+            raise self.CClose(4403, "access withdrawn")
+        super().send_ping(data)
+
     def auth_connection(self):
         """Everything is checked in validate_connection."""
 
@@ -168,6 +181,23 @@ class ConsoleRequestHandler(ProxyRequestHandler):
             log.info("%s console of %s closed: %s", ticket.kind, self.instance.name, reason)
 
 
+def access_lost(user_id: int, instance_id: int) -> str:
+    """Why the user may no longer open this console ("" while they may); a loss is audited."""
+    account = get_user_model().objects.filter(pk=user_id).first()
+    instance = Instance.objects.filter(pk=instance_id).first()
+    if instance is None:
+        return "the instance is gone"
+    if account is None or not account.is_active:
+        why = "the account is deactivated or removed"
+    elif not may(account, instance, "console"):
+        why = "no longer allowed to open this console"
+    else:
+        return ""
+    record(action=AuditAction.ACCESS_DENIED, user=account, username=str(user_id), obj=instance,
+           outcome=AuditOutcome.REFUSED, detail=f"console instance {instance_id} ({why}) (console proxy)")  # fmt: skip
+    return why
+
+
 def prepare() -> None:
     """In the parent, before serving: fail now if Redis or the database does not answer, and load
     what every connection needs so forked children start warm. Leaves no connection open."""
@@ -187,7 +217,7 @@ def make_server(*, host: str, port: int, plugin: TicketPlugin | None = None, **o
         listen_host=host,
         listen_port=port,
         token_plugin=plugin or TicketPlugin(),
-        heartbeat=options.pop("heartbeat", 30),
+        heartbeat=options.pop("heartbeat", settings.CONSOLE_PROXY_HEARTBEAT),
         **options,
     )
     logger = WebSockifyServer.get_logger()

@@ -14,9 +14,11 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
+from accounts.models import Grant
+from audit.models import AuditEntry
 from console import tickets
 from console.models import ConsoleSession
 from console.proxy import scrub
@@ -103,6 +105,28 @@ def test_session_open_when_the_proxy_stops_is_closed_with_that_reason(guest_inst
         stopping.stop()
         session = wait_ended({"instance": guest_instance})
     assert session.end_reason == "console proxy stopped"
+
+
+def test_session_is_closed_when_its_access_is_withdrawn(guest_instance, operator, tmp_path):
+    watching = ProxyProcess(tmp_path / "proxy.log", origins=ORIGIN, heartbeat=1).start()
+    try:
+        token = tickets.issue(user_id=operator.pk, instance_id=guest_instance.pk, kind="vnc")
+        with connect(f"{watching.url}vnc?token={token}", cookie=session_cookie(operator)) as websocket:
+            assert websocket.recv(timeout=10).startswith(b"RFB")
+            Grant.objects.filter(user=operator).delete()
+            session = wait_ended({"instance": guest_instance})
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    websocket.recv(timeout=10)
+        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4403, "access withdrawn")
+    finally:
+        watching.stop()
+    assert session.end_reason == "access withdrawn (4403)"
+    refusal = AuditEntry.objects.get(action="access_denied")
+    assert (
+        refusal.detail
+        == f"console instance {guest_instance.pk} (no longer allowed to open this console) (console proxy)"
+    )
 
 
 def test_replayed_ticket_is_refused(proxy, guest_instance, operator):

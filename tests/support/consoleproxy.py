@@ -29,7 +29,7 @@ def database_url(db: dict) -> str:
 class ProxyProcess:
     """`manage.py consoleproxy` on a free loopback port; its log (stdout + stderr) in a file."""
 
-    def __init__(self, log_path: Path, *, origins: str):
+    def __init__(self, log_path: Path, *, origins: str, heartbeat: float = 30):
         self.port = free_port()
         self.url = f"ws://127.0.0.1:{self.port}/"
         self.log_path = log_path
@@ -39,6 +39,7 @@ class ProxyProcess:
             "REDIS_URL": settings.REDIS_URL,
             "SECRET_KEY": settings.SECRET_KEY,
             "CONSOLE_ALLOWED_ORIGINS": origins,
+            "CONSOLE_PROXY_HEARTBEAT": str(heartbeat),
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
         }

@@ -77,14 +77,17 @@ class TinyGuest:
             time.sleep(0.2)
 
     def run_on_serial(self, command: str, expect: str, *, timeout: float = 20) -> str:
-        """Type `command` on the serial console through a libvirt stream; return output up to `expect`."""
+        """Type `command` on the serial console through a libvirt stream; return output up to `expect`.
+        One thread sends, then reads (never both at once on the stream); this one waits at most
+        `timeout`, so a console stuck in a libvirt call fails the test instead of hanging it."""
         stream = self.conn.newStream(0)
         self.domain.openConsole(None, stream, libvirt.VIR_DOMAIN_CONSOLE_FORCE)
         received = bytearray()
         done = threading.Event()
 
-        def read():
+        def talk():
             try:
+                stream.send(f"\n{command}\n".encode())
                 while expect.encode() not in received:
                     chunk = stream.recv(4096)
                     if not chunk or not isinstance(chunk, bytes):
@@ -94,19 +97,25 @@ class TinyGuest:
                 pass
             done.set()
 
-        threading.Thread(target=read, daemon=True).start()
-        stream.send(f"\n{command}\n".encode())
-        done.wait(timeout)
-        try:
-            stream.abort()
-        except libvirt.libvirtError:
-            pass
+        threading.Thread(target=talk, daemon=True).start()
+        finished = done.wait(timeout)
+        closer = threading.Thread(target=_abort, args=(stream,), daemon=True)
+        closer.start()
+        closer.join(5)  # a stuck stream is left to its daemon threads
         text = received.decode(errors="replace")
-        assert expect in text, f"{expect!r} not answered on serial within {timeout} s; got {text[-500:]!r}"
+        assert finished or expect in text, f"{expect!r} not answered on serial within {timeout} s; got {text[-500:]!r}"
+        assert expect in text, f"the serial console closed before {expect!r}; got {text[-500:]!r}"
         return text
 
     def remove(self) -> None:
         remove_domain(self.conn, self.name)
+
+
+def _abort(stream) -> None:
+    try:
+        stream.abort()
+    except libvirt.libvirtError:
+        pass
 
 
 def remove_domain(conn: libvirt.virConnect, name: str) -> None:
