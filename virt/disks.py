@@ -14,7 +14,7 @@ from virt import blockjobs
 from virt.devices import DeviceError, affect, both_definitions, detach, elements, find
 from virt.errors import translated
 from virt.xml.domain import Disk, disk_source, parse
-from virt.xml.edit import PREFIX_BY_BUS, set_disk_source, split_target, target_name
+from virt.xml.edit import PREFIX_BY_BUS, disk_target, set_disk_source, split_target, target_name
 
 BUSES = tuple(PREFIX_BY_BUS)
 
@@ -24,12 +24,7 @@ class DiskError(DeviceError):
 
 
 def _find(domain: libvirt.virDomain, target: str, *, inactive: bool = False) -> etree._Element | None:
-    return find(domain, "disk", lambda element: _target(element) == target, inactive=inactive)
-
-
-def _target(element: etree._Element) -> str:
-    target = element.find("target")
-    return "" if target is None else target.get("dev", "")
+    return find(domain, "disk", lambda element: disk_target(element) == target, inactive=inactive)
 
 
 @translated
@@ -64,8 +59,8 @@ def attach_disk(domain: libvirt.virDomain, *, source: str, fmt: str, bus: str = 
     existing = both_definitions(domain, "disk")
     for element in existing:
         if source and disk_source(element) == source:
-            raise DiskError(f"{source} is already attached to this instance as {_target(element)}.")
-    name = pick_target({_target(element) for element in existing}, bus, target)
+            raise DiskError(f"{source} is already attached to this instance as {disk_target(element)}.")
+    name = pick_target({disk_target(element) for element in existing}, bus, target)
     disk = Disk(target=name, source=source, device=device, bus=bus, format=fmt, readonly=readonly)
     domain.attachDeviceFlags(etree.tostring(disk.to_element(), encoding="unicode"), affect(domain))
     return name
@@ -74,7 +69,7 @@ def attach_disk(domain: libvirt.virDomain, *, source: str, fmt: str, bus: str = 
 @translated
 def detach_disk(domain: libvirt.virDomain, target: str, *, timeout: float, retry: float = 5.0) -> None:
     """Detach the disk at `target` (devices.detach: the guest must let go within `timeout`)."""
-    detach(domain, "disk", lambda element: _target(element) == target, what=f"disk {target}", timeout=timeout,
+    detach(domain, "disk", lambda element: disk_target(element) == target, what=f"disk {target}", timeout=timeout,
            retry=retry, hint="still mounted, or the guest ignores hot-unplug")  # fmt: skip
 
 
@@ -142,7 +137,7 @@ def swap_disk(domain: libvirt.virDomain, target: str, *, source: str, fmt: str,
     if domain.isPersistent():
         root = parse(domain.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE))
         set_disk_source(root, target, source)
-        driver = next(disk for disk in root.findall("devices/disk") if _target(disk) == target).find("driver")
+        driver = next(disk for disk in root.findall("devices/disk") if disk_target(disk) == target).find("driver")
         if driver is not None:
             driver.set("type", fmt)
         domain.connect().defineXML(etree.tostring(root, encoding="unicode"))

@@ -15,11 +15,12 @@ import libvirt
 from lxml import etree
 
 from virt import blockjobs
+from virt.devices import elements
 from virt.errors import Unsupported, VirtError, translated
 from virt.names import check_name
 from virt.storage import volume_element, volume_xml
 from virt.xml.domain import disk_source, parse, sub
-from virt.xml.edit import set_disk_source
+from virt.xml.edit import disk_target, set_disk_source
 
 OVERLAY_MARK = "-snap-"
 
@@ -28,22 +29,13 @@ class SnapshotError(VirtError):
     """A snapshot change that cannot be made; the message says why."""
 
 
-def _disks(domain: libvirt.virDomain, *, inactive: bool = False) -> list[etree._Element]:
-    flags = libvirt.VIR_DOMAIN_XML_INACTIVE if inactive else 0
-    return parse(domain.XMLDesc(flags)).findall("devices/disk")
-
-
-def _target(disk: etree._Element) -> str:
-    return disk.find("target").get("dev", "") if disk.find("target") is not None else ""
-
-
 def _format(disk: etree._Element) -> str:
     return disk.find("driver").get("type", "") if disk.find("driver") is not None else ""
 
 
 def _disk(domain: libvirt.virDomain, target: str) -> etree._Element:
-    for disk in _disks(domain):
-        if _target(disk) == target and disk.get("device", "disk") == "disk" and disk_source(disk):
+    for disk in elements(domain, "disk"):
+        if disk_target(disk) == target and disk.get("device", "disk") == "disk" and disk_source(disk):
             return disk
     raise SnapshotError(f"This instance has no disk {target}.")
 
@@ -68,10 +60,10 @@ def internal_snapshot_xml(name: str, description: str, disks: list[etree._Elemen
     for disk in disks:
         writable = disk.get("device", "disk") == "disk" and bool(disk_source(disk)) and disk.find("readonly") is None
         if writable and _format(disk) != "qcow2":
-            raise SnapshotError(f"Internal snapshots need every writable disk in qcow2: {_target(disk)} is "
+            raise SnapshotError(f"Internal snapshots need every writable disk in qcow2: {disk_target(disk)} is "
                                 f"{_format(disk) or 'raw'}. Detach it, or take an external disk snapshot.")  # fmt: skip
         taken += writable
-        sub(spec, "disk", name=_target(disk), snapshot="internal" if writable else "no")
+        sub(spec, "disk", name=disk_target(disk), snapshot="internal" if writable else "no")
     if not taken:
         raise SnapshotError("Internal snapshots need a writable qcow2 disk; this instance has none.")
     return etree.tostring(root, encoding="unicode")
@@ -82,7 +74,7 @@ def create_snapshot(domain: libvirt.virDomain, name: str, description: str = "")
     """An internal snapshot of the disks, with memory when the guest runs (or is paused)."""
     if name in domain.snapshotListNames(0):
         raise SnapshotError(f"A snapshot named {name} already exists on this instance.")
-    xml = internal_snapshot_xml(name, description, _disks(domain))
+    xml = internal_snapshot_xml(name, description, elements(domain, "disk"))
     domain.snapshotCreateXML(xml, libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC)
 
 
@@ -137,7 +129,7 @@ def overlay_name(uuid: str, target: str, name: str) -> str:
 def _overlay_of(uuid: str, disk: etree._Element) -> str:
     """The snapshot name when the disk's active file is one of our overlays, else ""."""
     base = os.path.basename(disk_source(disk))
-    prefix = f"{uuid}-{_target(disk)}{OVERLAY_MARK}"
+    prefix = f"{uuid}-{disk_target(disk)}{OVERLAY_MARK}"
     return base[len(prefix) : -len(".qcow2")] if base.startswith(prefix) and base.endswith(".qcow2") else ""
 
 
@@ -146,11 +138,11 @@ def disk_snapshots(domain: libvirt.virDomain, xml: str = "") -> list[dict]:
     """Disks now running on one of our overlays (in `xml`, else the live definition): target,
     name, overlay path, base (the file below)."""
     found = []
-    for disk in parse(xml).findall("devices/disk") if xml else _disks(domain):
+    for disk in parse(xml).findall("devices/disk") if xml else elements(domain, "disk"):
         name = _overlay_of(domain.UUIDString(), disk)
         if name:
             below = disk.find("backingStore/source")
-            found.append({"target": _target(disk), "name": name, "overlay": disk_source(disk),
+            found.append({"target": disk_target(disk), "name": name, "overlay": disk_source(disk),
                           "base": below.get("file", "") if below is not None else ""})  # fmt: skip
     return found
 
@@ -178,13 +170,13 @@ def external_snapshot(domain: libvirt.virDomain, target: str, name: str) -> str:
     root = etree.Element("domainsnapshot")
     sub(root, "name", name)
     spec = sub(root, "disks")
-    for other in _disks(domain):
-        if _target(other) == target:
+    for other in elements(domain, "disk"):
+        if disk_target(other) == target:
             entry = sub(spec, "disk", name=target, snapshot="external", type="file")
             sub(entry, "driver", type="qcow2")
             sub(entry, "source", file=overlay.path())
         else:
-            sub(spec, "disk", name=_target(other), snapshot="no")
+            sub(spec, "disk", name=disk_target(other), snapshot="no")
     flags = (libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT
              | libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA | libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC)  # fmt: skip
     try:
@@ -224,7 +216,8 @@ def _persist_source(domain: libvirt.virDomain, target: str, source: str) -> None
     """Make the persistent definition's disk at `target` use `source` (libvirt may not follow a pivot)."""
     if not domain.isPersistent():
         return
-    if any(_target(disk) == target and disk_source(disk) == source for disk in _disks(domain, inactive=True)):
+    persistent = elements(domain, "disk", inactive=True)
+    if any(disk_target(disk) == target and disk_source(disk) == source for disk in persistent):
         return
     root = parse(domain.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE))
     set_disk_source(root, target, source)

@@ -55,7 +55,8 @@ def _devices(root: etree._Element) -> etree._Element:
     return sub(root, "devices") if devices is None else devices
 
 
-def _target(disk: etree._Element) -> str:
+def disk_target(disk: etree._Element) -> str:
+    """The device name of a <disk> (its target dev), "" when it has none."""
     target = disk.find("target")
     return "" if target is None else target.get("dev", "")
 
@@ -118,7 +119,7 @@ def prepend_disk(root: etree._Element, disk: Disk) -> None:
 
 
 def _shift_if_at_or_after(disk: etree._Element, prefix: str, first: int) -> None:
-    split = split_target(_target(disk))
+    split = split_target(disk_target(disk))
     if split is None or split[0] != prefix or split[1] < first:
         return
     disk.find("target").set("dev", target_name(prefix, split[1] + 1))
@@ -138,7 +139,7 @@ def remove_disks(root: etree._Element, *, sources: set[str]) -> None:
 
 def set_disk_source(root: etree._Element, target: str, source: str) -> None:
     """Point the disk at `target` to `source` (e.g. insert a CD-ROM); "" removes <source> (eject)."""
-    disk = next((disk for disk in _devices(root).findall("disk") if _target(disk) == target), None)
+    disk = next((disk for disk in _devices(root).findall("disk") if disk_target(disk) == target), None)
     if disk is None:
         raise LookupError(f"the domain has no disk with target {target!r}")
     element = disk.find("source")
@@ -167,4 +168,4 @@ def next_disk_target(root: etree._Element, bus: str) -> str:
     """The first free target name on `bus`: vdX for virtio, sdX for sata/scsi/usb, hdX for ide."""
     devices = root.find("devices")
     disks = [] if devices is None else devices.findall("disk")
-    return next_target(bus, map(_target, disks))
+    return next_target(bus, map(disk_target, disks))
