@@ -36,4 +36,4 @@ lint:
 	@.venv/bin/ruff format --check .
 
 clean:
-	rm -rf .state .hypervisor static/vendor node_modules
+	rm -rf .state static/vendor node_modules

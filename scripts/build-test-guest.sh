@@ -4,13 +4,26 @@
 # and tty1 (VNC keyboard), powers off when the ACPI power button fires, and runs qemu-guest-agent
 # (Debian's qemu-ga with its libraries) on the org.qemu.guest_agent.0 port when there is one.
 # Booted with tinyguest.mount=vdX it mounts that ext4 disk on /mnt/data (something to freeze).
-# Output: .hypervisor/vmlinuz and .hypervisor/initrd.img (rebuilt only when this script changes).
+# Output: vmlinuz and initrd.img in /var/lib/libvirt/images/lvc-tiny-guest/<hash of this script>/,
+# where QEMU (the libvirt-qemu user) can read them wherever the checkout lives (tests/support/guest.py
+# finds them by the same hash). Rebuilt only when this script changes.
 source "$(dirname "$0")/lib.sh"
 
-OUT="$ROOT/.hypervisor"
-STAMP="$OUT/.built-from"
 want="$(sha256sum "$0" | cut -d' ' -f1)"
+OUT="/var/lib/libvirt/images/lvc-tiny-guest/${want:0:16}"
+STAMP="$OUT/.built-from"
+
+# QEMU must be able to open the files along the whole path as libvirt's QEMU user.
+qemu_can_read() {
+    local user
+    user="$(awk -F'"' '/^user *=/{print $2}' /etc/libvirt/qemu.conf 2>/dev/null)"
+    user="${user:-libvirt-qemu}"
+    id "$user" >/dev/null 2>&1 || return 0  # QEMU runs as root here
+    runuser -u "$user" -- test -r "$1"
+}
+
 if [ -f "$OUT/vmlinuz" ] && [ -f "$OUT/initrd.img" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$want" ]; then
+    qemu_can_read "$OUT/initrd.img" || die "QEMU's user cannot read $OUT/initrd.img: make every folder on that path searchable (o+x)"
     say "tiny test guest is up to date in $OUT"
     exit 0
 fi
@@ -152,10 +165,12 @@ INIT
 chmod 755 "$work/init"
 
 mkdir -p "$OUT"
+chmod 755 "$(dirname "$OUT")" "$OUT"
 (cd "$work" && find . | cpio -o -H newc --quiet | gzip -9) >"$OUT/initrd.img.tmp"
+cp "$KERNEL" "$OUT/vmlinuz.tmp"
+chmod 644 "$OUT/vmlinuz.tmp" "$OUT/initrd.img.tmp"
 mv "$OUT/initrd.img.tmp" "$OUT/initrd.img"
-cp "$KERNEL" "$OUT/vmlinuz"
-chmod 755 "$OUT"
-chmod 644 "$OUT/vmlinuz" "$OUT/initrd.img"
+mv "$OUT/vmlinuz.tmp" "$OUT/vmlinuz"
+qemu_can_read "$OUT/initrd.img" || die "QEMU's user cannot read $OUT/initrd.img: make every folder on that path searchable (o+x)"
 echo "$want" >"$STAMP"
 say "tiny test guest built: $(du -h "$OUT/vmlinuz" | cut -f1) kernel, $(du -h "$OUT/initrd.img" | cut -f1) initramfs"

@@ -1,5 +1,6 @@
 """The tiny test guest on the real libvirtd: its domain XML (lxml) and helpers to drive it."""
 
+import hashlib
 import threading
 import time
 import uuid
@@ -10,7 +11,10 @@ import libvirt
 from lxml import etree
 
 ROOT = Path(__file__).resolve().parents[2]
-GUEST_DIR = ROOT / ".hypervisor"
+BUILD_SCRIPT = ROOT / "scripts" / "build-test-guest.sh"
+# Where scripts/build-test-guest.sh puts the kernel and initramfs: outside the checkout, so that QEMU
+# (libvirt's QEMU user) can read them wherever the checkout lives; named by the script's hash.
+GUEST_DIR = Path("/var/lib/libvirt/images/lvc-tiny-guest") / hashlib.sha256(BUILD_SCRIPT.read_bytes()).hexdigest()[:16]
 LOG_DIR = ROOT / ".state" / "guest-logs"
 NAME_PREFIX = "lvc-test-"
 MARKER = "TINYGUEST-READY"
