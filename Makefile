@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test setup hypervisor redis prepare lint clean
+.PHONY: run test fresh-test setup hypervisor redis prepare lint clean
 
 setup:
 	@scripts/setup.sh
@@ -30,6 +30,10 @@ test: setup hypervisor
 	@$(PY) manage.py makemigrations --check --dry-run -v 0 || { echo "ERROR: models changed without a migration"; exit 1; }
 	@.venv/bin/ruff check .
 	@.venv/bin/pytest $(PYTEST_ARGS)
+
+# .ci/run from a fresh clone of HEAD in a new private folder: what a new user or CI would see.
+fresh-test:
+	@scripts/fresh-test.sh
 
 lint:
 	@.venv/bin/ruff check .

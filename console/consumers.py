@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -146,7 +147,7 @@ class SerialConsumer(AsyncWebsocketConsumer):
             await self.refuse(1011, "The console failed unexpectedly; reload to try again.", reason="failed")
 
     def call(self, func, **kwargs):
-        """Run a virt.serial call on the host's pooled connection (in a worker thread)."""
+        """Run a virt.serial read on the host's pooled connection (in a worker thread)."""
         host = self.instance.host
         try:
             return func(pool().get(host.uri, host.credentials()), str(self.instance.uuid), **kwargs)
@@ -155,8 +156,17 @@ class SerialConsumer(AsyncWebsocketConsumer):
             raise
 
     def open_console(self, *, force: bool) -> None:
-        """Open the stream (in a worker thread); one opened after the session ended is closed."""
-        self.console = self.call(SerialConsole.open, force=force)
+        """Open the stream on a connection of its own (in a worker thread); one opened after the
+        session ended is closed."""
+        host = self.instance.host
+        self.console = SerialConsole.open(
+            host.uri,
+            str(self.instance.uuid),
+            force=force,
+            credentials=host.credentials(),
+            timeout=settings.LIBVIRT_CONNECT_TIMEOUT,
+            keepalive=(settings.LIBVIRT_KEEPALIVE_INTERVAL, settings.LIBVIRT_KEEPALIVE_COUNT),
+        )
         if self.closing:  # end() ran meanwhile and may not have seen this console
             self.console.close()
 
@@ -268,7 +278,7 @@ class SerialConsumer(AsyncWebsocketConsumer):
         if self.task is not None and self.task is not asyncio.current_task():
             self.task.cancel()
         if self.console is not None:
-            await asyncio.to_thread(self.console.close)
+            self.console.close()  # returns at once: the stream is torn down on libvirt's event loop
         if self.session_id is not None:
             await database_sync_to_async(close_session)(self.session_id, reason=reason)
 

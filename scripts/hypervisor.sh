@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 
 apt_install libvirt-daemon-system qemu-system-x86 qemu-utils libvirt-clients libvirt-dev \
     pkg-config linux-image-amd64 busybox-static kmod cpio openssh-server openssh-client \
-    qemu-guest-agent e2fsprogs
+    qemu-guest-agent e2fsprogs binutils xz-utils zstd
 
 virsh_answers() { timeout 5 virsh -c qemu:///system version; }
 

@@ -1,5 +1,8 @@
 """Fixtures shared by the whole suite. Every real part is required: a missing one fails the run."""
 
+import faulthandler
+import signal
+
 import django_rq
 import libvirt
 import pytest
@@ -24,6 +27,43 @@ CAST = {
     "outsider": [],
 }
 PASSWORD = "correct-horse-battery"
+
+
+EXIT_GRACE = 60  # seconds the process may take to exit once the session is over
+# A test touches the database when it asks for one of these (directly or through other fixtures).
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup"}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that touch the database (the second, PostgreSQL pass of .ci/run)",
+    )
+
+
+def touches_database(item) -> bool:
+    return item.get_closest_marker("django_db") is not None or bool(DATABASE_FIXTURES & set(item.fixturenames))
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--database-tests-only"):
+        return
+    others = [item for item in items if not touches_database(item)]
+    if others:
+        config.hook.pytest_deselected(items=others)
+        items[:] = [item for item in items if touches_database(item)]
+
+
+def pytest_configure(config):
+    """A run stopped from outside (`timeout` in .ci/run sends SIGTERM) prints every thread's stack first."""
+    faulthandler.register(signal.SIGTERM, all_threads=True, chain=True)
+
+
+def pytest_unconfigure(config):
+    """pytest always exits: a thread that keeps the interpreter from exiting (a non-daemon thread
+    stuck in a C call) gets every thread's stack printed and the process ended with status 1."""
+    faulthandler.dump_traceback_later(EXIT_GRACE, exit=True)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -89,7 +129,7 @@ def qemu_conn():
         conn = libvirt.open(QEMU_URI)
     except libvirt.libvirtError as error:
         pytest.fail(f"libvirtd does not answer on {QEMU_URI}: {error}. Run make hypervisor.")
-    if not (GUEST_DIR / "vmlinuz").exists() or not (GUEST_DIR / "initrd.img").exists():
+    if not all((GUEST_DIR / name).exists() for name in ("vmlinux", "vmlinuz", "initrd.img")):
         pytest.fail(f"the tiny test guest is not built in {GUEST_DIR}. Run make hypervisor.")
     remove_leftover_guests(conn)
     yield conn

@@ -58,8 +58,16 @@ def wait_for_lit_pixels(tab, *, minimum: int = 500, timeout: float = 30) -> int:
     return lit
 
 
-def test_vnc_shows_the_guest_screen_and_typed_commands_run(page, spawn, qemu_conn, proxy, operator, artifacts):  # noqa: F811
-    instance = spawn()
+def test_vnc_shows_the_guest_screen_and_typed_commands_run(
+    page,  # noqa: F811
+    spawn,
+    screen_image,
+    qemu_conn,
+    proxy,
+    operator,
+    artifacts,  # noqa: F811
+):
+    instance = spawn(image=screen_image)
     guest = guest_of(qemu_conn, instance)
     guest.wait_for_serial(MARKER, timeout=90)
     log_in(page, "operator", PASSWORD)
@@ -70,6 +78,7 @@ def test_vnc_shows_the_guest_screen_and_typed_commands_run(page, spawn, qemu_con
     wait_for_lit_pixels(page)  # the guest's text console, not a blank canvas
     page.locator("#console-screen canvas").screenshot(path=str(artifacts / "vnc-console.png"))
 
+    guest.wait_for_screen_shell()
     page.locator("#console-screen canvas").click()
     page.keyboard.type("mkdir /tmp/typed-through-vnc")
     page.keyboard.press("Enter")
@@ -88,10 +97,10 @@ def test_a_guest_that_is_off_gets_a_clear_message(page, spawn, proxy, operator):
     expect(page.locator("#console-status")).to_contain_text("is shut off: start it to open its console")
 
 
-def test_spice_shows_the_guest_screen(page, spawn, qemu_conn, tiny_flavor, proxy, operator, artifacts):  # noqa: F811
+def test_spice_shows_the_guest_screen(page, spawn, screen_image, qemu_conn, tiny_flavor, proxy, operator, artifacts):  # noqa: F811
     tiny_flavor.graphics = "spice"
     tiny_flavor.save()
-    instance = spawn(flavor=tiny_flavor)
+    instance = spawn(flavor=tiny_flavor, image=screen_image)
     guest_of(qemu_conn, instance).wait_for_serial(MARKER, timeout=90)
     log_in(page, "operator", PASSWORD)
     page.goto(f"/instances/{instance.pk}/")

@@ -2,7 +2,10 @@
 bytes both ways, reopened after the guest restarts, the newest session takes over, the audit."""
 
 import json
+import sys
+import threading
 import time
+import traceback
 import uuid
 
 import libvirt
@@ -80,7 +83,21 @@ class Serial:
     def type(self, text: str) -> None:
         self.socket.send(text.encode())  # a binary frame, as the page sends keystrokes
 
+    def prompt(self, *, timeout: float = 20) -> None:
+        """Press Enter until the shell shows a fresh prompt: keys typed before it reads its terminal are lost."""
+        deadline = time.monotonic() + timeout
+        while True:
+            mark = len(self.output)
+            self.type("\r")
+            try:
+                return self.wait_for_text(PROMPT, after=mark, timeout=min(1.0, deadline - time.monotonic()))
+            except AssertionError:
+                if self.close_code is not None or time.monotonic() >= deadline:
+                    raise
+
     def run(self, command: str, expect: str, *, timeout: float = 20) -> None:
+        """Type `command` at a fresh prompt and wait for `expect` in what follows."""
+        self.prompt()
         mark = len(self.output)
         self.type(command + "\r")
         self.wait_for_text(expect, after=mark, timeout=timeout)
@@ -155,7 +172,7 @@ def test_the_page_is_for_who_may_open_consoles(bare_instance, client, operator, 
 def test_output_and_keystrokes_then_reopened_after_the_guest_restarts(asgi_server, booted, operator, qemu_conn):
     with Serial(asgi_server, booted.pk, operator) as serial:
         serial.wait_for_state("connected")
-        serial.run("", PROMPT)
+        serial.prompt()
         serial.run("echo serial-$((6*7))", "serial-42")
 
         domain = qemu_conn.lookupByName(booted.name)
@@ -166,7 +183,7 @@ def test_output_and_keystrokes_then_reopened_after_the_guest_restarts(asgi_serve
         domain.create()
         serial.wait_for_state("connected", timeout=10)
         serial.wait_for_text(MARKER, after=mark, timeout=90)  # the boot, seen through the reopened stream
-        serial.run("", PROMPT)
+        serial.prompt()
         serial.run("echo again-$((6*7))", "again-42")
 
     wait_until(lambda: ConsoleSession.objects.filter(ended__isnull=False).exists(), what="session closed")
@@ -199,7 +216,7 @@ def test_a_stopped_guest_is_waited_for_and_a_newer_waiting_session_wins(
 def test_the_newest_session_takes_over_and_both_sides_are_told(asgi_server, booted, operator, admin_user, qemu_conn):
     with Serial(asgi_server, booted.pk, operator) as first:
         first.wait_for_state("connected")
-        first.run("", PROMPT)
+        first.prompt()
         with Serial(asgi_server, booted.pk, admin_user) as second:
             second.wait_for_state("connected")
             assert first.wait_for_close() == 4409
@@ -230,6 +247,39 @@ def test_the_newest_session_takes_over_and_both_sides_are_told(asgi_server, boot
     assert sessions["operator"].end_reason == "taken over by admin"
     assert sessions["admin"].end_reason == "taken over by a client outside this web console"
     assert all(s.kind == "serial" and s.instance == booted and s.ended >= s.started for s in sessions.values())
+
+
+@pytest.mark.qemu
+def test_sessions_opened_and_closed_many_times_leave_no_thread_behind(asgi_server, booted, operator, admin_user):
+    """Closed while the guest writes, taken over mid-output, closed right after connecting: every
+    session ends, and no thread is left in a stream call or a keystroke writer."""
+    for round_ in range(12):
+        with Serial(asgi_server, booted.pk, operator) as first:
+            first.wait_for_state("connected")
+            if round_ % 3 != 2:
+                first.type("i=0; while [ $i -lt 100 ]; do echo line-$i; i=$((i+1)); done\r")
+                first.wait_for_text("line-")
+            if round_ % 3 == 1:
+                with Serial(asgi_server, booted.pk, admin_user) as second:  # takes it over mid-output
+                    second.wait_for_state("connected")
+                    assert first.wait_for_close() == 4409
+
+    def lingering() -> list[str]:
+        frames = sys._current_frames()
+        found = []
+        for thread in threading.enumerate():
+            stack = traceback.extract_stack(frames[thread.ident]) if thread.ident in frames else []
+            if thread.name.startswith(("serial-writer", "serial-close")) or any(
+                frame.filename.endswith("virt/serial.py") for frame in stack
+            ):
+                found.append(thread.name)
+        return found
+
+    wait_until(lambda: not ConsoleSession.objects.filter(ended__isnull=True).exists(), what="sessions closed")
+    wait_until(lambda: not lingering(), timeout=10, what="no serial thread left")
+    assert ConsoleSession.objects.count() == 16
+    with Serial(asgi_server, booted.pk, operator, takeover=False) as last:  # the console is free again
+        last.run("echo free-$((6*7))", "free-42")
 
 
 @pytest.mark.parametrize("withdraw", ["grant", "permission", "account"])

@@ -6,14 +6,12 @@ import subprocess
 
 import libvirt_qemu
 import pytest
-from django.core.files import File
 
 from audit.models import AuditEntry
 from hosts.credentials import encrypt
 from instances.guest_agent import request_set_password
-from instances.models import Image
-from tests.support.guest import GUEST_DIR, MARKER
-from tests.support.instances import TINY_CMDLINE, guest_of
+from tests.support.guest import MARKER
+from tests.support.instances import TINY_CMDLINE, guest_image, guest_of
 from tests.support.waiting import wait_for_operation
 
 pytestmark = pytest.mark.qemu
@@ -27,13 +25,7 @@ def tiny_image(transactional_db, tmp_path):
     subprocess.run(["truncate", "-s", "32M", str(raw)], check=True)
     subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "data", str(raw)], check=True)
     subprocess.run(["qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", str(raw), str(disk)], check=True)
-    image = Image(name="tiny-ext4", disk_format="qcow2", cmdline=f"{TINY_CMDLINE} tinyguest.mount=vda")
-    with open(disk, "rb") as d, open(GUEST_DIR / "vmlinuz", "rb") as k, open(GUEST_DIR / "initrd.img", "rb") as i:
-        image.disk.save("data.qcow2", File(d), save=False)
-        image.kernel.save("vmlinuz", File(k), save=False)
-        image.initrd.save("initrd.img", File(i), save=False)
-    image.save()
-    return image
+    return guest_image(name="tiny-ext4", disk=disk, cmdline=f"{TINY_CMDLINE} tinyguest.mount=vda")
 
 
 @pytest.fixture

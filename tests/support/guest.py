@@ -1,6 +1,7 @@
 """The tiny test guest on the real libvirtd: its domain XML (lxml) and helpers to drive it."""
 
 import hashlib
+import re
 import threading
 import time
 import uuid
@@ -18,6 +19,8 @@ GUEST_DIR = Path("/var/lib/libvirt/images/lvc-tiny-guest") / hashlib.sha256(BUIL
 LOG_DIR = ROOT / ".state" / "guest-logs"
 NAME_PREFIX = "lvc-test-"
 MARKER = "TINYGUEST-READY"
+# The tiny guest's busybox shell: "/ # ", then a cursor-position query ("\x1b[6n") of its line editor.
+SHELL_PROMPT = re.compile(rb"[#$] (?:\x1b\[[0-9;]*[A-Za-z])*$")
 
 
 def _sub(parent, tag, text=None, **attrs):
@@ -27,7 +30,13 @@ def _sub(parent, tag, text=None, **attrs):
     return element
 
 
-def tiny_guest_xml(name: str, *, serial_log: Path, memory_mib: int = 128) -> str:
+def kernel(*, screen: bool = False) -> Path:
+    """The tiny guest's kernel: uncompressed (boots in about half the time under TCG) unless the
+    test looks at the guest's screen (VGA text console), which only the compressed one sets up."""
+    return GUEST_DIR / ("vmlinuz" if screen else "vmlinux")
+
+
+def tiny_guest_xml(name: str, *, serial_log: Path, memory_mib: int = 128, screen: bool = False) -> str:
     """A TCG guest booting the tiny kernel + initramfs, serial logged to `serial_log`, VNC on loopback."""
     domain = etree.Element("domain", type="qemu")
     _sub(domain, "name", name)
@@ -36,7 +45,7 @@ def tiny_guest_xml(name: str, *, serial_log: Path, memory_mib: int = 128) -> str
     _sub(domain, "vcpu", 1)
     os_ = _sub(domain, "os")
     _sub(os_, "type", "hvm", arch="x86_64", machine="pc")
-    _sub(os_, "kernel", GUEST_DIR / "vmlinuz")
+    _sub(os_, "kernel", kernel(screen=screen))
     _sub(os_, "initrd", GUEST_DIR / "initrd.img")
     _sub(os_, "cmdline", "console=tty0 console=ttyS0")
     features = _sub(domain, "features")
@@ -80,24 +89,33 @@ class TinyGuest:
                 )
             time.sleep(0.2)
 
+    def serial_bytes(self) -> bytes:
+        try:
+            return self.serial_log.read_bytes()
+        except FileNotFoundError:
+            return b""
+
     def run_on_serial(self, command: str, expect: str, *, timeout: float = 20) -> str:
-        """Type `command` on the serial console through a libvirt stream; return output up to `expect`.
-        One thread sends, then reads (never both at once on the stream); this one waits at most
-        `timeout`, so a console stuck in a libvirt call fails the test instead of hanging it."""
+        """Type `command` on the serial console through a libvirt stream once the shell shows its
+        prompt; return the output up to `expect`. One thread sends, then reads (never both at once
+        on the stream); this one waits at most `timeout`, so a console stuck in a libvirt call
+        fails the test instead of hanging it."""
         stream = self.conn.newStream(0)
         self.domain.openConsole(None, stream, libvirt.VIR_DOMAIN_CONSOLE_FORCE)
         received = bytearray()
         done = threading.Event()
+        deadline = time.monotonic() + timeout
 
         def talk():
             try:
-                stream.send(f"\n{command}\n".encode())
+                self._wait_for_prompt(stream, deadline)
+                stream.send(f"{command}\n".encode())
                 while expect.encode() not in received:
                     chunk = stream.recv(4096)
                     if not chunk or not isinstance(chunk, bytes):
                         break
                     received.extend(chunk)
-            except libvirt.libvirtError:
+            except (libvirt.libvirtError, TimeoutError):
                 pass
             done.set()
 
@@ -108,8 +126,36 @@ class TinyGuest:
         closer.join(5)  # a stuck stream is left to its daemon threads
         text = received.decode(errors="replace")
         assert finished or expect in text, f"{expect!r} not answered on serial within {timeout} s; got {text[-500:]!r}"
-        assert expect in text, f"the serial console closed before {expect!r}; got {text[-500:]!r}"
+        assert expect in text, (
+            f"no {expect!r} on serial (no prompt, or the console closed); "
+            f"got {text[-500:]!r}, serial log ends {self.serial_text()[-300:]!r}"
+        )
         return text
+
+    def wait_for_screen_shell(self, *, timeout: float = 30) -> None:
+        """Wait until a shell reads the VGA console (tty1), so keys typed through VNC reach it."""
+        deadline = time.monotonic() + timeout
+        command = "ls -l /proc/[0-9]*/fd/0 2>/dev/null | grep -c /dev/tty1; echo counted-$((40+2))"
+        while True:
+            text = self.run_on_serial(command, "counted-42", timeout=max(1.0, deadline - time.monotonic()))
+            counts = re.findall(r"^(\d+)\s*$", text, re.M)
+            if counts and int(counts[-1]) > 0:
+                return
+            assert time.monotonic() < deadline, f"no shell on {self.name}'s tty1 within {timeout} s"
+            time.sleep(0.2)
+
+    def _wait_for_prompt(self, stream, deadline: float) -> None:
+        """Press Enter until the shell answers with a prompt (seen in the serial log): what is typed
+        before the shell reads its terminal is lost."""
+        while time.monotonic() < deadline:
+            mark = len(self.serial_bytes())
+            stream.send(b"\n")
+            retry = min(deadline, time.monotonic() + 1.0)
+            while time.monotonic() < retry:
+                if SHELL_PROMPT.search(self.serial_bytes()[mark:]):
+                    return
+                time.sleep(0.05)
+        raise TimeoutError("no shell prompt")
 
     def remove(self) -> None:
         remove_domain(self.conn, self.name)

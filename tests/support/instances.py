@@ -2,6 +2,8 @@
 Test packages that need them import them in their conftest.py (`from tests.support.instances import *`)."""
 
 import contextlib
+import functools
+import hashlib
 import subprocess
 import time
 import uuid
@@ -9,13 +11,14 @@ from pathlib import Path
 
 import libvirt
 import pytest
+from django.conf import settings
 from django.core.files import File
 
 from hosts.models import Host
 from hosts.services import probe
 from instances.models import Flavor, Image, Instance
 from instances.services import create_instance, request_operation
-from tests.support.guest import GUEST_DIR, MARKER, NAME_PREFIX, TinyGuest, remove_domain
+from tests.support.guest import GUEST_DIR, MARKER, NAME_PREFIX, TinyGuest, kernel, remove_domain
 from tests.support.pools import remove_pool
 from tests.support.waiting import wait_for_operation
 
@@ -53,17 +56,44 @@ def _disk_image(path: Path, size: str = "32M") -> Path:
     return path
 
 
+@functools.cache
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def guest_image(*, name: str, disk: Path, cmdline: str = TINY_CMDLINE, screen: bool = False) -> Image:
+    """An Image of the tiny guest with `disk` as its disk (saved into MEDIA_ROOT). Its kernel and
+    initrd are linked into MEDIA_ROOT from the guest's build folder rather than copied, with their
+    checksums computed once per session: the image cache reads them as any uploaded file."""
+    image = Image(name=name, disk_format="qcow2", cmdline=cmdline)
+    with open(disk, "rb") as file:
+        image.disk.save(disk.name, File(file), save=False)
+    media = Path(settings.MEDIA_ROOT) / "images"
+    media.mkdir(parents=True, exist_ok=True)
+    for role, path in (("kernel", kernel(screen=screen)), ("initrd", GUEST_DIR / "initrd.img")):
+        link = media / path.name
+        if not link.exists():
+            link.symlink_to(path)
+        getattr(image, role).name = f"images/{path.name}"
+    image.checksums = {"kernel": _sha256(kernel(screen=screen)), "initrd": _sha256(GUEST_DIR / "initrd.img")}
+    image.save()
+    return image
+
+
 @pytest.fixture
 def tiny_image(transactional_db, tmp_path):
     """The tiny guest as an image: kernel + initrd boot, with a small qcow2 disk as its base."""
-    disk = _disk_image(tmp_path / "tiny-disk.qcow2")
-    image = Image(name="tiny", disk_format="qcow2", cmdline=TINY_CMDLINE)
-    with open(disk, "rb") as d, open(GUEST_DIR / "vmlinuz", "rb") as k, open(GUEST_DIR / "initrd.img", "rb") as i:
-        image.disk.save("tiny-disk.qcow2", File(d), save=False)
-        image.kernel.save("vmlinuz", File(k), save=False)
-        image.initrd.save("initrd.img", File(i), save=False)
-    image.save()
-    return image
+    return guest_image(name="tiny", disk=_disk_image(tmp_path / "tiny-disk.qcow2"))
+
+
+@pytest.fixture
+def screen_image(transactional_db, tmp_path):
+    """The tiny guest as an image whose screen shows its console (for VNC/SPICE): boots slower."""
+    return guest_image(name="tiny-screen", disk=_disk_image(tmp_path / "tiny-disk.qcow2"), screen=True)
 
 
 @pytest.fixture
@@ -100,9 +130,9 @@ def spawn(qemu_conn, qemu_host, tiny_flavor, tiny_image, rq_worker, admin_user):
     """spawn(**options) -> an Instance created by the real spawn job (its outcome asserted)."""
     made: list[tuple] = []
 
-    def make(*, flavor=None, name=None, expect="succeeded", **options) -> Instance | None:
+    def make(*, flavor=None, image=None, name=None, expect="succeeded", **options) -> Instance | None:
         name = name or f"{NAME_PREFIX}{uuid.uuid4().hex[:8]}"
-        op = create_instance(host=qemu_host, name=name, flavor=flavor or tiny_flavor, image=tiny_image,
+        op = create_instance(host=qemu_host, name=name, flavor=flavor or tiny_flavor, image=image or tiny_image,
                              user=admin_user, **options)  # fmt: skip
         instance_uuid = Instance.objects.get(pk=op.target_id).uuid
         made.append((instance_uuid, name))
