@@ -21,6 +21,7 @@ from hosts.models import Host
 from instances.models import Instance
 from tests.support.guest import MARKER
 from tests.support.instances import guest_of
+from tests.support.waiting import wait_until
 
 PROMPT = "/ # "
 
@@ -107,13 +108,6 @@ def bare_instance(transactional_db):
     return Instance.objects.create(host=host, uuid=uuid.uuid4(), name="refused-guest")
 
 
-def wait_until(condition, *, timeout: float = 5, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
-        time.sleep(0.05)
-
-
 # --- who may open it ---------------------------------------------------------------------------
 
 
@@ -169,7 +163,7 @@ def test_output_and_keystrokes_then_reopened_after_the_guest_restarts(asgi_serve
         serial.run("", PROMPT)
         serial.run("echo again-$((6*7))", "again-42")
 
-    wait_until(lambda: ConsoleSession.objects.filter(ended__isnull=False).exists(), what="session closed")
+    wait_until(lambda: ConsoleSession.objects.filter(ended__isnull=False).exists(), timeout=5, what="session closed")
     session = ConsoleSession.objects.get()
     assert (session.user, session.instance, session.kind) == (operator, booted, "serial")
     assert session.started < session.ended and session.end_reason.startswith("websocket closed")
@@ -191,7 +185,9 @@ def test_a_stopped_guest_is_waited_for_and_a_newer_waiting_session_wins(
             second.wait_for_state("connected", timeout=10)
             second.wait_for_text(MARKER, timeout=90)
 
-    wait_until(lambda: not ConsoleSession.objects.filter(ended__isnull=True).exists(), what="sessions closed")
+    wait_until(
+        lambda: not ConsoleSession.objects.filter(ended__isnull=True).exists(), timeout=5, what="sessions closed"
+    )
     assert ConsoleSession.objects.get(user=operator).end_reason == "taken over by admin"
 
 
@@ -223,7 +219,9 @@ def test_the_newest_session_takes_over_and_both_sides_are_told(asgi_server, boot
                 outside.abort()
             assert second.statuses[-1]["message"] == "This console was taken over by a client outside this web console."
 
-    wait_until(lambda: not ConsoleSession.objects.filter(ended__isnull=True).exists(), what="sessions closed")
+    wait_until(
+        lambda: not ConsoleSession.objects.filter(ended__isnull=True).exists(), timeout=5, what="sessions closed"
+    )
     sessions = {s.user.username + ("-retry" if s.end_reason == "refused: busy" else ""): s
                 for s in ConsoleSession.objects.all()}  # fmt: skip
     assert set(sessions) == {"operator", "admin", "operator-retry"}
