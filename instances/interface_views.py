@@ -5,16 +5,15 @@ from django.http import Http404
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.forms import posted
+from config.lookups import item_or_404
 from instances.access import get_instance_for_user
 from instances.interface_forms import AttachInterfaceForm
 from instances.operation_pages import operation_page
 
 
 def _nic(instance, mac: str) -> dict:
-    for nic in (instance.details or {}).get("interfaces", []):
-        if nic.get("mac", "").lower() == mac.lower():
-            return nic
-    raise Http404(f"No network interface {mac} on {instance}.")
+    nics, message = (instance.details or {}).get("interfaces", []), f"No network interface {mac} on {instance}."
+    return item_or_404(nics, lambda nic: nic.get("mac", "").lower() == mac.lower(), message)
 
 
 def _subject(nic: dict) -> str:

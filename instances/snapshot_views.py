@@ -2,10 +2,10 @@
 POST. Snapshots and overlays are looked up in the inventory (the instance's details)."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.views.decorators.http import require_http_methods
 
 from config.forms import posted
+from config.lookups import item_or_404
 from instances.access import get_instance_for_user
 from instances.operation_pages import operation_page
 from instances.snapshot_forms import DeleteSnapshotForm, DiskSnapshotForm, ImageForm, SnapshotForm
@@ -13,10 +13,9 @@ from instances.templatetags.snapshot_tree import epoch
 
 
 def _found(instance, key: str, field: str, value: str) -> dict:
-    for item in (instance.details or {}).get(key, []):
-        if item.get(field) == value:
-            return item
-    raise Http404(f"{instance} has no {'snapshot' if key == 'snapshots' else 'disk snapshot on'} {value}.")
+    what = "snapshot" if key == "snapshots" else "disk snapshot on"
+    return item_or_404((instance.details or {}).get(key, []), lambda item: item.get(field) == value,
+                       f"{instance} has no {what} {value}.")  # fmt: skip
 
 
 def _about(snapshot: dict) -> str:

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.scope import visible_hosts, visible_instances
+from config.lookups import positive_id
 from hosts.models import Host
 from instances.access import get_instance_for_user, may
 from instances.actions import ACTIONS, Action, actions_for
@@ -27,15 +28,11 @@ PAGE_SIZE = 50
 RECENT_OPERATIONS = 10
 
 
-def _id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 16 else None
-
-
 @require_GET
 @login_required
 @permission_required("instances.view_instance", raise_exception=True)
 def instance_list(request):
-    host_id = _id(request.GET.get("host"))
+    host_id = positive_id(request.GET.get("host"))
     state = request.GET.get("state", "")
     state = state if state in InstanceState.values else ""
     q = request.GET.get("q", "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL in text

@@ -1,11 +1,11 @@
 """Pages of the disk operations: a form (or a confirmation) on GET, the operation queued on POST."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_http_methods
 
 from config.forms import posted
+from config.lookups import item_or_404
 from instances import device_stats
 from instances.access import get_instance_for_user
 from instances.operation_pages import operation_page
@@ -14,10 +14,8 @@ from instances.volume_forms import AttachVolumeForm, GrowForm, MediaForm, Volume
 
 def _disk(instance, target: str, *, devices: tuple[str, ...]) -> dict:
     rows, _nics, _at = device_stats.device_rows(instance)
-    for disk in rows:
-        if disk.get("target") == target and disk.get("device", "disk") in devices:
-            return disk
-    raise Http404(f"No such {' or '.join(devices)} {target} on {instance}.")
+    return item_or_404(rows, lambda disk: disk.get("target") == target and disk.get("device", "disk") in devices,
+                       f"No such {' or '.join(devices)} {target} on {instance}.")  # fmt: skip
 
 
 def _page(request, instance, disk=None, **options):

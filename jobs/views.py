@@ -7,14 +7,10 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from accounts.scope import visible_hosts, visible_operations
+from config.lookups import positive_id
 from hosts.models import Host
 from instances.models import Instance
 from jobs.models import Operation, OperationStatus
-
-
-def _int(value: str | None) -> int | None:
-    """A positive database id from a query parameter, or None."""
-    return int(value) if value and value.isdigit() and len(value) < 16 else None
 
 
 @require_GET
@@ -23,7 +19,7 @@ def _int(value: str | None) -> int | None:
 def operation_list(request):
     operations = visible_operations(request.user, Operation.objects.select_related("user"))
     status = request.GET.get("status", "")
-    user_id, host_id, instance_id = (_int(request.GET.get(key)) for key in ("user", "host", "instance"))
+    user_id, host_id, instance_id = (positive_id(request.GET.get(key)) for key in ("user", "host", "instance"))
     scope = []  # what a live operation must match to be added to the table
     if status in OperationStatus.values:
         operations = operations.filter(status=status)
