@@ -17,7 +17,7 @@ def nic_firewall(op, report):
             report(20, f"Defining the instance's filter (on {base})")
             name = firewall.define_instance_filter(ctx.conn, str(ctx.instance.uuid), base)
         report(50, f"Updating {mac}")
-        firewall.set_nic_filter(ctx.guest.domain, mac, name, {"IP": ip} if ip else None)
+        ctx.guest.set_nic_filter(mac, name, {"IP": ip} if ip else None)
         message = f"{mac} is unfiltered"
         if base:
             message = f"{mac} is filtered by {name} (on {base}{f', IP {ip}' if ip else ''})"

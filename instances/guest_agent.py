@@ -11,7 +11,6 @@ from instances.operation_support import done, on_instance
 from instances.services import request_operation
 from jobs.models import Operation
 from jobs.registry import OperationFailed, operation
-from virt import agent
 
 AGENT_WAIT = 20  # seconds to wait for the agent of a guest that has just booted
 
@@ -28,7 +27,7 @@ def _agent_ready(op, report, message: str, doing: str):
     with on_instance(op, report, message) as ctx:
         require_state(ctx, {InstanceState.RUNNING}, doing)
         report(20, "Waiting for the guest agent")
-        agent.wait_until_answering(ctx.guest, timeout=float(op.params.get("agent_wait", AGENT_WAIT)))
+        ctx.guest.wait_for_agent(timeout=float(op.params.get("agent_wait", AGENT_WAIT)))
         yield ctx
 
 
@@ -36,7 +35,7 @@ def _agent_ready(op, report, message: str, doing: str):
 def quiesce(op, report):
     with _agent_ready(op, report, "Quiescing", "quiesce") as ctx:
         report(50, "Freezing the guest's filesystems")
-        frozen = agent.quiesce(ctx.guest)
+        frozen = ctx.guest.freeze_filesystems()
         return {**done(ctx, report), "frozen": frozen, "message": f"Froze {frozen} filesystem(s)"}
 
 
@@ -44,7 +43,7 @@ def quiesce(op, report):
 def unquiesce(op, report):
     with _agent_ready(op, report, "Unquiescing", "unquiesce") as ctx:
         report(50, "Thawing the guest's filesystems")
-        thawed = agent.unquiesce(ctx.guest)
+        thawed = ctx.guest.thaw_filesystems()
         return {**done(ctx, report), "thawed": thawed, "message": f"Thawed {thawed} filesystem(s)"}
 
 
@@ -67,5 +66,5 @@ def set_password(op, report):
     user = op.params.get("user") or "root"
     with _agent_ready(op, report, f"Setting the password of {user}", "set a password on") as ctx:
         report(50, f"Asking the guest agent to set the password of {user}")
-        agent.set_password(ctx.guest, user, password)
+        ctx.guest.set_user_password(user, password)
         return {**done(ctx, report), "user": user, "message": f"Password of {user} set"}

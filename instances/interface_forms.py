@@ -4,8 +4,8 @@ from django import forms
 
 from instances.models import Instance
 from virt.errors import VirtError
-from virt.interfaces import MODELS
 from virt.networks import check_bridge
+from virt.nics import MODELS
 
 
 class AttachInterfaceForm(forms.Form):

@@ -87,10 +87,10 @@ def done(ctx: Context, report) -> dict:
 
 
 def unplug(op, report, name: str, detach) -> dict:
-    """Detach the device `name` with `detach(domain, name, timeout=...)`, giving the guest the
-    operation's `timeout` (DETACH_TIMEOUT by default) to let go."""
+    """Detach the device `name` with `detach(guest, name, timeout=...)` (Guest.detach_disk or
+    detach_nic), giving the guest the operation's `timeout` (DETACH_TIMEOUT by default) to let go."""
     timeout = float(op.params.get("timeout", settings.DETACH_TIMEOUT))
     with on_instance(op, report, f"Detaching {name}") as ctx:
         report(20, f"Asking the guest to release {name} (up to {timeout:g} s)")
-        detach(ctx.guest.domain, name, timeout=timeout)
+        detach(ctx.guest, name, timeout=timeout)
         return {**done(ctx, report), "message": f"Detached {name}"}

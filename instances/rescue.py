@@ -4,7 +4,6 @@ definition (in the database) so unrescue restores it exactly."""
 import logging
 
 from django.conf import settings
-from lxml import etree
 
 from instances.image_cache import cache_image
 from instances.lifecycle import boot
@@ -14,11 +13,9 @@ from jobs.registry import OperationFailed, operation
 from virt import images
 from virt.errors import VirtError
 from virt.guest import Guest
-from virt.xml.domain import Boot, Disk, parse
-from virt.xml.edit import prepend_disk, set_boot
+from virt.rescue import rescue_definition
 
 log = logging.getLogger(__name__)
-RESCUE_FLAG = "lvc-rescue"  # appended to the rescue kernel's command line
 
 
 def rescue_volume(instance: Instance) -> str:
@@ -31,18 +28,6 @@ def _rescue_image(op, instance: Instance) -> Image:
     if image is None:
         raise OperationFailed("Choose a rescue image: the instance has none of its own.")
     return image
-
-
-def rescue_definition(original: str, *, cached: dict, rescue_disk: str, cmdline: str) -> str:
-    """The original definition with the rescue image in front: its disk becomes the first disk
-    (the instance's own disks move one name down) and its kernel, if any, boots."""
-    root = parse(original)
-    if rescue_disk:
-        prepend_disk(root, Disk(target="vda", source=rescue_disk, bus="virtio", format="qcow2"))
-    kernel = cached.get("kernel", "")
-    set_boot(root, Boot(kernel=kernel, initrd=cached.get("initrd", ""),
-                        cmdline=f"{cmdline} {RESCUE_FLAG}".strip() if kernel else ""))  # fmt: skip
-    return etree.tostring(root, encoding="unicode")
 
 
 @operation("instance.rescue", label="Rescue instance")

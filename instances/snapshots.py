@@ -14,7 +14,7 @@ from instances.models import DiskFormat, Image, InstanceState
 from instances.operation_support import done, on_instance
 from jobs.progress import transfer_progress
 from jobs.registry import OperationFailed, operation
-from virt import images, snapshots
+from virt import images
 from virt.storage import download_volume
 
 
@@ -24,7 +24,7 @@ def create(op, report):
     with on_instance(op, report, f"Creating snapshot {name}") as ctx:
         running = ctx.guest.state() in (InstanceState.RUNNING, InstanceState.PAUSED)
         report(20, "Saving the disks and the memory" if running else "Saving the disks")
-        snapshots.create_snapshot(ctx.guest.domain, name, op.params.get("description", ""))
+        ctx.guest.create_snapshot(name, op.params.get("description", ""))
         return {**done(ctx, report), "message": f"Snapshot {name} created" + (" with memory" if running else "")}
 
 
@@ -33,7 +33,7 @@ def revert(op, report):
     name = op.params["name"]
     with on_instance(op, report, f"Reverting to snapshot {name}") as ctx:
         report(20, f"Restoring the disks{' and memory' if ctx.guest.is_active() else ''} of {name}")
-        snapshots.revert_snapshot(ctx.guest.domain, name)
+        ctx.guest.revert_to_snapshot(name)
         return {**done(ctx, report), "message": f"Reverted to {name}"}
 
 
@@ -41,7 +41,7 @@ def revert(op, report):
 def delete(op, report):
     name, children = op.params["name"], bool(op.params.get("children"))
     with on_instance(op, report, f"Deleting snapshot {name}") as ctx:
-        snapshots.delete_snapshot(ctx.guest.domain, name, children=children)
+        ctx.guest.delete_snapshot(name, children=children)
         return {**done(ctx, report), "message": f"Deleted {name}" + (" and its children" if children else "")}
 
 
@@ -50,7 +50,7 @@ def disk_snapshot(op, report):
     target, name = op.params["target"], op.params["name"]
     with on_instance(op, report, f"Snapshotting {target}") as ctx:
         report(20, f"Creating an overlay on {target}")
-        overlay = snapshots.external_snapshot(ctx.guest.domain, target, name)
+        overlay = ctx.guest.snapshot_disk(target, name)
         return {**done(ctx, report), "message": f"{target} now writes to {overlay}", "overlay": overlay}
 
 
@@ -59,7 +59,7 @@ def disk_commit(op, report):
     target = op.params["target"]
     with on_instance(op, report, f"Committing the snapshot of {target}") as ctx:
         progress = transfer_progress(report, f"Merging the overlay of {target}:", start=10, end=90)
-        overlay = snapshots.commit_overlay(ctx.guest.domain, target, progress=progress)
+        overlay = ctx.guest.commit_disk_snapshot(target, progress=progress)
         return {**done(ctx, report), "message": f"{target} committed; {overlay} removed"}
 
 
@@ -79,7 +79,7 @@ def to_image(op, report):
         images.ensure_pool(ctx.conn, pool, settings.INSTANCE_POOL_PATH)
         images.delete_named(ctx.conn, pool, [temporary])  # left by an interrupted export
         copying = transfer_progress(report, f"Copying {target}:", start=10, end=40)
-        snapshots.export_disk(ctx.guest.domain, target, pool_name=pool, name=temporary, progress=copying)
+        ctx.guest.export_disk(target, pool_name=pool, name=temporary, progress=copying)
         relative = f"images/{uuid.uuid4().hex}-{name}.qcow2"
         path = Path(settings.MEDIA_ROOT) / relative
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ writes the new definition back to the inventory when it is done."""
 
 from instances.operation_support import done, on_instance, unplug
 from jobs.registry import operation
-from virt.disks import attach_disk, change_media, detach_disk, grow_disk, swap_disk
+from virt.guest import Guest
 from virt.storage import volume_file
 
 
@@ -18,21 +18,21 @@ def attach_volume(op, report):
     with on_instance(op, report, f"Attaching {params['volume']}") as ctx:
         path, fmt = _volume(ctx, params)
         report(30, f"Attaching {path}")
-        target = attach_disk(ctx.guest.domain, source=path, fmt=fmt, bus=params.get("bus", "virtio"),
-                             target=params.get("target", ""))  # fmt: skip
+        target = ctx.guest.attach_disk(source=path, fmt=fmt, bus=params.get("bus", "virtio"),
+                                       target=params.get("target", ""))  # fmt: skip
         return {**done(ctx, report), "message": f"Attached {params['volume']} as {target}", "target": target}
 
 
 @operation("instance.detach_volume", label="Detach volume")
 def detach_volume(op, report):
-    return unplug(op, report, op.params["target"], detach_disk)
+    return unplug(op, report, op.params["target"], Guest.detach_disk)
 
 
 @operation("instance.grow_disk", label="Grow disk")
 def grow(op, report):
     target, capacity = op.params["target"], int(op.params["capacity"])
     with on_instance(op, report, f"Growing {target}") as ctx:
-        grow_disk(ctx.guest.domain, target, capacity)
+        ctx.guest.grow_disk(target, capacity)
         return {**done(ctx, report), "message": f"{target} grown to {capacity} bytes"}
 
 
@@ -45,7 +45,7 @@ def swap_volume(op, report):
         def copied(current: int, end: int) -> None:
             report(10 + int(80 * current / end) if end else 10, f"Copying {target} to {params['volume']}")
 
-        swap_disk(ctx.guest.domain, target, source=path, fmt=fmt, progress=copied)
+        ctx.guest.swap_disk(target, source=path, fmt=fmt, progress=copied)
         return {**done(ctx, report), "message": f"{target} now runs on {params['volume']}"}
 
 
@@ -55,9 +55,9 @@ def media(op, report):
     with on_instance(op, report, f"Changing the medium in {target}") as ctx:
         if params.get("volume"):
             path, _fmt = _volume(ctx, params)
-            change_media(ctx.guest.domain, target, path)
+            ctx.guest.change_media(target, path)
             message = f"{params['volume']} inserted in {target}"
         else:
-            change_media(ctx.guest.domain, target, "")
+            ctx.guest.change_media(target, "")
             message = f"{target} ejected"
         return {**done(ctx, report), "message": message}

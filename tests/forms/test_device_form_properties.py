@@ -22,7 +22,7 @@ from tests.forms.support import (
     unit,
 )
 from virt.disks import BUSES
-from virt.interfaces import MODELS
+from virt.nics import MODELS
 from virt.xml.edit import PREFIX_BY_BUS
 
 pytestmark = pytest.mark.django_db

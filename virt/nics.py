@@ -1,5 +1,5 @@
-"""A domain's network interfaces: attach one on a libvirt network or a host bridge, detach it
-(waiting for the guest), and set its link up or down. An interface is named by its MAC."""
+"""A domain's network interfaces (NICs): attach one on a libvirt network or a host bridge, detach
+it (waiting for the guest), and set its link up or down. A NIC is named by its MAC."""
 
 import random
 
@@ -8,10 +8,10 @@ from lxml import etree
 
 from virt.devices import DeviceError, affect, both_definitions, detach, find
 from virt.errors import translated
+from virt.policy import VIF_MODELS as MODELS
 from virt.xml.domain import Interface
 
 KINDS = ("network", "bridge")
-MODELS = ("virtio", "e1000", "rtl8139")
 
 
 def _mac(element: etree._Element) -> str:
@@ -32,7 +32,7 @@ def new_mac(taken: set[str]) -> str:
 
 
 @translated
-def attach_interface(domain: libvirt.virDomain, *, kind: str, source: str, model: str = "virtio") -> str:
+def attach_nic(domain: libvirt.virDomain, *, kind: str, source: str, model: str = "virtio") -> str:
     """Attach a NIC on network or bridge `source` (live and persistent); returns its new MAC."""
     if kind not in KINDS:
         raise DeviceError(f"Unknown interface type {kind!r}: choose one of {', '.join(KINDS)}.")
@@ -50,7 +50,7 @@ def attach_interface(domain: libvirt.virDomain, *, kind: str, source: str, model
 
 
 @translated
-def detach_interface(domain: libvirt.virDomain, mac: str, *, timeout: float, retry: float = 5.0) -> None:
+def detach_nic(domain: libvirt.virDomain, mac: str, *, timeout: float, retry: float = 5.0) -> None:
     """Detach the NIC with `mac` (devices.detach: the guest must let go within `timeout`)."""
     detach(domain, "interface", _is(mac), what=f"network interface {mac}", timeout=timeout, retry=retry)
 
