@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from instances.access import get_instance_for_user
+from instances.actions import ACTIONS
 from instances.guest_agent import request_set_password
-from instances.models import InstanceState
 from instances.services import Busy
 from jobs.services import NoWorker
 
@@ -56,7 +56,7 @@ def set_password(request, pk: int):
     instance = get_instance_for_user(request, pk, "change")
     form = SetPasswordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        if instance.state != InstanceState.RUNNING or instance.rescued:
+        if not ACTIONS["set-password"].allowed(instance):
             state = instance.get_state_display().lower() + (" and rescued" if instance.rescued else "")
             form.add_error(None, f"The guest agent answers only while the guest runs: {instance} is {state}.")
         else:

@@ -5,9 +5,8 @@ erased from it before anything else happens; it is never logged nor part of the 
 from contextlib import contextmanager
 
 from hosts.credentials import UnreadableSecret, decrypt, encrypt
-from instances.lifecycle import require_state
-from instances.models import Instance, InstanceState
-from instances.operation_support import done, on_instance
+from instances.models import Instance
+from instances.operation_support import done, on_instance, require_state
 from instances.services import request_operation
 from jobs.models import Operation
 from jobs.registry import OperationFailed, operation
@@ -22,10 +21,11 @@ def request_set_password(*, instance: Instance, user, username: str, password: s
 
 
 @contextmanager
-def _agent_ready(op, report, message: str, doing: str):
-    """On the instance, running, its agent answering (waiting a little for a guest just booted)."""
+def _agent_ready(op, report, message: str, action: str):
+    """On the instance, in a state the action table allows `action` in (running), its agent
+    answering (waiting a little for a guest just booted)."""
     with on_instance(op, report, message) as ctx:
-        require_state(ctx, {InstanceState.RUNNING}, doing)
+        require_state(ctx, action)
         report(20, "Waiting for the guest agent")
         ctx.guest.wait_for_agent(timeout=float(op.params.get("agent_wait", AGENT_WAIT)))
         yield ctx
@@ -64,7 +64,7 @@ def _take_password(op) -> str:
 def set_password(op, report):
     password = _take_password(op)
     user = op.params.get("user") or "root"
-    with _agent_ready(op, report, f"Setting the password of {user}", "set a password on") as ctx:
+    with _agent_ready(op, report, f"Setting the password of {user}", "set-password") as ctx:
         report(50, f"Asking the guest agent to set the password of {user}")
         ctx.guest.set_user_password(user, password)
         return {**done(ctx, report), "user": user, "message": f"Password of {user} set"}

@@ -6,19 +6,11 @@ import time
 from django.conf import settings
 
 from instances.models import InstanceState
-from instances.operation_support import done, on_instance
+from instances.operation_support import done, on_instance, require_state
 from jobs.registry import OperationFailed, operation
 from virt.errors import VirtError
 
 BOOT_TIMEOUT = 60  # seconds for a started guest to be running
-
-
-def require_state(ctx, allowed: set, doing: str) -> str:
-    state = ctx.guest.state()
-    if state not in allowed:
-        label = InstanceState(state).label.lower() if state in InstanceState.values else state
-        raise OperationFailed(f"Cannot {doing} {ctx.instance}: it is {label}.")
-    return state
 
 
 def power_off(ctx, report, *, timeout: float, retry: float, progress=(10, 80)) -> str:
@@ -61,7 +53,7 @@ def _timeouts(op) -> tuple[float, float]:
 @operation("instance.start", label="Start instance")
 def start(op, report):
     with on_instance(op, report, "Starting") as ctx:
-        state = require_state(ctx, {InstanceState.SHUTOFF, InstanceState.CRASHED, InstanceState.SUSPENDED}, "start")
+        state = require_state(ctx, "start")
         if state == InstanceState.CRASHED:
             ctx.guest.destroy()
         boot(ctx, report, progress=30)
@@ -73,10 +65,10 @@ def start(op, report):
 def stop(op, report):
     with on_instance(op, report, "Shutting down") as ctx:
         if op.params.get("force"):
-            require_state(ctx, {"running", "paused", "shutdown", "crashed"}, "force off")
+            require_state(ctx, "force-stop")
             ctx.guest.destroy()
             return {**done(ctx, report), "message": "Forced off"}
-        require_state(ctx, {InstanceState.RUNNING}, "shut down")
+        require_state(ctx, "stop")
         timeout, retry = _timeouts(op)
         how = power_off(ctx, report, timeout=timeout, retry=retry)
         message = "Powered off by the guest (ACPI)" if how == "graceful" else f"Forced off after {timeout:g} s"
@@ -89,11 +81,11 @@ def reboot(op, report):
     soft reboot and poll_rebooting_instances in one). Hard: stopped at once and started."""
     with on_instance(op, report, "Rebooting") as ctx:
         if op.params.get("hard"):
-            require_state(ctx, {"running", "paused", "crashed"}, "hard reboot")
+            require_state(ctx, "hard-reboot")
             ctx.guest.destroy()
             message = "Rebooted hard"
         else:
-            require_state(ctx, {InstanceState.RUNNING}, "reboot")
+            require_state(ctx, "reboot")
             timeout, retry = _timeouts(op)
             how = power_off(ctx, report, timeout=timeout, retry=retry)
             message = "Rebooted" if how == "graceful" else f"No shutdown within {timeout:g} s: rebooted hard"
@@ -101,35 +93,31 @@ def reboot(op, report):
         return {**done(ctx, report), "message": message}
 
 
-def _simple(kind: str, label: str, *, message: str, states: set, doing: str, call: str):
-    """Register an operation that checks the state and makes one Guest call."""
+def _simple(kind: str, label: str, *, message: str, action: str, call: str):
+    """Register an operation that checks the state (the action table's `action`) and makes one Guest call."""
 
     @operation(kind, label=label)
     def handler(op, report):
         with on_instance(op, report, message) as ctx:
-            require_state(ctx, states, doing)
+            require_state(ctx, action)
             getattr(ctx.guest, call)()
             return done(ctx, report)
 
     return handler
 
 
-RUNNING, PAUSED = InstanceState.RUNNING, InstanceState.PAUSED
-pause = _simple("instance.pause", "Pause instance", message="Pausing", states={RUNNING}, doing="pause", call="pause")
-unpause = _simple(
-    "instance.unpause", "Unpause instance", message="Unpausing", states={PAUSED}, doing="unpause", call="unpause"
-)
+pause = _simple("instance.pause", "Pause instance", message="Pausing", action="pause", call="pause")
+unpause = _simple("instance.unpause", "Unpause instance", message="Unpausing", action="unpause", call="unpause")
 # Managed save: memory to disk, guest stopped; Start/Resume restores it.
 suspend = _simple(
-    "instance.suspend", "Suspend instance", message="Saving memory to disk", states={RUNNING, PAUSED},
-    doing="suspend", call="managed_save",
-)  # fmt: skip
+    "instance.suspend", "Suspend instance", message="Saving memory to disk", action="suspend", call="managed_save"
+)
 
 
 @operation("instance.nmi", label="Send NMI")
 def nmi(op, report):
     with on_instance(op, report, "Sending a non-maskable interrupt") as ctx:
-        require_state(ctx, {InstanceState.RUNNING}, "send an NMI to")
+        require_state(ctx, "nmi")
         ctx.guest.inject_nmi()
         return {**done(ctx, report), "message": "NMI sent"}
 

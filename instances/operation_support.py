@@ -1,5 +1,6 @@
 """What instance operations share: the per-instance lock, a connection to the instance's host,
-the guest, and writing the guest's new state back to the inventory."""
+the guest, its state checked against the action table, and writing the guest's new state back
+to the inventory."""
 
 import logging
 from contextlib import contextmanager
@@ -12,8 +13,9 @@ from django.urls import reverse
 from hosts.connections import pool
 from hosts.credentials import UnreadableSecret
 from instances import device_stats
+from instances.actions import ACTIONS
 from instances.inventory import apply_domain
-from instances.models import Instance
+from instances.models import Instance, InstanceState
 from jobs.registry import OperationFailed
 from virt.domains import read_device_stats, read_domain, read_domain_details
 from virt.errors import NotFound, VirtError
@@ -66,6 +68,17 @@ def on_instance(op, report, message: str, *, need_guest: bool = True):
                 except NotFound:
                     raise OperationFailed(f"{instance} is no longer defined on {instance.host}.") from None
             yield Context(instance=instance, conn=conn, guest=guest)
+
+
+def require_state(ctx: Context, action: str) -> str:
+    """The guest's state as libvirt reports it now, when the action table allows `action` in it;
+    else OperationFailed ("Cannot shut down web-1: it is paused.")."""
+    rule = ACTIONS[action]
+    state = ctx.guest.state()
+    if state not in rule.states:
+        label = InstanceState(state).label.lower() if state in InstanceState.values else state
+        raise OperationFailed(f"Cannot {rule.doing or rule.name} {ctx.instance}: it is {label}.")
+    return state
 
 
 def record_state(ctx: Context) -> None:

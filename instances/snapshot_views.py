@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 from config.forms import posted
 from config.lookups import item_or_404
 from instances.access import get_instance_for_user
+from instances.actions import MEMORY_STATES
 from instances.operation_pages import operation_page
 from instances.snapshot_forms import DeleteSnapshotForm, DiskSnapshotForm, ImageForm, SnapshotForm
 from instances.templatetags.snapshot_tree import epoch
@@ -31,7 +32,7 @@ def _about(snapshot: dict) -> str:
 @login_required
 def snapshot_create(request, pk: int):
     instance = get_instance_for_user(request, pk, "change")
-    running = instance.state in ("running", "paused")
+    running = instance.state in MEMORY_STATES
     text = ("The disks and the guest's memory are saved: reverting brings the guest back running as it is now."
             if running else "The disks are saved (the guest is not running: no memory).")  # fmt: skip
     form = SnapshotForm(posted(request), instance=instance)

@@ -9,8 +9,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError
 
+from instances.actions import MEMORY_STATES
 from instances.image_cache import cache_image
-from instances.models import DiskFormat, Image, InstanceState
+from instances.models import DiskFormat, Image
 from instances.operation_support import done, on_instance
 from jobs.progress import transfer_progress
 from jobs.registry import OperationFailed, operation
@@ -22,7 +23,7 @@ from virt.storage import download_volume
 def create(op, report):
     name = op.params["name"]
     with on_instance(op, report, f"Creating snapshot {name}") as ctx:
-        running = ctx.guest.state() in (InstanceState.RUNNING, InstanceState.PAUSED)
+        running = ctx.guest.state() in MEMORY_STATES
         report(20, "Saving the disks and the memory" if running else "Saving the disks")
         ctx.guest.create_snapshot(name, op.params.get("description", ""))
         return {**done(ctx, report), "message": f"Snapshot {name} created" + (" with memory" if running else "")}

@@ -8,12 +8,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.scope import visible_hosts, visible_instances
+from config.forms import posted
 from config.lookups import positive_id
 from hosts.models import Host
 from instances.access import get_instance_for_user, may
-from instances.actions import ACTIONS, Action, actions_for
+from instances.actions import ACTIONS, Action, actions_for, allowed_now
 from instances.device_stats import device_rows
-from instances.forms import InstanceCreateForm, RescueForm
+from instances.forms import InstanceCreateForm
 from instances.models import Instance, InstanceState
 from instances.queries import instances_for_list, ordering
 from instances.services import Busy, create_instance, request_operation
@@ -84,6 +85,7 @@ def instance_detail(request, pk: int):
         "may_console": may(request.user, instance, "console"),
         "graphics": {g.get("type") for g in (instance.details or {}).get("graphics", [])},
         "may_change": may(request.user, instance, "change"),
+        "can": allowed_now(instance),
     }
     context["disks"], context["nics"], context["devices_read_at"] = device_rows(instance)
     return render(request, "instances/instance_detail.html", context)
@@ -94,16 +96,15 @@ def instance_detail(request, pk: int):
 def instance_action(request, pk: int, name: str):
     """GET: the confirmation page of a destructive action. POST: queue the action."""
     action = ACTIONS.get(name)
-    if action is None:
+    if action is None or not action.button:
         raise Http404(f"No action {name!r}.")
     if request.method == "GET" and not action.confirm:
         return HttpResponseNotAllowed(["POST"])
     instance = get_instance_for_user(request, pk, "delete" if action.name == "delete" else "change")
     if not action.allowed(instance):
         return _refuse(request, instance, f"{action.label} is not possible while {instance} is {_state(instance)}.")
-    form = None
-    if action.name == "rescue":
-        form = RescueForm(request.POST if request.method == "POST" else None, instance=instance)
+    form_class = action.form_class()
+    form = form_class(posted(request), instance=instance) if form_class else None
     if request.method == "GET" or (form is not None and not form.is_valid()):
         context = {"instance": instance, "action": action, "form": form}
         return render(request, "instances/instance_confirm.html", context)
