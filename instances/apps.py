@@ -1,10 +1,17 @@
+from importlib import import_module
+
 from django.apps import AppConfig
+
+# Every module that registers operations (jobs.registry.operation) when imported.
+OPERATION_MODULES = (
+    "instances.build", "instances.disks.operations", "instances.firewall", "instances.guest_agent",
+    "instances.housekeeping", "instances.interfaces", "instances.lifecycle", "instances.rescue", "instances.snapshots",
+)  # fmt: skip
 
 
 class InstancesConfig(AppConfig):
     name = "instances"
 
     def ready(self):
-        # Registers the instance operations.
-        import instances.firewall  # noqa: F401
-        from instances import build, guest_agent, housekeeping, interfaces, lifecycle, rescue, snapshots, volumes  # noqa: F401
+        for module in OPERATION_MODULES:
+            import_module(module)

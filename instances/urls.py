@@ -8,7 +8,7 @@ urlpatterns = [
     path("<int:pk>/", views.instance_detail, name="instance-detail"),
     path("<int:pk>/action/<str:name>/", views.instance_action, name="instance-action"),
     path("<int:pk>/agent/", include("instances.agent_urls")),
-    path("<int:pk>/disks/", include("instances.volume_urls")),
+    path("", include("instances.disks.urls")),
     path("<int:pk>/firewall/", firewall_views.nic_firewall, name="nic-firewall"),
     path("<int:pk>/", include("instances.snapshot_urls")),
     path("<int:pk>/interfaces/", include("instances.interface_urls")),

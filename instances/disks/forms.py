@@ -1,5 +1,5 @@
-"""Forms of the disk operations. Volumes are offered from the host's inventory (running pools),
-leaving out those some instance on the host already uses."""
+"""Forms of the disk operations. Pool volumes are offered from the host's inventory (running
+pools), leaving out those some instance on the host already uses."""
 
 from django import forms
 
@@ -28,7 +28,9 @@ def volume_choices(instance: Instance) -> list[tuple[str, str]]:
     return choices
 
 
-class VolumeForm(forms.Form):
+class PoolVolumeForm(forms.Form):
+    """A free volume of the host's running pools (the volume a disk is swapped onto)."""
+
     volume = forms.ChoiceField(help_text="Free volumes of the host's running storage pools (as last read).")
 
     def __init__(self, *args, instance: Instance, **kwargs):
@@ -44,7 +46,7 @@ class VolumeForm(forms.Form):
         return self.volume_params()
 
 
-class AttachVolumeForm(VolumeForm):
+class AttachDiskForm(PoolVolumeForm):
     bus = forms.ChoiceField(choices=[(bus, bus) for bus in BUSES if bus != "xen"], initial="virtio")
     target = forms.CharField(required=False, max_length=16, strip=True,
                              help_text="Device name, e.g. vdc; empty: the next free one on the bus.")  # fmt: skip
@@ -63,7 +65,7 @@ class AttachVolumeForm(VolumeForm):
         return {**self.volume_params(), "bus": self.cleaned_data["bus"], "target": self.cleaned_data["target"]}
 
 
-class MediaForm(VolumeForm):
+class MediaForm(PoolVolumeForm):
     """A volume to insert; none ejects."""
 
     def __init__(self, *args, **kwargs):
@@ -76,7 +78,7 @@ class MediaForm(VolumeForm):
         return self.volume_params() if self.cleaned_data["volume"] else {}
 
 
-class GrowForm(SizeMixin, forms.Form):
+class GrowDiskForm(SizeMixin, forms.Form):
     size, unit = size_fields()
 
     def __init__(self, *args, current: int | None = None, **kwargs):

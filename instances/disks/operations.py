@@ -13,7 +13,7 @@ def _volume(ctx, params: dict) -> tuple[str, str]:
 
 
 @operation("instance.attach_volume", label="Attach volume")
-def attach_volume(op, report):
+def attach(op, report):
     params = op.params
     with on_instance(op, report, f"Attaching {params['volume']}") as ctx:
         path, fmt = _volume(ctx, params)
@@ -24,7 +24,7 @@ def attach_volume(op, report):
 
 
 @operation("instance.detach_volume", label="Detach volume")
-def detach_volume(op, report):
+def detach(op, report):
     return unplug(op, report, op.params["target"], Guest.detach_disk)
 
 
@@ -37,7 +37,7 @@ def grow(op, report):
 
 
 @operation("instance.swap_volume", label="Swap volume")
-def swap_volume(op, report):
+def swap(op, report):
     target, params = op.params["target"], op.params
     with on_instance(op, report, f"Swapping the volume of {target}") as ctx:
         path, fmt = _volume(ctx, params)

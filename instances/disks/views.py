@@ -8,8 +8,8 @@ from config.forms import posted
 from config.lookups import item_or_404
 from instances import device_stats
 from instances.access import get_instance_for_user
+from instances.disks.forms import AttachDiskForm, GrowDiskForm, MediaForm, PoolVolumeForm
 from instances.operation_pages import operation_page
-from instances.volume_forms import AttachVolumeForm, GrowForm, MediaForm, VolumeForm
 
 
 def _disk(instance, target: str, *, devices: tuple[str, ...]) -> dict:
@@ -33,7 +33,7 @@ def _page(request, instance, disk=None, **options):
 @login_required
 def disk_attach(request, pk: int):
     instance = get_instance_for_user(request, pk, "change")
-    form = AttachVolumeForm(posted(request), instance=instance)
+    form = AttachDiskForm(posted(request), instance=instance)
     return _page(request, instance, form=form, kind="instance.attach_volume", title=f"Attach a volume to {instance}",
                  submit="Attach", text="Attached to the running guest and to its definition.")  # fmt: skip
 
@@ -54,7 +54,7 @@ def disk_detach(request, pk: int, target: str):
 def disk_grow(request, pk: int, target: str):
     instance = get_instance_for_user(request, pk, "change")
     disk = _disk(instance, target, devices=("disk",))
-    form = GrowForm(posted(request), current=disk.get("capacity"))
+    form = GrowDiskForm(posted(request), current=disk.get("capacity"))
     return _page(request, instance, form=form, kind="instance.grow_disk", title=f"Grow {target} of {instance}",
                  submit="Grow", text="The guest sees the new size at once; grow its partition and filesystem "
                  "inside the guest.", disk=disk)  # fmt: skip
@@ -65,7 +65,7 @@ def disk_grow(request, pk: int, target: str):
 def disk_swap(request, pk: int, target: str):
     instance = get_instance_for_user(request, pk, "change")
     disk = _disk(instance, target, devices=("disk",))
-    form = VolumeForm(posted(request), instance=instance)
+    form = PoolVolumeForm(posted(request), instance=instance)
     text = (f"The running guest's {target} is copied onto the chosen volume (as large or larger) and switched "
             "to it without stopping; the old volume is kept.")  # fmt: skip
     return _page(request, instance, form=form, kind="instance.swap_volume", title=f"Swap the volume of {target}",

@@ -1,5 +1,5 @@
 """The disk pages: forms offer the host's free volumes, bad input is a message that queues
-nothing, a good one queues the operation (run by the real worker in test_volumes.py)."""
+nothing, a good one queues the operation (run by the real worker in test_disks.py)."""
 
 import uuid
 
