@@ -5,7 +5,8 @@ from django.apps import AppConfig
 # Every module that registers operations (jobs.registry.operation) when imported.
 OPERATION_MODULES = (
     "instances.build", "instances.disks.operations", "instances.firewall", "instances.guest_agent",
-    "instances.housekeeping", "instances.interfaces", "instances.lifecycle", "instances.rescue", "instances.snapshots",
+    "instances.housekeeping", "instances.nics.operations", "instances.lifecycle", "instances.rescue",
+    "instances.snapshots",
 )  # fmt: skip
 
 

@@ -11,5 +11,5 @@ urlpatterns = [
     path("", include("instances.disks.urls")),
     path("<int:pk>/firewall/", firewall_views.nic_firewall, name="nic-firewall"),
     path("<int:pk>/", include("instances.snapshot_urls")),
-    path("<int:pk>/interfaces/", include("instances.interface_urls")),
+    path("", include("instances.nics.urls")),
 ]

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from instances.disks.forms import AttachDiskForm, GrowDiskForm, MediaForm
-from instances.interface_forms import AttachInterfaceForm
+from instances.nics.forms import AttachNicForm
 from storage.forms import MAX_BYTES
 from tests.forms.support import (
     assert_refused_readably,
@@ -89,7 +89,7 @@ def test_media(admin_client, instance, data):
                             bridge=st.one_of(st.sampled_from(["br0", "virbr0", "a" * 15, "a" * 16]), hostile_text),
                             model=st.one_of(st.sampled_from(MODELS), hostile_text)))  # fmt: skip
 def test_attach_interface(admin_client, instance, data):
-    form = AttachInterfaceForm(data, instance=instance)
+    form = AttachNicForm(data, instance=instance)
     if not form.is_valid():
         assert_refused_readably(form)
     else:

@@ -1,4 +1,4 @@
-"""Pages of the network interface operations (see operation_pages)."""
+"""Pages of the NIC operations (see operation_pages)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from config.forms import posted
 from config.lookups import item_or_404
 from instances.access import get_instance_for_user
-from instances.interface_forms import AttachInterfaceForm
+from instances.nics.forms import AttachNicForm
 from instances.operation_pages import operation_page
 
 
@@ -22,9 +22,9 @@ def _subject(nic: dict) -> str:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def interface_attach(request, pk: int):
+def nic_attach(request, pk: int):
     instance = get_instance_for_user(request, pk, "change")
-    form = AttachInterfaceForm(posted(request), instance=instance)
+    form = AttachNicForm(posted(request), instance=instance)
     return operation_page(request, instance, form=form, kind="instance.attach_interface",
                           title=f"Attach a network interface to {instance}", submit="Attach",
                           text="Added to the running guest and to its definition, with a new MAC.")  # fmt: skip
@@ -32,7 +32,7 @@ def interface_attach(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def interface_detach(request, pk: int, mac: str):
+def nic_detach(request, pk: int, mac: str):
     instance = get_instance_for_user(request, pk, "change")
     nic = _nic(instance, mac)
     return operation_page(request, instance, form=None, kind="instance.detach_interface",
@@ -43,7 +43,7 @@ def interface_detach(request, pk: int, mac: str):
 
 @require_POST
 @login_required
-def interface_link(request, pk: int, mac: str, state: str):
+def nic_link(request, pk: int, mac: str, state: str):
     instance = get_instance_for_user(request, pk, "change")
     nic = _nic(instance, mac)
     if state not in ("up", "down"):

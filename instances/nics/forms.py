@@ -1,4 +1,4 @@
-"""The form to attach a network interface: a network of the host (as last read) or a bridge."""
+"""The form to attach a NIC: on a network of the host (as last read) or a bridge."""
 
 from django import forms
 
@@ -8,7 +8,7 @@ from virt.networks import check_bridge
 from virt.nics import MODELS
 
 
-class AttachInterfaceForm(forms.Form):
+class AttachNicForm(forms.Form):
     network = forms.ChoiceField(required=False, help_text="A running libvirt network of the host.")
     bridge = forms.CharField(required=False, max_length=15, strip=True,
                              help_text="Or a bridge on the host (e.g. br0), instead of a network.")  # fmt: skip

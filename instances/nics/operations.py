@@ -1,4 +1,4 @@
-"""Network interface operations on the worker: attach a NIC on a network or bridge, detach it
+"""NIC operations on the worker: attach a NIC on a network or bridge, detach it
 (waiting for the guest), set its link up or down."""
 
 from instances.operation_support import done, on_instance, unplug
