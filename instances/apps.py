@@ -6,7 +6,7 @@ from django.apps import AppConfig
 OPERATION_MODULES = (
     "instances.build", "instances.disks.operations", "instances.firewall", "instances.guest_agent",
     "instances.housekeeping", "instances.nics.operations", "instances.lifecycle", "instances.rescue",
-    "instances.snapshots",
+    "instances.snapshots.operations",
 )  # fmt: skip
 
 

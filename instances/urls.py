@@ -10,6 +10,6 @@ urlpatterns = [
     path("<int:pk>/agent/", include("instances.agent_urls")),
     path("", include("instances.disks.urls")),
     path("<int:pk>/firewall/", firewall_views.nic_firewall, name="nic-firewall"),
-    path("<int:pk>/", include("instances.snapshot_urls")),
+    path("", include("instances.snapshots.urls")),
     path("", include("instances.nics.urls")),
 ]

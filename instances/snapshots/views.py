@@ -9,7 +9,7 @@ from config.lookups import item_or_404
 from instances.access import get_instance_for_user
 from instances.actions import MEMORY_STATES
 from instances.operation_pages import operation_page
-from instances.snapshot_forms import DeleteSnapshotForm, DiskSnapshotForm, ImageForm, SnapshotForm
+from instances.snapshots.forms import DeleteSnapshotForm, DiskSnapshotForm, ImageForm, SnapshotForm
 from instances.templatetags.snapshot_tree import epoch
 
 
