@@ -7,7 +7,7 @@ urlpatterns = [
     path("new/", views.instance_create, name="instance-create"),
     path("<int:pk>/", views.instance_detail, name="instance-detail"),
     path("<int:pk>/action/<str:name>/", views.instance_action, name="instance-action"),
-    path("<int:pk>/agent/", include("instances.agent_urls")),
+    path("", include("instances.agent.urls")),
     path("", include("instances.disks.urls")),
     path("<int:pk>/firewall/", firewall_views.nic_firewall, name="nic-firewall"),
     path("", include("instances.snapshots.urls")),

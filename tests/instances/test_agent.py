@@ -10,7 +10,7 @@ from django.core.files import File
 
 from audit.models import AuditEntry
 from hosts.credentials import encrypt
-from instances.guest_agent import request_set_password
+from instances.agent.operations import request_set_password
 from instances.models import Image
 from tests.support.guest import GUEST_DIR, MARKER
 from tests.support.instances import TINY_CMDLINE, guest_of
