@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from instances import firewall_views, views
+from instances import views
 
 urlpatterns = [
     path("", views.instance_list, name="instance-list"),
@@ -9,7 +9,7 @@ urlpatterns = [
     path("<int:pk>/action/<str:name>/", views.instance_action, name="instance-action"),
     path("", include("instances.agent.urls")),
     path("", include("instances.disks.urls")),
-    path("<int:pk>/firewall/", firewall_views.nic_firewall, name="nic-firewall"),
+    path("", include("instances.firewall.urls")),
     path("", include("instances.snapshots.urls")),
     path("", include("instances.nics.urls")),
 ]

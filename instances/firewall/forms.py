@@ -1,13 +1,7 @@
-"""The firewall page of an instance: put its own filter (on a host filter, with an IP address)
-on one of its NICs, or take the filter off (an operation, see instances/firewall.py)."""
+"""The form of a NIC's firewall: which NIC, the host filter to build on (none: take it off), its IP."""
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.views.decorators.http import require_http_methods
 
-from config.forms import posted
-from instances.access import get_instance_for_user
-from instances.operation_pages import operation_page
 from virt.firewall import PREFIX
 
 
@@ -40,14 +34,3 @@ class NicFirewallForm(forms.Form):
     def params(self) -> dict:
         data = self.cleaned_data
         return {"mac": data["mac"], "base": data["base"], "ip": data["ip"] or ""}
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def nic_firewall(request, pk: int):
-    instance = get_instance_for_user(request, pk, "change")
-    form = NicFirewallForm(posted(request), instance=instance)
-    return operation_page(request, instance, form=form, kind="instance.nic_firewall",
-                          title=f"Firewall of a network interface of {instance}", submit="Apply",
-                          text="The interface gets the instance's own filter lvc-instance-<uuid>, built on the chosen "
-                          "filter of the host, in the running guest and in its definition.")  # fmt: skip
