@@ -7,7 +7,7 @@ from django.db import close_old_connections
 from django.urls import reverse
 
 from hosts.credentials import UnreadableSecret, decrypt
-from instances.image_cache import cache_image
+from instances.images.cache import cache_image
 from instances.lifecycle import boot
 from instances.models import Instance, InstanceState
 from instances.operation_support import Context, done, on_instance

@@ -5,7 +5,7 @@ import logging
 
 from django.conf import settings
 
-from instances.image_cache import cache_image
+from instances.images.cache import cache_image
 from instances.lifecycle import boot
 from instances.models import Image, Instance
 from instances.operation_support import done, on_instance

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError
 
 from instances.actions import MEMORY_STATES
-from instances.image_cache import cache_image
+from instances.images.cache import cache_image
 from instances.models import DiskFormat, Image
 from instances.operation_support import done, on_instance
 from jobs.progress import transfer_progress

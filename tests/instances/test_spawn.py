@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from lxml import etree
 
-from instances.image_cache import cache_image
+from instances.images.cache import cache_image
 from instances.models import CachedImage, Image, Instance, InstanceState
 from jobs.models import Operation
 from jobs.services import start_operation

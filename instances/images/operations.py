@@ -5,7 +5,7 @@ from django.conf import settings
 
 from hosts.models import Host
 from hosts.operation_support import host_connection
-from instances.image_cache import clean_cache
+from instances.images.cache import clean_cache
 from jobs.registry import operation
 
 
