@@ -17,7 +17,7 @@ from hosts.models import Host
 from hosts.services import mark_down, mark_up
 from instances import device_stats
 from instances.inventory import apply_details, apply_domain, sync_host
-from instances.resume import resume_guests
+from instances.lifecycle.resume import resume_guests
 from virt.domains import read_domain, read_domain_details, read_domains
 from virt.errors import VirtError
 from virt.events import start_event_loop

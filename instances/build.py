@@ -8,9 +8,8 @@ from django.urls import reverse
 
 from hosts.credentials import UnreadableSecret, decrypt
 from instances.images.cache import cache_image
-from instances.lifecycle import boot
 from instances.models import Instance, InstanceState
-from instances.operation_support import Context, done, on_instance
+from instances.operation_support import Context, boot, done, on_instance
 from instances.pinning import dedicated_cpus
 from jobs.models import Operation
 from jobs.registry import OperationFailed, operation

@@ -23,6 +23,7 @@ from virt.guest import Guest
 
 log = logging.getLogger(__name__)
 LOCK_TIMEOUT = 3600  # seconds: the longest an operation may hold an instance
+BOOT_TIMEOUT = 60  # seconds for a started guest to be running
 
 
 @dataclass
@@ -79,6 +80,14 @@ def require_state(ctx: Context, action: str) -> str:
         label = InstanceState(state).label.lower() if state in InstanceState.values else state
         raise OperationFailed(f"Cannot {rule.doing or rule.name} {ctx.instance}: it is {label}.")
     return state
+
+
+def boot(ctx: Context, report, *, progress: int = 85) -> None:
+    """Start the guest and wait until it runs (start, reboot, spawn, rescue)."""
+    report(progress, "Starting the guest")
+    ctx.guest.start()
+    if not ctx.guest.wait_for_state({InstanceState.RUNNING}, timeout=BOOT_TIMEOUT):
+        raise OperationFailed(f"{ctx.instance} did not reach running within {BOOT_TIMEOUT} s.")
 
 
 def record_state(ctx: Context) -> None:

@@ -6,9 +6,8 @@ import logging
 from django.conf import settings
 
 from instances.images.cache import cache_image
-from instances.lifecycle import boot
 from instances.models import Image, Instance
-from instances.operation_support import done, on_instance
+from instances.operation_support import boot, done, on_instance
 from jobs.registry import OperationFailed, operation
 from virt import images
 from virt.errors import VirtError

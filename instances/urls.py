@@ -6,7 +6,7 @@ urlpatterns = [
     path("", views.instance_list, name="instance-list"),
     path("new/", views.instance_create, name="instance-create"),
     path("<int:pk>/", views.instance_detail, name="instance-detail"),
-    path("<int:pk>/action/<str:name>/", views.instance_action, name="instance-action"),
+    path("", include("instances.lifecycle.urls")),
     path("", include("instances.agent.urls")),
     path("", include("instances.disks.urls")),
     path("", include("instances.firewall.urls")),

@@ -6,11 +6,9 @@ import time
 from django.conf import settings
 
 from instances.models import InstanceState
-from instances.operation_support import done, on_instance, require_state
-from jobs.registry import OperationFailed, operation
+from instances.operation_support import boot, done, on_instance, require_state
+from jobs.registry import operation
 from virt.errors import VirtError
-
-BOOT_TIMEOUT = 60  # seconds for a started guest to be running
 
 
 def power_off(ctx, report, *, timeout: float, retry: float, progress=(10, 80)) -> str:
@@ -35,13 +33,6 @@ def power_off(ctx, report, *, timeout: float, retry: float, progress=(10, 80)) -
         report(end, f"Still running after {timeout:g} s: forcing it off")
     ctx.guest.destroy()
     return "forced"
-
-
-def boot(ctx, report, *, progress: int = 85) -> None:
-    report(progress, "Starting the guest")
-    ctx.guest.start()
-    if not ctx.guest.wait_for_state({InstanceState.RUNNING}, timeout=BOOT_TIMEOUT):
-        raise OperationFailed(f"{ctx.instance} did not reach running within {BOOT_TIMEOUT} s.")
 
 
 def _timeouts(op) -> tuple[float, float]:
