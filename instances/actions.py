@@ -63,7 +63,7 @@ ACTIONS = {
         Action("unquiesce", "instance.unquiesce", "Unquiesce", frozenset({S.RUNNING})),
         Action("rescue", "instance.rescue", "Rescue", frozenset({S.RUNNING, S.SHUTOFF, S.CRASHED}),
                confirm="The guest is stopped and boots the rescue image, with its own disk attached.",
-               form="instances.forms.RescueForm"),
+               form="instances.rescue.forms.RescueForm"),
         Action("unrescue", "instance.unrescue", "Unrescue", ANY_STATE, rescued=True,
                confirm="The rescue guest is stopped and the original definition is restored and started."),
         Action("autostart-on", "instance.autostart", "Autostart on", ANY_STATE, params={"enabled": True}),

@@ -1,10 +1,9 @@
 """Instance pages read the database only; every change becomes an operation."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from accounts.scope import visible_hosts, visible_instances
 from config.lookups import positive_id
@@ -12,12 +11,9 @@ from hosts.models import Host
 from instances.access import get_instance_for_user, may
 from instances.actions import actions_for, allowed_now
 from instances.device_stats import device_rows
-from instances.forms import InstanceCreateForm
 from instances.models import InstanceState
 from instances.queries import instances_for_list, ordering
-from instances.services import create_instance
 from jobs.models import Operation
-from jobs.services import NoWorker
 
 COLUMNS = [("Name", "name"), ("Host", "host"), ("State", "state"), ("vCPUs", "vcpus"), ("Memory", "memory"),
            ("Flavor", None), ("Autostart", None)]  # fmt: skip
@@ -87,23 +83,3 @@ def instance_detail(request, pk: int):
     }
     context["disks"], context["nics"], context["devices_read_at"] = device_rows(instance)
     return render(request, "instances/instance_detail.html", context)
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-@permission_required("instances.add_instance", raise_exception=True)
-def instance_create(request):
-    form = InstanceCreateForm(request.POST if request.method == "POST" else None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            op = create_instance(
-                host=data["host"], name=data["name"], flavor=data["flavor"], image=data["image"],
-                user=request.user, admin_password=data["admin_password"], ssh_keys=data["ssh_keys"],
-                files=form.injected_files(), networks=tuple(data["networks"]), start=data["start"],
-            )  # fmt: skip
-        except NoWorker as error:
-            messages.error(request, str(error))
-        else:
-            return redirect("operation-detail", pk=op.pk)
-    return render(request, "instances/instance_form.html", {"form": form})

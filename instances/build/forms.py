@@ -1,4 +1,4 @@
-"""Instance forms: everything is checked here, before an operation is queued."""
+"""The form to create an instance: everything is checked here, before the spawn is queued."""
 
 import base64
 import binascii
@@ -131,24 +131,3 @@ class InstanceCreateForm(forms.Form):
     def injected_files(self) -> tuple[tuple[str, str], ...]:
         data = self.cleaned_data
         return ((data["file_path"], data["file_content"]),) if data["file_path"] else ()
-
-
-class RescueForm(forms.Form):
-    """The rescue image: preselected is the instance's own; without one, a choice is required."""
-
-    image = forms.ModelChoiceField(queryset=Image.objects.all(), label="Rescue image")
-
-    def __init__(self, *args, instance: Instance, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["image"]
-        if instance.image_id:
-            field.required = False
-            field.initial = instance.image_id
-            field.empty_label = "The instance's own image"
-        else:
-            field.empty_label = "Choose an image"
-            field.error_messages["required"] = "Choose a rescue image: the instance has none of its own."
-
-    def params(self) -> dict:
-        image = self.cleaned_data["image"]
-        return {"image_id": image.pk} if image else {}

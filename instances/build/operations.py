@@ -7,10 +7,10 @@ from django.db import close_old_connections
 from django.urls import reverse
 
 from hosts.credentials import UnreadableSecret, decrypt
+from instances.build.pinning import dedicated_cpus
 from instances.images.cache import cache_image
 from instances.models import Instance, InstanceState
 from instances.operation_support import Context, boot, done, on_instance
-from instances.pinning import dedicated_cpus
 from jobs.models import Operation
 from jobs.registry import OperationFailed, operation
 from live.broadcast import broadcast
