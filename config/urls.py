@@ -11,10 +11,7 @@ urlpatterns = [
     path("instances/", include("instances.urls")),
     path("operations/", include("jobs.urls")),
     path("grants/", include("accounts.grant_urls")),
-    path("console/screen/", include("console.screen_urls")),
-    path("console/serial/", include("console.serial_urls")),
     path("console/", include("console.urls")),
-    path("console/log/", include("console.log_urls")),
     path("audit/", include("audit.urls")),
     path("", include("accounts.urls")),  # login, logout, password; before admin/ (its login comes to ours)
     path("admin/", admin.site.urls),
