@@ -10,5 +10,9 @@ class InstancesConfig(AppConfig):
     name = "instances"
 
     def ready(self):
+        from instances.access import job_authority
+        from jobs.authority import register_authority
+
         for feature in FEATURES:
             import_module(f"instances.{feature}.operations")  # registers its operations
+        register_authority("instance", job_authority)  # jobs check their user again when they start
