@@ -1,6 +1,9 @@
-"""Which live events a user's page may receive: only about what their grants let them see."""
+"""Which live events a user's page may receive: only about what their grants let them see.
+Given to the live layer at start-up (AccountsConfig.ready: live.visibility.use(events_filter))."""
 
-from accounts.scope import Scope
+from collections.abc import Callable
+
+from accounts.scope import Scope, scope_for
 
 
 def _int(value) -> int | None:
@@ -8,6 +11,12 @@ def _int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def events_filter(user) -> Callable[[str, dict], bool]:
+    """visible() for `user`, with their grants as they are now."""
+    scope, user_id = scope_for(user, fresh=True), user.pk
+    return lambda kind, data: visible(scope, user_id, kind, data)
 
 
 def visible(scope: Scope, user_id: int, kind: str, data: dict) -> bool:
