@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from accounts.models import Grant
+from audit.models import AuditAction
 from audit.services import record
 
 
@@ -16,11 +17,11 @@ class GrantAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
-        record(action="grant_add", user=request.user, object_type="grant", object_id=str(obj.pk),
+        record(action=AuditAction.GRANT_ADD, user=request.user, object_type="grant", object_id=str(obj.pk),
                object_name=str(obj), detail="changed in the admin" if change else "", request=request)  # fmt: skip
 
     def delete_model(self, request, obj):
-        record(action="grant_remove", user=request.user, object_type="grant", object_id=str(obj.pk),
+        record(action=AuditAction.GRANT_REMOVE, user=request.user, object_type="grant", object_id=str(obj.pk),
                object_name=str(obj), request=request)  # fmt: skip
         super().delete_model(request, obj)
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.grant_forms import GrantForm
 from accounts.models import Grant
+from audit.models import AuditAction
 from audit.services import record
 from config.forms import posted
 
@@ -30,7 +31,7 @@ def grant_list(request):
         grant = form.save(commit=False)
         grant.created_by = request.user
         grant.save()
-        _audit(request, "grant_add", grant)
+        _audit(request, AuditAction.GRANT_ADD, grant)
         messages.success(request, f"Granted: {grant}.")
         return redirect("grant-list")
     grants = Grant.objects.select_related("user", "group", "host", "instance", "created_by")
@@ -42,12 +43,12 @@ def grant_list(request):
 @_only_superusers
 def grant_delete(request, pk: int):
     grant = get_object_or_404(Grant, pk=pk)
-    _audit(request, "grant_remove", grant)
+    _audit(request, AuditAction.GRANT_REMOVE, grant)
     grant.delete()
     messages.success(request, f"Removed: {grant}.")
     return redirect("grant-list")
 
 
-def _audit(request, action: str, grant: Grant) -> None:
+def _audit(request, action: AuditAction, grant: Grant) -> None:
     record(action=action, user=request.user, object_type="grant", object_id=str(grant.pk),
            object_name=str(grant), request=request)  # fmt: skip

@@ -1,15 +1,19 @@
-"""The home page: the fleet at a glance."""
+"""The pages over every app: the home page (the fleet at a glance) and the Operations page (every
+job, newest first, filtered by user, host, instance or status, updated live)."""
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
 from django.db.models import Count
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from accounts.scope import visible_hosts, visible_instances, visible_operations
+from config.lookups import positive_id
 from hosts.models import Host
 from hosts.queries import hosts_for_table
 from instances.models import Instance
-from jobs.models import Operation
+from jobs.models import Operation, OperationStatus
 
 
 @require_GET
@@ -33,3 +37,53 @@ def home(request):
         ),
     }
     return render(request, "home.html", context)
+
+
+@require_GET
+@login_required
+@permission_required("jobs.view_operation", raise_exception=True)
+def operation_list(request):
+    operations = visible_operations(request.user, Operation.objects.select_related("user"))
+    status = request.GET.get("status", "")
+    user_id, host_id, instance_id = (positive_id(request.GET.get(key)) for key in ("user", "host", "instance"))
+    scope = []  # what a live operation must match to be added to the table
+    if status in OperationStatus.values:
+        operations = operations.filter(status=status)
+        scope.append(f"status:{status}")
+    else:
+        status = ""
+    if user_id:
+        operations = operations.filter(user_id=user_id)
+        scope.append(f"user:{user_id}")
+    if host_id:
+        operations = operations.filter(host_id=host_id)
+        scope.append(f"host:{host_id}")
+    instance = None
+    if instance_id:
+        operations = operations.filter(target_type="instance", target_id=str(instance_id))
+        instance = Instance.objects.filter(pk=instance_id).only("pk", "name").first()
+        scope.append(f"instance:{instance_id}")
+    context = {
+        "page": Paginator(operations, 50).get_page(request.GET.get("page")),
+        "status": status,
+        "statuses": OperationStatus.choices,
+        "user_id": user_id,
+        "users": get_user_model()
+        .objects.filter(operation__in=visible_operations(request.user, Operation.objects.all()))
+        .distinct()
+        .order_by("username"),
+        "host_id": host_id,
+        "hosts": visible_hosts(request.user, Host.objects.only("pk", "name")),
+        "instance_id": instance_id,
+        "instance": instance,
+        "scope": " ".join(scope),
+    }
+    return render(request, "jobs/operation_list.html", context)
+
+
+@require_GET
+@login_required
+@permission_required("jobs.view_operation", raise_exception=True)
+def operation_detail(request, pk: int):
+    op = get_object_or_404(visible_operations(request.user, Operation.objects.select_related("user")), pk=pk)
+    return render(request, "jobs/operation_detail.html", {"op": op})

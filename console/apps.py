@@ -5,4 +5,4 @@ class ConsoleConfig(AppConfig):
     name = "console"
 
     def ready(self):
-        from console import log_operations  # noqa: F401  (registers instance.console_log)
+        from console import operations  # noqa: F401  (registers instance.console_log)

@@ -6,3 +6,7 @@ class HostsConfig(AppConfig):
 
     def ready(self):
         from hosts import operations  # noqa: F401  (registers the host operations)
+        from hosts.access import job_authority
+        from jobs.authority import register_authority
+
+        register_authority("host", job_authority)  # jobs check their user again when they start

@@ -13,11 +13,11 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from hosts.credentials import UnreadableSecret
-from hosts.models import Host
+from hosts.models import Host, HostStatus
 from hosts.services import mark_down, mark_up
 from instances import device_stats
 from instances.inventory import apply_details, apply_domain, sync_host
-from instances.resume import resume_guests
+from instances.lifecycle.resume import resume_guests
 from virt.domains import read_domain, read_domain_details, read_domains
 from virt.errors import VirtError
 from virt.events import start_event_loop
@@ -153,7 +153,7 @@ class Monitor:
                 mark_down(host, error=payload)
 
     def _host_up(self, host: Host, facts, records, taken: float) -> None:
-        came_back = host.status != "up"
+        came_back = host.status != HostStatus.UP
         if came_back:
             log.info("host %s is up", host.name)
         mark_up(host, facts=facts)

@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 
-from accounts.access import NEEDS, check
+from accounts.access import NEEDS, check, job_refusal
 from accounts.scope import RANK, scope_for
 from instances.models import Instance
 
@@ -26,3 +26,15 @@ def may(user, instance: Instance, action: str) -> bool:
     """Whether a user may do `action` on the instance (for showing buttons and links)."""
     role = scope_for(user).role_on_instance(instance.pk, instance.host_id)
     return user.has_perms(PERMISSIONS[action]) and RANK[role] >= RANK[NEEDS[action]]
+
+
+def job_authority(op, action: str) -> str | None:
+    """For jobs.authority: why the user of an operation on an instance may no longer run it."""
+    perms = ("instances.add_instance",) if action == "add" else PERMISSIONS[action]
+
+    def role_of(scope) -> str | None:
+        if op.target_id:
+            return scope.role_on_instance(int(op.target_id), op.host_id)
+        return scope.role_on_host(op.host_id)
+
+    return job_refusal(op, action, perms=perms, role_of=role_of if op.target_id or op.host_id is not None else None)

@@ -1,12 +1,16 @@
-"""What can be done to an instance in which state: one table for the buttons on the page, the
-view that accepts them, and the confirmation asked for destructive ones."""
+"""Which state allows which action: one table for the buttons and links on the instance page, the
+views that accept them, the confirmation asked for destructive ones, and the jobs, which check the
+state libvirt reports when they run against the same states (operation_support.require_state)."""
 
 from dataclasses import dataclass, field
+
+from django.utils.module_loading import import_string
 
 from instances.models import Instance
 from instances.models import InstanceState as S
 
-ANY_STATE = frozenset(S.values) - {S.BUILDING}
+ANY_STATE = frozenset(S) - {S.BUILDING}
+MEMORY_STATES = frozenset({S.RUNNING, S.PAUSED})  # a snapshot taken in these states holds the memory too
 
 
 @dataclass(frozen=True)
@@ -18,41 +22,48 @@ class Action:
     params: dict = field(default_factory=dict)
     confirm: str = ""  # asked before a destructive action; empty: no confirmation
     rescued: bool | None = False  # True: only while rescued; None: either way
+    doing: str = ""  # for the job's refusal: "Cannot <doing> <instance>: it is <state>." (default: name)
+    form: str = ""  # the form asking for its parameters on the confirmation page (dotted path)
+    button: bool = True  # a button of the instance page; False: a link to a page of its own
 
     def allowed(self, instance: Instance) -> bool:
         if self.rescued is not None and instance.rescued != self.rescued:
             return False
         return instance.state in self.states
 
+    def form_class(self):
+        return import_string(self.form) if self.form else None
+
 
 ACTIONS = {
     action.name: action
     for action in [
         Action("start", "instance.start", "Start", frozenset({S.SHUTOFF, S.CRASHED, S.SUSPENDED})),
-        Action("stop", "instance.stop", "Shut down", frozenset({S.RUNNING}),
+        Action("stop", "instance.stop", "Shut down", frozenset({S.RUNNING}), doing="shut down",
                confirm="The guest is asked to power off (ACPI); after the timeout it is forced off."),
         Action("force-stop", "instance.stop", "Force off", frozenset({S.RUNNING, S.PAUSED, S.SHUTDOWN, S.CRASHED}),
                params={"force": True}, confirm="The guest is stopped at once, like pulling the plug: unsaved data "
-               "in the guest is lost.", rescued=None),
+               "in the guest is lost.", rescued=None, doing="force off"),
         Action("reboot", "instance.reboot", "Reboot", frozenset({S.RUNNING}),
                confirm="The guest is asked to shut down and is started again; a guest that does not shut down "
                "within the timeout is rebooted hard."),
         Action("hard-reboot", "instance.reboot", "Hard reboot", frozenset({S.RUNNING, S.PAUSED, S.CRASHED}),
                params={"hard": True}, confirm="The guest is stopped at once and started again: unsaved data in "
-               "the guest is lost."),
+               "the guest is lost.", doing="hard reboot"),
         Action("pause", "instance.pause", "Pause", frozenset({S.RUNNING}), rescued=None),
         Action("unpause", "instance.unpause", "Unpause", frozenset({S.PAUSED}), rescued=None),
-        Action("suspend", "instance.suspend", "Suspend", frozenset({S.RUNNING, S.PAUSED})),
+        Action("suspend", "instance.suspend", "Suspend", MEMORY_STATES),
         Action("resume", "instance.start", "Resume", frozenset({S.SUSPENDED})),
         Action("nmi", "instance.nmi", "Send NMI", frozenset({S.RUNNING}),
                confirm="A non-maskable interrupt is sent to the guest; many kernels panic or dump on it.",
-               rescued=None),
+               rescued=None, doing="send an NMI to"),
         Action("quiesce", "instance.quiesce", "Quiesce", frozenset({S.RUNNING}),
                confirm="The guest agent freezes the guest's filesystems: writes in the guest wait until it is "
                "unquiesced."),
         Action("unquiesce", "instance.unquiesce", "Unquiesce", frozenset({S.RUNNING})),
         Action("rescue", "instance.rescue", "Rescue", frozenset({S.RUNNING, S.SHUTOFF, S.CRASHED}),
-               confirm="The guest is stopped and boots the rescue image, with its own disk attached."),
+               confirm="The guest is stopped and boots the rescue image, with its own disk attached.",
+               form="instances.rescue.forms.RescueForm"),
         Action("unrescue", "instance.unrescue", "Unrescue", ANY_STATE, rescued=True,
                confirm="The rescue guest is stopped and the original definition is restored and started."),
         Action("autostart-on", "instance.autostart", "Autostart on", ANY_STATE, params={"enabled": True}),
@@ -60,11 +71,23 @@ ACTIONS = {
         Action("delete", "instance.delete", "Delete", ANY_STATE, rescued=None,
                confirm="The instance is stopped and undefined, and its disks, config drive, console log, saved "
                "memory and snapshots are deleted. This cannot be undone."),
+        # Links to pages of their own (a form, or a confirmation about one device).
+        Action("set-password", "instance.set_password", "Set admin password", frozenset({S.RUNNING}),
+               doing="set a password on", button=False),
+        Action("disk-swap", "instance.swap_volume", "Swap", frozenset({S.RUNNING}), rescued=None, button=False),
+        Action("disk-snapshot", "instance.disk_snapshot", "Disk snapshot", frozenset({S.RUNNING}), rescued=None,
+               button=False),
+        Action("disk-commit", "instance.disk_commit", "Commit", frozenset({S.RUNNING}), rescued=None, button=False),
     ]
 }  # fmt: skip
 
 
 def actions_for(instance: Instance) -> list[Action]:
-    """The actions the instance's current state allows, in display order."""
-    found = [action for action in ACTIONS.values() if action.allowed(instance)]
+    """The buttons the instance's current state allows, in display order."""
+    found = [action for action in ACTIONS.values() if action.button and action.allowed(instance)]
     return [a for a in found if not a.name.startswith("autostart") or a.params["enabled"] != instance.autostart]
+
+
+def allowed_now(instance: Instance) -> dict[str, bool]:
+    """{action name with '_' for '-': allowed} for templates (`{% if can.disk_swap %}`)."""
+    return {name.replace("-", "_"): action.allowed(instance) for name, action in ACTIONS.items()}

@@ -1,10 +1,18 @@
+from importlib import import_module
+
 from django.apps import AppConfig
+
+# The feature packages: each may have views, forms, urls and operations (its job handlers).
+FEATURES = ("lifecycle", "build", "rescue", "disks", "nics", "firewall", "snapshots", "agent", "images")
 
 
 class InstancesConfig(AppConfig):
     name = "instances"
 
     def ready(self):
-        # Registers the instance operations.
-        import instances.firewall  # noqa: F401
-        from instances import build, guest_agent, housekeeping, interfaces, lifecycle, rescue, snapshots, volumes  # noqa: F401
+        from instances.access import job_authority
+        from jobs.authority import register_authority
+
+        for feature in FEATURES:
+            import_module(f"instances.{feature}.operations")  # registers its operations
+        register_authority("instance", job_authority)  # jobs check their user again when they start

@@ -1,5 +1,6 @@
 """What instance operations share: the per-instance lock, a connection to the instance's host,
-the guest, and writing the guest's new state back to the inventory."""
+the guest, its state checked against the action table, and writing the guest's new state back
+to the inventory."""
 
 import logging
 from contextlib import contextmanager
@@ -12,8 +13,9 @@ from django.urls import reverse
 from hosts.connections import pool
 from hosts.credentials import UnreadableSecret
 from instances import device_stats
+from instances.actions import ACTIONS
 from instances.inventory import apply_domain
-from instances.models import Instance
+from instances.models import Instance, InstanceState
 from jobs.registry import OperationFailed
 from virt.domains import read_device_stats, read_domain, read_domain_details
 from virt.errors import NotFound, VirtError
@@ -21,6 +23,7 @@ from virt.guest import Guest
 
 log = logging.getLogger(__name__)
 LOCK_TIMEOUT = 3600  # seconds: the longest an operation may hold an instance
+BOOT_TIMEOUT = 60  # seconds for a started guest to be running
 
 
 @dataclass
@@ -68,6 +71,25 @@ def on_instance(op, report, message: str, *, need_guest: bool = True):
             yield Context(instance=instance, conn=conn, guest=guest)
 
 
+def require_state(ctx: Context, action: str) -> str:
+    """The guest's state as libvirt reports it now, when the action table allows `action` in it;
+    else OperationFailed ("Cannot shut down web-1: it is paused.")."""
+    rule = ACTIONS[action]
+    state = ctx.guest.state()
+    if state not in rule.states:
+        label = InstanceState(state).label.lower() if state in InstanceState.values else state
+        raise OperationFailed(f"Cannot {rule.doing or rule.name} {ctx.instance}: it is {label}.")
+    return state
+
+
+def boot(ctx: Context, report, *, progress: int = 85) -> None:
+    """Start the guest and wait until it runs (start, reboot, spawn, rescue)."""
+    report(progress, "Starting the guest")
+    ctx.guest.start()
+    if not ctx.guest.wait_for_state({InstanceState.RUNNING}, timeout=BOOT_TIMEOUT):
+        raise OperationFailed(f"{ctx.instance} did not reach running within {BOOT_TIMEOUT} s.")
+
+
 def record_state(ctx: Context) -> None:
     """Write the guest's state and definition to the inventory now, not waiting for the monitor."""
     uuid = str(ctx.instance.uuid)
@@ -87,10 +109,10 @@ def done(ctx: Context, report) -> dict:
 
 
 def unplug(op, report, name: str, detach) -> dict:
-    """Detach the device `name` with `detach(domain, name, timeout=...)`, giving the guest the
-    operation's `timeout` (DETACH_TIMEOUT by default) to let go."""
+    """Detach the device `name` with `detach(guest, name, timeout=...)` (Guest.detach_disk or
+    detach_nic), giving the guest the operation's `timeout` (DETACH_TIMEOUT by default) to let go."""
     timeout = float(op.params.get("timeout", settings.DETACH_TIMEOUT))
     with on_instance(op, report, f"Detaching {name}") as ctx:
         report(20, f"Asking the guest to release {name} (up to {timeout:g} s)")
-        detach(ctx.guest.domain, name, timeout=timeout)
+        detach(ctx.guest, name, timeout=timeout)
         return {**done(ctx, report), "message": f"Detached {name}"}

@@ -1,15 +1,17 @@
+"""Instance URLs: the list and the instance page, then each feature's own urls.py (paths from instances/)."""
+
 from django.urls import include, path
 
-from instances import firewall_views, views
+from instances import views
 
 urlpatterns = [
     path("", views.instance_list, name="instance-list"),
-    path("new/", views.instance_create, name="instance-create"),
     path("<int:pk>/", views.instance_detail, name="instance-detail"),
-    path("<int:pk>/action/<str:name>/", views.instance_action, name="instance-action"),
-    path("<int:pk>/agent/", include("instances.agent_urls")),
-    path("<int:pk>/disks/", include("instances.volume_urls")),
-    path("<int:pk>/firewall/", firewall_views.nic_firewall, name="nic-firewall"),
-    path("<int:pk>/", include("instances.snapshot_urls")),
-    path("<int:pk>/interfaces/", include("instances.interface_urls")),
+    path("", include("instances.build.urls")),
+    path("", include("instances.lifecycle.urls")),
+    path("", include("instances.disks.urls")),
+    path("", include("instances.nics.urls")),
+    path("", include("instances.firewall.urls")),
+    path("", include("instances.snapshots.urls")),
+    path("", include("instances.agent.urls")),
 ]

@@ -1,23 +1,19 @@
 """Instance pages read the database only; every change becomes an operation."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseNotAllowed
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from accounts.scope import visible_hosts, visible_instances
+from config.lookups import positive_id
 from hosts.models import Host
 from instances.access import get_instance_for_user, may
-from instances.actions import ACTIONS, Action, actions_for
+from instances.actions import actions_for, allowed_now
 from instances.device_stats import device_rows
-from instances.forms import InstanceCreateForm, RescueForm
-from instances.models import Instance, InstanceState
+from instances.models import InstanceState
 from instances.queries import instances_for_list, ordering
-from instances.services import Busy, create_instance, request_operation
 from jobs.models import Operation
-from jobs.services import NoWorker
 
 COLUMNS = [("Name", "name"), ("Host", "host"), ("State", "state"), ("vCPUs", "vcpus"), ("Memory", "memory"),
            ("Flavor", None), ("Autostart", None)]  # fmt: skip
@@ -27,15 +23,11 @@ PAGE_SIZE = 50
 RECENT_OPERATIONS = 10
 
 
-def _id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 16 else None
-
-
 @require_GET
 @login_required
 @permission_required("instances.view_instance", raise_exception=True)
 def instance_list(request):
-    host_id = _id(request.GET.get("host"))
+    host_id = positive_id(request.GET.get("host"))
     state = request.GET.get("state", "")
     state = state if state in InstanceState.values else ""
     q = request.GET.get("q", "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL in text
@@ -87,76 +79,7 @@ def instance_detail(request, pk: int):
         "may_console": may(request.user, instance, "console"),
         "graphics": {g.get("type") for g in (instance.details or {}).get("graphics", [])},
         "may_change": may(request.user, instance, "change"),
+        "can": allowed_now(instance),
     }
     context["disks"], context["nics"], context["devices_read_at"] = device_rows(instance)
     return render(request, "instances/instance_detail.html", context)
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def instance_action(request, pk: int, name: str):
-    """GET: the confirmation page of a destructive action. POST: queue the action."""
-    action = ACTIONS.get(name)
-    if action is None:
-        raise Http404(f"No action {name!r}.")
-    if request.method == "GET" and not action.confirm:
-        return HttpResponseNotAllowed(["POST"])
-    instance = get_instance_for_user(request, pk, "delete" if action.name == "delete" else "change")
-    if not action.allowed(instance):
-        return _refuse(request, instance, f"{action.label} is not possible while {instance} is {_state(instance)}.")
-    form = None
-    if action.name == "rescue":
-        form = RescueForm(request.POST if request.method == "POST" else None, instance=instance)
-    if request.method == "GET" or (form is not None and not form.is_valid()):
-        context = {"instance": instance, "action": action, "form": form}
-        return render(request, "instances/instance_confirm.html", context)
-    return _queue(request, instance, action, {**action.params, **(form.params() if form else {})})
-
-
-def _state(instance: Instance) -> str:
-    state = instance.get_state_display().lower()
-    return f"{state} and rescued" if instance.rescued else state
-
-
-def _queue(request, instance: Instance, action: Action, params: dict):
-    """Queue the action. A button on the detail page (htmx) gets a line for the page, which stays
-    and follows the operation live; a plain form goes to the operation's page."""
-    try:
-        op = request_operation(instance=instance, kind=action.kind, user=request.user, params=params)
-    except (Busy, NoWorker) as error:
-        return _refuse(request, instance, str(error))
-    if _from_htmx(request):
-        text = f"{op.label} queued for {instance}."
-        return render(request, "instances/_action_result.html", {"level": "info", "text": text, "op": op})
-    return redirect("operation-detail", pk=op.pk)
-
-
-def _refuse(request, instance: Instance, text: str):
-    if _from_htmx(request):
-        return render(request, "instances/_action_result.html", {"level": "error", "text": text})
-    messages.error(request, text)
-    return redirect("instance-detail", pk=instance.pk)
-
-
-def _from_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-@permission_required("instances.add_instance", raise_exception=True)
-def instance_create(request):
-    form = InstanceCreateForm(request.POST if request.method == "POST" else None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            op = create_instance(
-                host=data["host"], name=data["name"], flavor=data["flavor"], image=data["image"],
-                user=request.user, admin_password=data["admin_password"], ssh_keys=data["ssh_keys"],
-                files=form.injected_files(), networks=tuple(data["networks"]), start=data["start"],
-            )  # fmt: skip
-        except NoWorker as error:
-            messages.error(request, str(error))
-        else:
-            return redirect("operation-detail", pk=op.pk)
-    return render(request, "instances/instance_form.html", {"form": form})

@@ -1,15 +1,15 @@
-"""The rq job function: runs one operation by id, recording status, progress and outcome."""
+"""The rq job function: runs one operation by id, recording status, progress and outcome. A refusal
+and every finished operation are sent as signals (jobs.signals: the audit log records them)."""
 
 import logging
 
 from django.db import close_old_connections
 from django.utils import timezone
 
-from audit.models import AuditAction, AuditOutcome
-from audit.services import record, record_operation
 from jobs.authority import refusal
 from jobs.models import Operation, OperationStatus
 from jobs.registry import HANDLERS, OperationFailed
+from jobs.signals import operation_finished, operation_refused
 from live.broadcast import broadcast
 from virt.errors import VirtError
 
@@ -40,15 +40,7 @@ def _run(op_id: int) -> str:
     op = Operation.objects.select_related("user").get(pk=op_id)
     refused = refusal(op)
     if refused:
-        record(
-            action=AuditAction.ACCESS_DENIED,
-            user=op.user,
-            object_type=op.target_type,
-            object_id=op.target_id,
-            object_name=op.target_name,
-            outcome=AuditOutcome.REFUSED,
-            detail=f"{op.kind}: {refused} (job)",
-        )
+        _send(operation_refused, operation=op, reason=refused)
         # Its input may hold encrypted secrets (passwords, credentials) that nothing will use now.
         _finish(op_id, OperationStatus.FAILED, message="Refused", error=f"Not carried out: {refused}.", params={})
         return OperationStatus.FAILED
@@ -72,5 +64,12 @@ def _run(op_id: int) -> str:
 
 def _finish(op_id: int, status: str, **fields) -> None:
     Operation.objects.filter(pk=op_id).update(status=status, finished=timezone.now(), **fields)
-    record_operation(op_id)  # the audit entry: user, target, kind, outcome and message (never params)
+    _send(operation_finished, operation_id=op_id)  # the audit entry: user, target, kind, outcome, message
     _publish(op_id)
+
+
+def _send(signal, **data) -> None:
+    """Tell the listeners; one that fails is logged and never fails the operation."""
+    for receiver, result in signal.send_robust(sender=Operation, **data):
+        if isinstance(result, Exception):
+            log.error("%s failed on %s", receiver, data, exc_info=result)

@@ -1,7 +1,9 @@
 """Creating operations: the row first, the job on the queue after the transaction commits."""
 
 import django_rq
+from django.contrib import messages
 from django.db import transaction
+from django.shortcuts import redirect
 from rq import Worker
 
 from jobs.models import Operation
@@ -48,6 +50,17 @@ def start_operation(
     )
     transaction.on_commit(lambda: _enqueue(op))
     return op
+
+
+def start_from_page(request, *, kind: str, target, params: dict):
+    """start_operation for a view: the redirect to the operation's page, or None (after an error
+    message for the next page) when no worker runs."""
+    try:
+        op = start_operation(kind=kind, target=target, user=request.user, params=params)
+    except NoWorker as error:
+        messages.error(request, str(error))
+        return None
+    return redirect("operation-detail", pk=op.pk)
 
 
 def _host_id(target, host) -> int | None:

@@ -6,9 +6,8 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from accounts.scope import Scope, scope_for
 from live.broadcast import GROUP, events_since
-from live.visibility import visible
+from live.visibility import EventFilter, filter_for
 
 SCOPE_MAX_AGE = 60  # seconds; grant changes also refresh it at once
 
@@ -28,16 +27,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"kind": "hello", "data": {"user": self.scope["user"].get_username()}})
 
     async def _load_scope(self) -> None:
-        user = self.scope["user"]
-        self.user_id = user.pk
-        self.grants: Scope = await database_sync_to_async(scope_for)(user, fresh=True)
+        self.visible: EventFilter = await database_sync_to_async(filter_for)(self.scope["user"])
         self.grants_read = time.monotonic()
 
     async def _allowed(self, event: dict) -> bool:
         """Send only events about what the user may see; grants are re-read when they change."""
         if event["kind"] == "grants" or time.monotonic() - self.grants_read > SCOPE_MAX_AGE:
             await self._load_scope()
-        return visible(self.grants, self.user_id, event["kind"], event["data"])
+        return self.visible(event["kind"], event["data"])
 
     async def disconnect(self, code):
         await self.channel_layer.group_discard(GROUP, self.channel_name)

@@ -1,25 +1,21 @@
-"""Which live events a user's page may receive: only about what their grants let them see."""
+"""Which live events a page may receive is decided by an app, not here: at start-up it gives
+`use(events_filter)`, where events_filter(user) reads the user's access now and returns a function
+(kind, data) -> bool. The consumer asks it again when access changes ("grants" events) and
+every SCOPE_MAX_AGE seconds. Until an app gives one, nothing is sent."""
 
-from accounts.scope import Scope
+from collections.abc import Callable
+
+EventFilter = Callable[[str, dict], bool]
+_events_filter: Callable[[object], EventFilter] | None = None
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+def use(events_filter: Callable[[object], EventFilter]) -> None:
+    global _events_filter
+    _events_filter = events_filter
 
 
-def visible(scope: Scope, user_id: int, kind: str, data: dict) -> bool:
-    if scope.fleet or kind == "grants":
-        return True
-    if kind in ("host", "host-inventory"):
-        return scope.sees_host(_int(data.get("id")))
-    if kind == "instance":
-        return scope.role_on_instance(_int(data.get("id")), _int(data.get("host_id"))) is not None
-    if kind == "instances":  # "reload the list": says no more than a host id
-        return scope.sees_host(_int(data.get("host_id"))) or bool(scope.instances)
-    if kind == "operation":
-        on_instance = data.get("target_type") == "instance" and _int(data.get("target_id")) in scope.instances
-        return data.get("user_id") == user_id or scope.sees_host(_int(data.get("host_id"))) or on_instance
-    return False  # a kind nobody checked is not sent
+def filter_for(user) -> EventFilter:
+    """The user's event filter (reads the database: call it off the event loop)."""
+    if _events_filter is None:
+        return lambda kind, data: False
+    return _events_filter(user)

@@ -2,13 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.forms import posted
+from config.lookups import item_or_404
 from hosts.access import get_host_for_user
-from jobs.services import NoWorker, start_operation
+from jobs.services import start_from_page
 from networks.forms import AutostartForm, FilterForm, NetworkForm
 
 
@@ -21,20 +21,7 @@ def _filters(host) -> list[dict]:
 
 
 def _find(items: list[dict], name: str, what: str) -> dict:
-    for item in items:
-        if item["name"] == name:
-            return item
-    raise Http404(f"No {what} named {name} on this host (as last read).")
-
-
-def _start(request, host, kind: str, params: dict):
-    """Queue the operation and go to its page; without a worker, say so and return None."""
-    try:
-        op = start_operation(kind=kind, target=host, user=request.user, params=params)
-    except NoWorker as error:
-        messages.error(request, str(error))
-        return None
-    return redirect("operation-detail", pk=op.pk)
+    return item_or_404(items, lambda item: item["name"] == name, f"No {what} named {name} on this host (as last read).")
 
 
 # --- Networks ------------------------------------------------------------------------------------
@@ -53,7 +40,7 @@ def network_create(request, host_pk: int):
     host = get_host_for_user(request, host_pk, "change")
     form = NetworkForm(posted(request), networks=_networks(host))
     if request.method == "POST" and form.is_valid():
-        response = _start(request, host, "network.create", form.params())
+        response = start_from_page(request, kind="network.create", target=host, params=form.params())
         if response:
             return response
     return render(request, "networks/network_form.html", {"host": host, "form": form})
@@ -62,9 +49,8 @@ def network_create(request, host_pk: int):
 def _network_change(request, host_pk: int, name: str, kind: str, params: dict | None = None):
     host = get_host_for_user(request, host_pk, "change")
     network = _find(_networks(host), name, "network")
-    return _start(request, host, kind, {"name": network["name"], **(params or {})}) or redirect(
-        "network-list", host_pk=host.pk
-    )
+    params = {"name": network["name"], **(params or {})}
+    return start_from_page(request, kind=kind, target=host, params=params) or redirect("network-list", host_pk=host.pk)
 
 
 @require_POST
@@ -117,7 +103,7 @@ def nwfilter_define(request, host_pk: int):
     form = FilterForm(posted(request), filters=_filters(host))
     if request.method == "POST" and form.is_valid():
         params = {"name": form.cleaned_data["name"], "xml": form.cleaned_data["xml"]}
-        response = _start(request, host, "nwfilter.define", params)
+        response = start_from_page(request, kind="nwfilter.define", target=host, params=params)
         if response:
             return response
     return render(request, "networks/nwfilter_form.html", {"host": host, "form": form})
@@ -129,7 +115,7 @@ def nwfilter_undefine(request, host_pk: int, name: str):
     host = get_host_for_user(request, host_pk, "change")
     nwfilter = _find(_filters(host), name, "network filter")
     if request.method == "POST":
-        response = _start(request, host, "nwfilter.undefine", {"name": nwfilter["name"]})
+        response = start_from_page(request, kind="nwfilter.undefine", target=host, params={"name": nwfilter["name"]})
         return response or redirect("nwfilter-list", host_pk=host.pk)
     users = [other["name"] for other in _filters(host) if name in other.get("refs", [])]
     context = {"host": host, "nwfilter": nwfilter, "referenced_by": users}

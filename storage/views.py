@@ -1,6 +1,5 @@
 """Storage pages: they read Host.inventory only; every change becomes an operation."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
@@ -8,10 +7,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.forms import posted, posted_with_files
+from config.lookups import item_or_404
 from hosts.access import get_host_for_user
 from instances.device_stats import volume_usage
 from jobs.models import Operation, OperationStatus
-from jobs.services import NoWorker, start_operation
+from jobs.services import start_from_page
 from storage import transfers
 from storage.forms import PoolForm, ResizeForm, UploadForm, VolumeForm
 
@@ -21,27 +21,12 @@ def _pools(host) -> list[dict]:
 
 
 def _pool_or_404(host, name: str) -> dict:
-    for pool in _pools(host):
-        if pool["name"] == name:
-            return pool
-    raise Http404(f"No storage pool {name} on {host.name}.")
+    return item_or_404(_pools(host), lambda pool: pool["name"] == name, f"No storage pool {name} on {host.name}.")
 
 
 def _volume_or_404(pool: dict, name: str) -> dict:
-    for volume in pool.get("volumes", []):
-        if volume["name"] == name:
-            return volume
-    raise Http404(f"No volume {name} in pool {pool['name']}.")
-
-
-def _start(request, host, action: str, params: dict):
-    """Start storage.<action> on the host: the operation page, or None (with a message) without a worker."""
-    try:
-        op = start_operation(kind=f"storage.{action}", target=host, user=request.user, params=params)
-    except NoWorker as error:
-        messages.error(request, str(error))
-        return None
-    return redirect("operation-detail", pk=op.pk)
+    message = f"No volume {name} in pool {pool['name']}."
+    return item_or_404(pool.get("volumes", []), lambda volume: volume["name"] == name, message)
 
 
 def _back(host):
@@ -75,7 +60,7 @@ def pool_define(request, host_pk: int):
     host = get_host_for_user(request, host_pk, "change")
     form = PoolForm(posted(request), taken=[pool["name"] for pool in _pools(host)])
     if request.method == "POST" and form.is_valid():
-        if response := _start(request, host, "pool_define", form.cleaned_data):
+        if response := start_from_page(request, kind="storage.pool_define", target=host, params=form.cleaned_data):
             return response
     return _form_page(request, host, form, title=f"New directory pool on {host.name}", submit="Define pool")
 
@@ -85,7 +70,7 @@ def pool_define(request, host_pk: int):
 def pool_start(request, host_pk: int, pool: str):
     host = get_host_for_user(request, host_pk, "change")
     name = _pool_or_404(host, pool)["name"]
-    return _start(request, host, "pool_start", {"pool": name}) or _back(host)
+    return start_from_page(request, kind="storage.pool_start", target=host, params={"pool": name}) or _back(host)
 
 
 @require_POST
@@ -93,7 +78,7 @@ def pool_start(request, host_pk: int, pool: str):
 def pool_stop(request, host_pk: int, pool: str):
     host = get_host_for_user(request, host_pk, "change")
     name = _pool_or_404(host, pool)["name"]
-    return _start(request, host, "pool_stop", {"pool": name}) or _back(host)
+    return start_from_page(request, kind="storage.pool_stop", target=host, params={"pool": name}) or _back(host)
 
 
 @require_http_methods(["GET", "POST"])
@@ -103,7 +88,7 @@ def pool_delete(request, host_pk: int, pool: str):
     found = _pool_or_404(host, pool)
     if request.method == "POST":
         params = {"pool": found["name"], "delete_dir": request.POST.get("delete_dir") == "on"}
-        return _start(request, host, "pool_delete", params) or _back(host)
+        return start_from_page(request, kind="storage.pool_delete", target=host, params=params) or _back(host)
     text = f"Pool {found['name']} is stopped and forgotten by libvirt. Its volumes stay on disk unless you remove them."
     return _confirm_page(
         request, host, title=f"Delete pool {found['name']}?", text=text, submit="Delete pool", delete_dir=found["path"]
@@ -119,7 +104,7 @@ def volume_create(request, host_pk: int, pool: str):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         params = {"pool": found["name"], "name": data["name"], "bytes": data["bytes"], "format": data["format"]}
-        if response := _start(request, host, "volume_create", params):
+        if response := start_from_page(request, kind="storage.volume_create", target=host, params=params):
             return response
     return _form_page(request, host, form, title=f"New volume in {found['name']}", submit="Create volume", pool=found)
 
@@ -133,7 +118,7 @@ def volume_resize(request, host_pk: int, pool: str, volume: str):
     form = ResizeForm(posted(request), current=vol["capacity"])
     if request.method == "POST" and form.is_valid():
         params = {"pool": found["name"], "volume": vol["name"], "bytes": form.cleaned_data["bytes"]}
-        if response := _start(request, host, "volume_resize", params):
+        if response := start_from_page(request, kind="storage.volume_resize", target=host, params=params):
             return response
     return _form_page(request, host, form, title=f"Grow volume {vol['name']}", submit="Resize", pool=found)
 
@@ -145,7 +130,8 @@ def volume_delete(request, host_pk: int, pool: str, volume: str):
     found = _pool_or_404(host, pool)
     vol = _volume_or_404(found, volume)
     if request.method == "POST":
-        return _start(request, host, "volume_delete", {"pool": found["name"], "volume": vol["name"]}) or _back(host)
+        params = {"pool": found["name"], "volume": vol["name"]}
+        return start_from_page(request, kind="storage.volume_delete", target=host, params=params) or _back(host)
     text = f"The volume {vol['name']} ({vol['path']}) and all data on it are removed for good."
     return _confirm_page(request, host, title=f"Delete volume {vol['name']}?", text=text, submit="Delete volume")
 
@@ -159,8 +145,9 @@ def volume_upload(request, host_pk: int, pool: str):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         token = transfers.save_upload(data["file"])
-        params = {"pool": found["name"], "volume": data["volume"] or data["name"], "create": not data["volume"]}
-        if response := _start(request, host, "volume_upload", {**params, "upload": token}):
+        params = {"pool": found["name"], "volume": data["volume"] or data["name"], "create": not data["volume"],
+                  "upload": token}  # fmt: skip
+        if response := start_from_page(request, kind="storage.volume_upload", target=host, params=params):
             return response
         transfers.discard(token)
     title = f"Upload a file into {found['name']}"
@@ -174,7 +161,8 @@ def volume_download(request, host_pk: int, pool: str, volume: str):
     host = get_host_for_user(request, host_pk, "change")
     found = _pool_or_404(host, pool)
     vol = _volume_or_404(found, volume)
-    return _start(request, host, "volume_download", {"pool": found["name"], "volume": vol["name"]}) or _back(host)
+    params = {"pool": found["name"], "volume": vol["name"]}
+    return start_from_page(request, kind="storage.volume_download", target=host, params=params) or _back(host)
 
 
 @require_GET

@@ -1,6 +1,7 @@
-"""The QEMU guest agent of a running guest: is it answering, freeze and thaw the guest's
-filesystems (quiesce), set a user's password. Agent errors come out naming the guest
-(virt.errors.AgentUnavailable when the agent is missing, not running or not answering)."""
+"""The QEMU guest agent of a running guest (through Guest's intent methods): is it answering,
+freeze and thaw the guest's filesystems (quiesce), set a user's password. Agent errors come out
+naming the guest (virt.errors.AgentUnavailable when the agent is missing, not running or not
+answering)."""
 
 import functools
 import time
@@ -9,7 +10,6 @@ import libvirt
 import libvirt_qemu
 
 from virt.errors import AgentUnavailable, VirtError, translate
-from virt.guest import Guest
 
 PING_TIMEOUT = 5  # seconds libvirt waits for one guest-ping answer
 _NOT_ANSWERING = {libvirt.VIR_ERR_AGENT_UNRESPONSIVE} | (
@@ -46,28 +46,28 @@ def _agent_call(func):
     """Decorator: libvirt errors of an agent call come out translated, naming the guest."""
 
     @functools.wraps(func)
-    def wrapper(guest: Guest, *args, **kwargs):
+    def wrapper(domain: libvirt.virDomain, *args, **kwargs):
         try:
-            return func(guest, *args, **kwargs)
+            return func(domain, *args, **kwargs)
         except libvirt.libvirtError as error:
-            raise _translate(error, guest.name) from None
+            raise _translate(error, domain.name()) from None
 
     return wrapper
 
 
 @_agent_call
-def ping(guest: Guest) -> None:
+def ping(domain: libvirt.virDomain) -> None:
     """Returns when the agent answers a guest-ping; AgentUnavailable when it does not."""
-    libvirt_qemu.qemuAgentCommand(guest.domain, '{"execute": "guest-ping"}', PING_TIMEOUT, 0)
+    libvirt_qemu.qemuAgentCommand(domain, '{"execute": "guest-ping"}', PING_TIMEOUT, 0)
 
 
-def wait_until_answering(guest: Guest, *, timeout: float, interval: float = 1) -> None:
+def wait_until_answering(domain: libvirt.virDomain, *, timeout: float, interval: float = 1) -> None:
     """Ping until the agent answers (a guest that just booted starts it late); the last
     AgentUnavailable when `timeout` passed first. A guest without the channel fails at once."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return ping(guest)
+            return ping(domain)
         except AgentNotConfigured:
             raise
         except AgentUnavailable:
@@ -77,18 +77,18 @@ def wait_until_answering(guest: Guest, *, timeout: float, interval: float = 1) -
 
 
 @_agent_call
-def quiesce(guest: Guest) -> int:
+def quiesce(domain: libvirt.virDomain) -> int:
     """Freeze every filesystem of the guest (fsfreeze); returns how many were frozen."""
-    return guest.domain.fsFreeze(None, 0)
+    return domain.fsFreeze(None, 0)
 
 
 @_agent_call
-def unquiesce(guest: Guest) -> int:
+def unquiesce(domain: libvirt.virDomain) -> int:
     """Thaw every frozen filesystem; returns how many were thawed (a mountpoint list is unsupported)."""
-    return guest.domain.fsThaw(None, 0)
+    return domain.fsThaw(None, 0)
 
 
 @_agent_call
-def set_password(guest: Guest, user: str, password: str) -> None:
+def set_password(domain: libvirt.virDomain, user: str, password: str) -> None:
     """Set `user`'s password in the guest (the agent runs chpasswd there)."""
-    guest.domain.setUserPassword(user, password, 0)
+    domain.setUserPassword(user, password, 0)

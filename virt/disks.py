@@ -11,10 +11,10 @@ import libvirt
 from lxml import etree
 
 from virt import blockjobs
-from virt.devices import DeviceError, affect, both_definitions, detach, elements, find
+from virt.devices import DeviceError, affect, both_definitions, detach, find
 from virt.errors import translated
 from virt.xml.domain import Disk, disk_source, parse
-from virt.xml.edit import PREFIX_BY_BUS, disk_target, set_disk_source, split_target, target_name
+from virt.xml.edit import PREFIX_BY_BUS, disk_target, next_target, set_disk_source, split_target
 
 BUSES = tuple(PREFIX_BY_BUS)
 
@@ -25,12 +25,6 @@ class DiskError(DeviceError):
 
 def _find(domain: libvirt.virDomain, target: str, *, inactive: bool = False) -> etree._Element | None:
     return find(domain, "disk", lambda element: disk_target(element) == target, inactive=inactive)
-
-
-@translated
-def list_disks(domain: libvirt.virDomain) -> list[Disk]:
-    """The disks of the live definition (the persistent one when the guest is off)."""
-    return [Disk.from_element(element) for element in elements(domain, "disk")]
 
 
 def pick_target(used: set[str], bus: str, requested: str = "") -> str:
@@ -45,11 +39,7 @@ def pick_target(used: set[str], bus: str, requested: str = "") -> str:
         if requested in used:
             raise DiskError(f"{requested} is already in use on this instance.")
         return requested
-    taken = {split[1] for split in map(split_target, used) if split and split[0] == prefix}
-    index = 0
-    while index in taken:
-        index += 1
-    return target_name(prefix, index)
+    return next_target(bus, used)
 
 
 @translated

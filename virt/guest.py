@@ -1,12 +1,19 @@
-"""A domain, spoken to in intent: start, shut down, pause, save, rescue... Booleans become flags
-here so callers never see libvirt. Every libvirt error comes out translated (virt.errors)."""
+"""A domain, spoken to in intent: start, shut down, pause, save; attach a disk, take a snapshot,
+freeze its filesystems... Booleans become flags here so callers never see libvirt; the device,
+snapshot, firewall and agent calls live in their own modules (disks, nics, firewall, snapshots,
+agent), each a function of the domain that the method of the same intent calls. Every libvirt
+error comes out translated (virt.errors)."""
 
 import time
+from collections.abc import Callable
 
 import libvirt
 
+from virt import agent, disks, firewall, nics, snapshots
 from virt.domains import state_name
 from virt.errors import NotFound, translated
+
+Progress = Callable[[int, int], None] | None
 
 # Undefining removes everything libvirt keeps for the domain besides its disks.
 _UNDEFINE_ALL = (
@@ -34,10 +41,6 @@ class Guest:
     @property
     def name(self) -> str:
         return self.domain.name()
-
-    @property
-    def uuid(self) -> str:
-        return self.domain.UUIDString()
 
     @translated
     def state(self) -> str:
@@ -71,16 +74,6 @@ class Guest:
             self.domain.destroy()
 
     @translated
-    def reboot(self) -> None:
-        """Ask the guest to reboot (ACPI); returns at once."""
-        self.domain.reboot(libvirt.VIR_DOMAIN_REBOOT_ACPI_POWER_BTN)
-
-    @translated
-    def reset(self) -> None:
-        """Hard reset, like the reset button."""
-        self.domain.reset(0)
-
-    @translated
     def pause(self) -> None:
         self.domain.suspend()
 
@@ -94,20 +87,12 @@ class Guest:
         self.domain.managedSave(0)
 
     @translated
-    def has_managed_save(self) -> bool:
-        return bool(self.domain.hasManagedSaveImage(0))
-
-    @translated
     def inject_nmi(self) -> None:
         self.domain.injectNMI(0)
 
     @translated
     def set_autostart(self, enabled: bool) -> None:
         self.domain.setAutostart(1 if enabled else 0)
-
-    @translated
-    def autostart(self) -> bool:
-        return bool(self.domain.autostart())
 
     @translated
     def undefine(self) -> None:
@@ -126,3 +111,80 @@ class Guest:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(interval)
+
+    # --- disks (virt.disks) ---------------------------------------------------------------------
+
+    def attach_disk(self, *, source: str, fmt: str, bus: str = "virtio", target: str = "") -> str:
+        """Attach the file `source` live and persistent; returns the target name it got."""
+        return disks.attach_disk(self.domain, source=source, fmt=fmt, bus=bus, target=target)
+
+    def detach_disk(self, target: str, *, timeout: float) -> None:
+        """Detach the disk at `target`, giving the running guest `timeout` seconds to let go."""
+        disks.detach_disk(self.domain, target, timeout=timeout)
+
+    def grow_disk(self, target: str, capacity: int) -> None:
+        disks.grow_disk(self.domain, target, capacity)
+
+    def swap_disk(self, target: str, *, source: str, fmt: str, progress: Progress = None) -> None:
+        """Copy the running disk onto the file `source` and switch the guest to it."""
+        disks.swap_disk(self.domain, target, source=source, fmt=fmt, progress=progress)
+
+    def change_media(self, target: str, source: str) -> None:
+        """Insert `source` into the CD-ROM drive at `target`, or eject ("")."""
+        disks.change_media(self.domain, target, source)
+
+    # --- network interfaces (virt.nics) and their firewall (virt.firewall) ------------------------
+
+    def attach_nic(self, *, kind: str, source: str, model: str = "virtio") -> str:
+        """Attach a NIC on network or bridge `source`; returns its new MAC."""
+        return nics.attach_nic(self.domain, kind=kind, source=source, model=model)
+
+    def detach_nic(self, mac: str, *, timeout: float) -> None:
+        nics.detach_nic(self.domain, mac, timeout=timeout)
+
+    def set_link(self, mac: str, *, up: bool) -> None:
+        nics.set_link(self.domain, mac, up=up)
+
+    def set_nic_filter(self, mac: str, name: str, params: dict[str, str] | None = None) -> None:
+        """Put the network filter `name` (with `params`) on the NIC `mac`, or take it off ("")."""
+        firewall.set_nic_filter(self.domain, mac, name, params)
+
+    # --- snapshots (virt.snapshots) ---------------------------------------------------------------
+
+    def create_snapshot(self, name: str, description: str = "") -> None:
+        """An internal snapshot of the disks, with memory when the guest runs."""
+        snapshots.create_snapshot(self.domain, name, description)
+
+    def revert_to_snapshot(self, name: str) -> None:
+        snapshots.revert_snapshot(self.domain, name)
+
+    def delete_snapshot(self, name: str, *, children: bool = False) -> None:
+        snapshots.delete_snapshot(self.domain, name, children=children)
+
+    def snapshot_disk(self, target: str, name: str) -> str:
+        """An external snapshot: a new overlay takes the running disk's writes; returns its path."""
+        return snapshots.external_snapshot(self.domain, target, name)
+
+    def commit_disk_snapshot(self, target: str, *, progress: Progress = None) -> str:
+        """Merge the overlay of `target` back and delete it; returns the overlay's path."""
+        return snapshots.commit_overlay(self.domain, target, progress=progress)
+
+    def export_disk(self, target: str, *, pool_name: str, name: str, progress: Progress = None) -> str:
+        """What the disk holds now, as a new qcow2 volume `name` of `pool_name`; returns its path."""
+        return snapshots.export_disk(self.domain, target, pool_name=pool_name, name=name, progress=progress)
+
+    # --- the guest agent (virt.agent) -------------------------------------------------------------
+
+    def wait_for_agent(self, *, timeout: float) -> None:
+        """Returns once the guest agent answers; AgentUnavailable after `timeout` seconds."""
+        agent.wait_until_answering(self.domain, timeout=timeout)
+
+    def freeze_filesystems(self) -> int:
+        """Quiesce: freeze every filesystem of the guest; returns how many were frozen."""
+        return agent.quiesce(self.domain)
+
+    def thaw_filesystems(self) -> int:
+        return agent.unquiesce(self.domain)
+
+    def set_user_password(self, user: str, password: str) -> None:
+        agent.set_password(self.domain, user, password)

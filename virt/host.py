@@ -1,4 +1,5 @@
-"""What a host is: hypervisor, versions and size, read from an open connection."""
+"""What a host is: hypervisor, versions and size, and its objects besides guests (pools and
+volumes, networks, network filters: its inventory), read from an open connection."""
 
 from dataclasses import dataclass
 
@@ -8,9 +9,14 @@ from virt.capabilities import read_capabilities
 from virt.connection import open_connection
 from virt.credentials import Credentials
 from virt.errors import translate
-from virt.inventory import read_inventory
+from virt.networks import read_networks
+from virt.nwfilters import read_nwfilters
 from virt.resources import read_resources
+from virt.storage import read_pools
 from virt.uri import is_local_uri
+
+READERS = {"pools": read_pools, "networks": read_networks, "nwfilters": read_nwfilters}
+_UNSUPPORTED = {libvirt.VIR_ERR_NO_SUPPORT, libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED, libvirt.VIR_ERR_OPERATION_UNSUPPORTED}
 
 
 def _version(number: int) -> str:
@@ -43,6 +49,20 @@ def summarize(conn: libvirt.virConnect) -> HostSummary:
         memory_mib=memory_mib,
         domains=len(conn.listAllDomains(0)),
     )
+
+
+def read_inventory(conn: libvirt.virConnect) -> dict:
+    """{"pools": [...], "networks": [...], "nwfilters": [...]}; a driver without such objects (the
+    LXC driver has no storage, say) gives an empty list."""
+    inventory = {}
+    for name, read in READERS.items():
+        try:
+            inventory[name] = read(conn)
+        except libvirt.libvirtError as error:
+            if error.get_error_code() not in _UNSUPPORTED:
+                raise
+            inventory[name] = []
+    return inventory
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,3 @@
-import time
 import uuid
 
 import pytest
@@ -6,6 +5,7 @@ import pytest
 from audit.models import AuditEntry
 from hosts.models import Host
 from instances.models import Instance
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
@@ -20,15 +20,11 @@ def instance(test_host):
 
 def wait_for_entry(*, timeout: float = 10, **filters) -> AuditEntry:
     """The audit entry matching `filters` once it exists (the worker writes it in another thread)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        entry = AuditEntry.objects.filter(**filters).first()
-        if entry is not None:
-            return entry
-        if time.monotonic() > deadline:
-            found = list(AuditEntry.objects.values_list("action", "outcome", "detail"))
-            raise AssertionError(f"no audit entry {filters} after {timeout} s; found {found}")
-        time.sleep(0.05)
+
+    def missing() -> str:
+        return f"audit entry {filters}; found {list(AuditEntry.objects.values_list('action', 'outcome', 'detail'))}"
+
+    return wait_until(lambda: AuditEntry.objects.filter(**filters).first(), timeout=timeout, what=missing)
 
 
 def all_text() -> str:

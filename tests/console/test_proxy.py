@@ -26,6 +26,7 @@ from hosts.models import Host
 from instances.models import Instance, InstanceState
 from tests.conftest import QEMU_URI
 from tests.support.consoleproxy import ProxyProcess
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.qemu, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,11 +73,8 @@ def assert_refused(proxy: ProxyProcess, url: str, token: str, *, reason: str, co
 
 
 def wait_ended(session_filter: dict, timeout: float = 10) -> ConsoleSession:
-    deadline = time.monotonic() + timeout
-    while not (session := ConsoleSession.objects.filter(**session_filter, ended__isnull=False).first()):
-        assert time.monotonic() < deadline, f"no ended console session after {timeout} s"
-        time.sleep(0.05)
-    return session
+    ended = ConsoleSession.objects.filter(**session_filter, ended__isnull=False)
+    return wait_until(ended.first, timeout=timeout, what="an ended console session")
 
 
 def test_vnc_through_proxy_reaches_the_guest_and_is_recorded(proxy, guest_instance, operator, settings):

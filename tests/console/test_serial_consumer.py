@@ -24,6 +24,7 @@ from hosts.models import Host
 from instances.models import Instance
 from tests.support.guest import MARKER
 from tests.support.instances import guest_of
+from tests.support.waiting import wait_until
 
 PROMPT = "/ # "
 
@@ -124,13 +125,6 @@ def bare_instance(transactional_db):
     return Instance.objects.create(host=host, uuid=uuid.uuid4(), name="refused-guest")
 
 
-def wait_until(condition, *, timeout: float = 5, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
-        time.sleep(0.05)
-
-
 # --- who may open it ---------------------------------------------------------------------------
 
 
@@ -186,7 +180,7 @@ def test_output_and_keystrokes_then_reopened_after_the_guest_restarts(asgi_serve
         serial.prompt()
         serial.run("echo again-$((6*7))", "again-42")
 
-    wait_until(lambda: ConsoleSession.objects.filter(ended__isnull=False).exists(), what="session closed")
+    wait_until(lambda: ConsoleSession.objects.filter(ended__isnull=False).exists(), timeout=5, what="session closed")
     session = ConsoleSession.objects.get()
     assert (session.user, session.instance, session.kind) == (operator, booted, "serial")
     assert session.started < session.ended and session.end_reason.startswith("websocket closed")
@@ -208,7 +202,9 @@ def test_a_stopped_guest_is_waited_for_and_a_newer_waiting_session_wins(
             second.wait_for_state("connected", timeout=10)
             second.wait_for_text(MARKER, timeout=90)
 
-    wait_until(lambda: not ConsoleSession.objects.filter(ended__isnull=True).exists(), what="sessions closed")
+    wait_until(
+        lambda: not ConsoleSession.objects.filter(ended__isnull=True).exists(), timeout=5, what="sessions closed"
+    )
     assert ConsoleSession.objects.get(user=operator).end_reason == "taken over by admin"
 
 
@@ -240,7 +236,9 @@ def test_the_newest_session_takes_over_and_both_sides_are_told(asgi_server, boot
                 outside.abort()
             assert second.statuses[-1]["message"] == "This console was taken over by a client outside this web console."
 
-    wait_until(lambda: not ConsoleSession.objects.filter(ended__isnull=True).exists(), what="sessions closed")
+    wait_until(
+        lambda: not ConsoleSession.objects.filter(ended__isnull=True).exists(), timeout=5, what="sessions closed"
+    )
     sessions = {s.user.username + ("-retry" if s.end_reason == "refused: busy" else ""): s
                 for s in ConsoleSession.objects.all()}  # fmt: skip
     assert set(sessions) == {"operator", "admin", "operator-retry"}
@@ -275,8 +273,9 @@ def test_sessions_opened_and_closed_many_times_leave_no_thread_behind(asgi_serve
                 found.append(thread.name)
         return found
 
-    wait_until(lambda: not ConsoleSession.objects.filter(ended__isnull=True).exists(), what="sessions closed")
-    wait_until(lambda: not lingering(), timeout=10, what="no serial thread left")
+    open_sessions = ConsoleSession.objects.filter(ended__isnull=True)
+    wait_until(lambda: not open_sessions.exists(), timeout=5, what="sessions closed")
+    wait_until(lambda: not lingering(), timeout=10, what=lambda: f"no serial thread left (still {lingering()})")
     assert ConsoleSession.objects.count() == 16
     with Serial(asgi_server, booted.pk, operator, takeover=False) as last:  # the console is free again
         last.run("echo free-$((6*7))", "free-42")

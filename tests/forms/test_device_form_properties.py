@@ -9,8 +9,8 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from instances.interface_forms import AttachInterfaceForm
-from instances.volume_forms import AttachVolumeForm, GrowForm, MediaForm
+from instances.disks.forms import AttachDiskForm, GrowDiskForm, MediaForm
+from instances.nics.forms import AttachNicForm
 from storage.forms import MAX_BYTES
 from tests.forms.support import (
     assert_refused_readably,
@@ -22,7 +22,7 @@ from tests.forms.support import (
     unit,
 )
 from virt.disks import BUSES
-from virt.interfaces import MODELS
+from virt.nics import MODELS
 from virt.xml.edit import PREFIX_BY_BUS
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def instance(world):
 @given(data=optional_fields(volume=volume_choice, bus=st.one_of(st.sampled_from(BUSES), hostile_text),
                             target=device_name))  # fmt: skip
 def test_attach_volume(admin_client, instance, data):
-    form = AttachVolumeForm(data, instance=instance)
+    form = AttachDiskForm(data, instance=instance)
     if not form.is_valid():
         assert_refused_readably(form)
     else:
@@ -65,7 +65,7 @@ def test_attach_volume(admin_client, instance, data):
 @examples(150)
 @given(data=optional_fields(size=number_text, unit=unit))
 def test_grow(admin_client, instance, data):
-    form = GrowForm(data, current=2 * 1024**3)
+    form = GrowDiskForm(data, current=2 * 1024**3)
     if not form.is_valid():
         assert_refused_readably(form)
     else:
@@ -89,7 +89,7 @@ def test_media(admin_client, instance, data):
                             bridge=st.one_of(st.sampled_from(["br0", "virbr0", "a" * 15, "a" * 16]), hostile_text),
                             model=st.one_of(st.sampled_from(MODELS), hostile_text)))  # fmt: skip
 def test_attach_interface(admin_client, instance, data):
-    form = AttachInterfaceForm(data, instance=instance)
+    form = AttachNicForm(data, instance=instance)
     if not form.is_valid():
         assert_refused_readably(form)
     else:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from instances.firewall_views import NicFirewallForm
+from instances.firewall.forms import NicFirewallForm
 from tests.forms.support import assert_refused_readably, examples, hostile_text, optional_fields, post_unchanged
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hosts.models import HostStatus
-from instances.forms import MAX_FILE_BYTES, InstanceCreateForm, RescueForm, check_ssh_key
+from instances.build.forms import MAX_FILE_BYTES, InstanceCreateForm, check_ssh_key
 from instances.models import Image, Instance
+from instances.rescue.forms import RescueForm
 from tests.forms.support import (
     TAKEN,
     assert_name_rule,

@@ -10,6 +10,7 @@ from hosts.connections import pool
 from hosts.models import Host, HostStatus
 from tests.support.libvirtd import PrivateLibvirtd
 from tests.support.monitor import running_monitor
+from tests.support.waiting import seconds_until
 from virt.errors import HostUnreachable
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,13 +24,12 @@ def monitor():
 
 def wait_for_status(host: Host, status: str, *, timeout: float) -> float:
     """Seconds until the host's row shows `status`."""
-    started = time.monotonic()
-    while Host.objects.get(pk=host.pk).status != status:
-        if time.monotonic() - started > timeout:
-            row = Host.objects.get(pk=host.pk)
-            raise AssertionError(f"{host.name} still {row.status} after {timeout} s ({row.last_error})")
-        time.sleep(0.05)
-    return time.monotonic() - started
+
+    def still() -> str:
+        row = Host.objects.get(pk=host.pk)
+        return f"{host.name} {status} (still {row.status}: {row.last_error})"
+
+    return seconds_until(lambda: Host.objects.get(pk=host.pk).status == status, timeout=timeout, what=still)
 
 
 def test_dead_host_is_marked_down_while_the_other_stays_up(monitor, test_host, dead_host):

@@ -1,6 +1,5 @@
 """The inventory follows the hosts: bulk reconcile (libvirt's test driver) and live events (real QEMU)."""
 
-import time
 import uuid
 
 import libvirt
@@ -12,6 +11,7 @@ from instances.inventory import apply_domain, sync_host
 from instances.models import Instance, InstanceState
 from jobs.models import Operation
 from tests.support.monitor import running_monitor
+from tests.support.waiting import seconds_until, wait_until
 from virt.domains import DomainRecord, read_domain, read_domains
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,15 +20,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def record(name: str, state: str = "running", **extra) -> DomainRecord:
     return DomainRecord(uuid=extra.pop("uuid", str(uuid.uuid4())), name=name, state=state, autostart=False,
                         persistent=True, **extra)  # fmt: skip
-
-
-def wait_until(check, *, timeout: float, what: str) -> float:
-    started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.05)
-    return time.monotonic() - started
 
 
 @pytest.fixture
@@ -119,7 +110,7 @@ def test_out_of_band_changes_reach_the_inventory_through_events(qemu_conn, make_
                    what="details read")  # fmt: skip
 
         guest.domain.destroy()  # like `virsh destroy`
-        took = wait_until(lambda: Instance.objects.get(pk=row.pk).state == "shutoff", timeout=5, what="shut off")
+        took = seconds_until(lambda: Instance.objects.get(pk=row.pk).state == "shutoff", timeout=5, what="shut off")
         print(f"out-of-band destroy in the inventory after {took:.2f} s")  # a figure, not a timed assertion
 
         guest.domain.create()

@@ -13,14 +13,14 @@ from lxml import etree
 
 from instances.models import CachedImage, Image, Instance
 from instances.services import create_instance
-from tests.instances import test_volumes
-from tests.instances.test_volumes import disks
+from tests.instances import test_disks
+from tests.instances.test_disks import disks
 from tests.support.guest import MARKER, NAME_PREFIX
 from tests.support.instances import guest_of, in_guest, instance_volumes, remove_instance, succeeded
 from tests.support.waiting import wait_for_operation
 
 pytestmark = pytest.mark.qemu
-volume = test_volumes.volume  # the fixture: new volumes in the test pool
+volume = test_disks.volume  # the fixture: new volumes in the test pool
 
 
 def snapshot_names(instance) -> list[tuple[str, str, bool]]:
@@ -72,7 +72,7 @@ def test_a_tree_of_two_snapshots_delete_one_and_clear_errors(running, run_op, qe
     op = run_op(instance, "instance.snapshot_revert", name="s1")
     assert (op.status, op.error) == ("failed", "This instance has no snapshot 's1' (deleted meanwhile?).")
 
-    succeeded(run_op(instance, "instance.attach_volume", pool=test_volumes.POOL, volume=volume(1, fmt="raw")))
+    succeeded(run_op(instance, "instance.attach_volume", pool=test_disks.POOL, volume=volume(1, fmt="raw")))
     op = run_op(instance, "instance.snapshot_create", name="s3")
     assert (op.status, op.error) == ("failed", "Internal snapshots need every writable disk in qcow2: vdb is raw. "
                                      "Detach it, or take an external disk snapshot.")  # fmt: skip

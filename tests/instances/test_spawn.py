@@ -8,14 +8,14 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from lxml import etree
 
-from instances.image_cache import cache_image
+from instances.images.cache import cache_image
 from instances.models import CachedImage, Image, Instance, InstanceState
 from jobs.models import Operation
 from jobs.services import start_operation
+from tests.support.configdrive import read_nocloud_iso
 from tests.support.guest import MARKER
 from tests.support.instances import guest_of, instance_volumes
 from tests.support.waiting import wait_for_operation
-from virt.configdrive import read_nocloud_iso
 
 pytestmark = pytest.mark.qemu
 

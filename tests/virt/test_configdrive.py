@@ -7,7 +7,8 @@ import subprocess
 import pycdlib
 import pytest
 
-from virt.configdrive import InjectedFile, build_nocloud_iso, read_nocloud_iso
+from tests.support.configdrive import read_nocloud_iso
+from virt.configdrive import InjectedFile, build_nocloud_iso
 
 KEYS = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBm0b2V5 ops@example", "ssh-rsa AAAAB3NzaC1yc2E= backup")
 HOSTILE = 'x\' "y"\n- root: owned\n#cloud-config\n&a *a !!python/object:os.system <b>&amp;</b> ü ☃ \t: '

@@ -3,7 +3,6 @@ behind, whether the guest is writing, keystrokes are being sent, or another clie
 console open (the case where a stream abort would wait for good); afterwards the console is free
 for the next client."""
 
-import contextlib
 import sys
 import threading
 import time
@@ -11,6 +10,7 @@ import time
 import libvirt
 import pytest
 
+from tests.support.waiting import wait_until
 from virt.events import start_event_loop
 from virt.serial import ConsoleBusy, SerialConsole
 
@@ -18,13 +18,6 @@ pytestmark = pytest.mark.qemu
 
 QEMU_URI = "qemu:///system"
 WRITE_LINES = b"i=0; while [ $i -lt 60 ]; do echo line-$i; i=$((i+1)); done\n"
-
-
-def wait_until(condition, *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
-        time.sleep(0.02)
 
 
 def quiet_for(output: bytearray, seconds: float) -> bool:
@@ -93,7 +86,5 @@ def test_consoles_opened_and_closed_many_times_never_wait_and_leave_no_thread(bo
     def new_threads() -> list[str]:
         return [thread.name for thread in threading.enumerate() if thread.ident not in threads_before]
 
-    with contextlib.suppress(AssertionError):  # closing threads end within moments
-        wait_until(lambda: not new_threads(), timeout=10, what="")
-    assert new_threads() == [], "threads left behind"
+    wait_until(lambda: not new_threads(), timeout=10, what=lambda: f"threads left behind: {new_threads()}")
     assert "done-42" in booted_guest.run_on_serial("echo done-$((6*7))", "done-42")  # the guest's shell is fine

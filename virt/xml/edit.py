@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from virt.xml.domain import Boot, Disk, disk_source, sub
+from virt.xml.domain import Boot, Disk, sub
 
 # Target name prefix per disk bus, as libvirt and the guest kernel name them.
 PREFIX_BY_BUS = {"virtio": "vd", "sata": "sd", "scsi": "sd", "usb": "sd", "ide": "hd", "xen": "xvd"}
@@ -90,18 +90,6 @@ def set_boot(root: etree._Element, boot: Boot) -> None:
                 os_.insert(0, new)
 
 
-def add_disk(root: etree._Element, disk: Disk) -> None:
-    """Append `disk` after the last <disk>."""
-    devices = _devices(root)
-    disks = devices.findall("disk")
-    element = disk.to_element()
-    if disks:
-        element.tail = disks[-1].tail
-        disks[-1].addnext(element)
-    else:
-        _insert_before_devices(devices, element)
-
-
 def prepend_disk(root: etree._Element, disk: Disk) -> None:
     """Insert `disk` as the first <disk>, moving same-prefix disks from its target on up one letter."""
     devices = _devices(root)
@@ -128,15 +116,6 @@ def _shift_if_at_or_after(disk: etree._Element, prefix: str, first: int) -> None
         disk.remove(address)
 
 
-def remove_disks(root: etree._Element, *, sources: set[str]) -> None:
-    """Remove every <disk> whose source path is one of `sources`."""
-    devices = _devices(root)
-    for disk in devices.findall("disk"):
-        source = disk_source(disk)
-        if source and source in sources:
-            devices.remove(disk)
-
-
 def set_disk_source(root: etree._Element, target: str, source: str) -> None:
     """Point the disk at `target` to `source` (e.g. insert a CD-ROM); "" removes <source> (eject)."""
     disk = next((disk for disk in _devices(root).findall("disk") if disk_target(disk) == target), None)
@@ -155,17 +134,3 @@ def set_disk_source(root: etree._Element, target: str, source: str) -> None:
         driver = disk.find("driver")
         disk.insert(0 if driver is None else disk.index(driver) + 1, element)
     element.set("dev" if kind == "block" else "file", source)
-
-
-def disk_sources(root: etree._Element) -> list[str]:
-    """Host paths of all <disk> sources, in document order (empty CD-ROMs left out)."""
-    devices = root.find("devices")
-    disks = [] if devices is None else devices.findall("disk")
-    return [source for source in map(disk_source, disks) if source]
-
-
-def next_disk_target(root: etree._Element, bus: str) -> str:
-    """The first free target name on `bus`: vdX for virtio, sdX for sata/scsi/usb, hdX for ide."""
-    devices = root.find("devices")
-    disks = [] if devices is None else devices.findall("disk")
-    return next_target(bus, map(disk_target, disks))

@@ -1,0 +1,163 @@
+"""Creating an instance (spawn) and deleting one with everything it left on the host."""
+
+import logging
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.urls import reverse
+
+from hosts.credentials import UnreadableSecret, decrypt
+from instances.build.pinning import dedicated_cpus
+from instances.images.cache import cache_image
+from instances.models import Instance, InstanceState
+from instances.operation_support import Context, boot, done, on_instance
+from jobs.models import Operation
+from jobs.registry import OperationFailed, operation
+from live.broadcast import broadcast
+from virt import firewall, images
+from virt.configdrive import InjectedFile, build_nocloud_iso
+from virt.errors import NotFound, VirtError
+from virt.guest import Guest
+from virt.numa import host_cells
+from virt.policy import GuestSpec, PolicyError, build_domain
+from virt.snapshots import overlay_volumes
+
+log = logging.getLogger(__name__)
+GIB = 1024**3
+FIREWALL_SPEC = "lvc:firewall"  # extra spec: the host filter (e.g. clean-traffic) every NIC is filtered by
+
+
+def own_volumes(instance: Instance) -> list[str]:
+    """Names of the volumes the console creates for an instance in the instance pool."""
+    uuid = instance.uuid
+    return [f"{uuid}-disk.qcow2", f"{uuid}-config.iso", f"{uuid}-rescue.qcow2", f"{uuid}-console.log"]
+
+
+def _virt_type(capabilities: dict) -> str:
+    """VIRT_TYPE, or for "auto": kvm where the host offers it for x86_64 HVM guests, else qemu."""
+    if settings.VIRT_TYPE != "auto":
+        return settings.VIRT_TYPE
+    for guest in capabilities.get("guest_types", []):
+        if guest["os_type"] == "hvm" and guest["arch"] == "x86_64" and "kvm" in guest["domain_types"]:
+            return "kvm"
+    return "qemu"
+
+
+def _config_drive(op, instance: Instance) -> bytes:
+    params = op.params
+    try:
+        password = decrypt(params.get("admin_password", ""))
+    except UnreadableSecret as error:
+        raise OperationFailed(str(error)) from None
+    files = tuple(InjectedFile(path=path, content=content) for path, content in params.get("files", []))
+    return build_nocloud_iso(instance_id=str(instance.uuid), hostname=instance.name, admin_password=password,
+                             ssh_keys=tuple(params.get("ssh_keys", [])), files=files)  # fmt: skip
+
+
+def _forget_secrets(op) -> None:
+    """The admin password is on the config drive now; the operation's input need not keep it."""
+    params = {key: value for key, value in op.params.items() if key != "admin_password"}
+    Operation.objects.filter(pk=op.pk).update(params=params)
+
+
+def _spawn(op, report, ctx: Context) -> None:
+    instance, conn = ctx.instance, ctx.conn
+    flavor, image, uuid = instance.flavor, instance.image, str(instance.uuid)
+    if flavor is None or image is None:
+        raise OperationFailed("The instance's flavor or image was removed meanwhile.")
+    report(8, "Preparing the storage pools")
+    pool_path = images.ensure_pool(conn, settings.INSTANCE_POOL_NAME, settings.INSTANCE_POOL_PATH)
+    cached = cache_image(conn, instance.host, image, report)
+
+    report(45, "Creating the root disk")
+    root, pool, disk_name = "", settings.INSTANCE_POOL_NAME, f"{uuid}-disk.qcow2"
+    if "disk" in cached:
+        capacity = max(flavor.disk_gib * GIB, images.capacity_of(conn, cached["disk"]))
+        root = images.create_overlay(
+            conn, pool, disk_name, backing=cached["disk"], backing_format=image.disk_format, capacity=capacity
+        )
+    elif flavor.disk_gib:
+        root = images.create_blank(conn, pool, disk_name, capacity=flavor.disk_gib * GIB)
+
+    report(55, "Writing the config drive")
+    drive = images.write_volume(conn, pool, f"{uuid}-config.iso", _config_drive(op, instance))
+    _forget_secrets(op)
+
+    networks, nic_filter = tuple(op.params.get("networks", [])), ""
+    base = str(flavor.extra_specs.get(FIREWALL_SPEC, "")).strip()
+    if base and networks:
+        report(60, f"Defining its firewall filter (on {base})")
+        nic_filter = firewall.define_instance_filter(conn, uuid, base)
+
+    report(65, "Defining the guest")
+    spec = GuestSpec(
+        name=instance.name, uuid=uuid, vcpus=flavor.vcpus, memory_mib=flavor.memory_mib,
+        root_disk=root, root_format="qcow2", config_drive=drive,
+        kernel=cached.get("kernel", ""), initrd=cached.get("initrd", ""),
+        cmdline=image.cmdline if "kernel" in cached else "",
+        graphics=flavor.graphics, console_address=instance.host.console_host,
+        serial_log=f"{pool_path}/{uuid}-console.log", networks=networks,
+        virt_type=_virt_type(instance.host.capabilities), extra_specs=dict(flavor.extra_specs),
+        host_cells=host_cells(conn), nic_filter=nic_filter, taken_cpus=dedicated_cpus(instance),
+    )  # fmt: skip
+    try:
+        xml = build_domain(spec).to_xml()
+    except PolicyError as error:
+        raise OperationFailed(f"The flavor's extra specs do not fit: {error}") from None
+    ctx.guest = Guest.define(conn, xml)
+    if op.params.get("start", True):
+        boot(ctx, report)
+
+
+def _cleanup(ctx: Context) -> None:
+    """Undo a failed spawn: nothing of it stays on the host or in the inventory."""
+    try:
+        if ctx.guest is not None:
+            ctx.guest.destroy()
+            ctx.guest.undefine()
+        images.delete_named(ctx.conn, settings.INSTANCE_POOL_NAME, own_volumes(ctx.instance))
+        firewall.remove_instance_filter(ctx.conn, str(ctx.instance.uuid))
+    except VirtError as error:
+        log.warning("cleaning up after the failed spawn of %s: %s", ctx.instance, error)
+    Instance.objects.filter(pk=ctx.instance.pk).delete()
+    broadcast("instances", {"id": "all", "host_id": ctx.instance.host_id})
+
+
+@operation("instance.spawn", label="Create instance", action="add")
+def spawn(op, report):
+    with on_instance(op, report, "Creating", need_guest=False) as ctx:
+        try:
+            _spawn(op, report, ctx)
+        except BaseException:
+            _forget_secrets(op)
+            close_old_connections()
+            _cleanup(ctx)
+            raise
+        Instance.objects.filter(pk=ctx.instance.pk, state=InstanceState.BUILDING).update(state=InstanceState.UNKNOWN)
+        return {**done(ctx, report), "message": "Created"}
+
+
+@operation("instance.delete", label="Delete instance", action="delete")
+def delete(op, report):
+    """Destroy, undefine (managed save, snapshot metadata, NVRAM with it) and delete the volumes
+    and the firewall filter the console made for it. Disks of adopted guests outside the instance pool are kept."""
+    with on_instance(op, report, "Deleting", need_guest=False) as ctx:
+        instance = ctx.instance
+        try:
+            guest = Guest.lookup(ctx.conn, str(instance.uuid))
+        except NotFound:
+            guest = None
+        if guest is not None:
+            report(20, "Stopping the guest")
+            guest.destroy()
+            report(40, "Removing the definition")
+            guest.undefine()
+        report(60, "Deleting its volumes")
+        pool = settings.INSTANCE_POOL_NAME
+        names = own_volumes(instance) + overlay_volumes(ctx.conn, pool, str(instance.uuid))
+        deleted = images.delete_named(ctx.conn, pool, names)
+        firewall.remove_instance_filter(ctx.conn, str(instance.uuid))
+        Instance.objects.filter(pk=instance.pk).delete()
+        broadcast("instances", {"id": "all", "host_id": instance.host_id})
+        return {"url": reverse("instance-list"), "link_text": "Instances",
+                "message": f"Deleted with {len(deleted)} volume(s)"}  # fmt: skip
