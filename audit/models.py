@@ -7,6 +7,8 @@ from django.utils import timezone
 
 class AuditAction(models.TextChoices):
     OPERATION = "operation", "Operation"
+    OPERATION_CANCEL = "operation_cancel", "Operation cancelled"
+    OPERATION_ABORT = "operation_abort", "Operation abort asked"
     CONSOLE_OPEN = "console_open", "Console opened"
     CONSOLE_CLOSE = "console_close", "Console closed"
     LOGIN = "login", "Login"

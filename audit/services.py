@@ -88,6 +88,12 @@ def record_operation(op_id: int) -> AuditEntry | None:
         log.warning("could not read operation %s for the audit log", op_id, exc_info=True)
         return None
     succeeded = op.status == OperationStatus.SUCCEEDED
+    if succeeded:
+        said = op.message
+    elif op.status in (OperationStatus.CANCELLED, OperationStatus.ABORTED):
+        said = f"{op.message}. {op.error}"  # who stopped it, and what it left
+    else:
+        said = op.error or op.message
     return record(
         action=AuditAction.OPERATION,
         user=op.user,
@@ -95,5 +101,5 @@ def record_operation(op_id: int) -> AuditEntry | None:
         object_id=op.target_id,
         object_name=op.target_name,
         outcome=AuditOutcome.SUCCEEDED if succeeded else AuditOutcome.FAILED,
-        detail=f"{op.label} (operation #{op.pk}): {op.message if succeeded else op.error or op.message}",
+        detail=f"{op.label} (operation #{op.pk}, {op.get_status_display().lower()}): {said}",
     )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("instances/", include("instances.urls")),
     path("operations/", views.operation_list, name="operation-list"),
     path("operations/<int:pk>/", views.operation_detail, name="operation-detail"),
+    path("operations/<int:pk>/stop/", views.operation_stop, name="operation-stop"),
     path("grants/", include("accounts.grant_urls")),
     path("console/", include("console.urls")),
     path("audit/", include("audit.urls")),

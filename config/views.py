@@ -1,19 +1,25 @@
 """The pages over every app: the home page (the fleet at a glance) and the Operations page (every
 job, newest first, filtered by user, host, instance or status, updated live)."""
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.scope import visible_hosts, visible_instances, visible_operations
+from audit.models import AuditAction
+from audit.services import record, record_denied
 from config.lookups import positive_id
 from hosts.models import Host
 from hosts.queries import hosts_for_table
 from instances.models import Instance
+from jobs.authority import stop_refusal
 from jobs.models import Operation, OperationStatus
+from jobs.services import NotStoppable, cancel, request_stop
 
 
 @require_GET
@@ -87,3 +93,28 @@ def operation_list(request):
 def operation_detail(request, pk: int):
     op = get_object_or_404(visible_operations(request.user, Operation.objects.select_related("user")), pk=pk)
     return render(request, "jobs/operation_detail.html", {"op": op})
+
+
+@require_POST
+@login_required
+@permission_required("jobs.view_operation", raise_exception=True)
+def operation_stop(request, pk: int):
+    """Cancel a queued operation, or ask a running one of a stoppable kind to abort. It takes the
+    same right on the target as starting the operation."""
+    op = get_object_or_404(visible_operations(request.user, Operation.objects.select_related("user")), pk=pk)
+    refused = stop_refusal(request.user, op)
+    if refused:
+        record_denied(request, f"stop operation {op.pk} ({refused})")
+        raise PermissionDenied(f"You may not stop this operation: {refused}.")
+    queued = op.status == OperationStatus.QUEUED
+    try:
+        cancel(op, user=request.user) if queued else request_stop(op, user=request.user)
+    except NotStoppable as error:
+        messages.error(request, str(error))
+    else:
+        record(action=AuditAction.OPERATION_CANCEL if queued else AuditAction.OPERATION_ABORT, request=request,
+               object_type=op.target_type, object_id=op.target_id, object_name=op.target_name,
+               detail=f"{op.label} (operation #{op.pk})")  # fmt: skip
+        done = "Cancelled: it will not run." if queued else "Asked to abort: it stops within a second."
+        messages.success(request, done)
+    return redirect("operation-detail", pk=op.pk)

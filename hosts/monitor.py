@@ -18,6 +18,7 @@ from hosts.services import mark_down, mark_up
 from instances import device_stats
 from instances.inventory import apply_details, apply_domain, sync_host
 from instances.lifecycle.resume import resume_guests
+from jobs.reaper import REAP_EVERY, reap_once
 from virt.domains import read_domain, read_domain_details, read_domains
 from virt.errors import VirtError
 from virt.events import start_event_loop
@@ -45,6 +46,7 @@ class Monitor:
         self.event_times: dict[tuple[int, str], float] = {}  # (host, uuid): when an event's read was taken
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="monitor-connect")
         self._next_refresh = 0.0
+        self._next_reap = 0.0
 
     def run(self, stop: threading.Event, *, tick: float = 0.2) -> None:
         start_event_loop()
@@ -60,14 +62,27 @@ class Monitor:
             close_old_connections()
 
     def step(self) -> None:
-        """One pass: follow the host list, poll every watch, write what happened."""
+        """One pass: follow the host list, poll every watch, write what happened, and now and then
+        reap operations whose worker died. A failing part (the database or Redis away, one host
+        misbehaving) is logged and tried again on a later pass; the monitor goes on."""
         if time.monotonic() >= self._next_refresh:
             self._next_refresh = time.monotonic() + self.refresh_interval
             close_old_connections()
-            self.sync_hosts()
+            self._guarded("reading the host list", self.sync_hosts)
         for watch in list(self.watches.values()):
-            watch.poll(self.executor)
-        self.apply_events()
+            self._guarded(f"watching {watch.uri}", watch.poll, self.executor)
+        self._guarded("writing what happened", self.apply_events)
+        if time.monotonic() >= self._next_reap:
+            self._next_reap = time.monotonic() + REAP_EVERY
+            self._guarded("reaping operations whose worker died", reap_once)
+
+    @staticmethod
+    def _guarded(what: str, func, *args) -> None:
+        try:
+            func(*args)
+        except Exception:  # noqa: BLE001  (the error boundary: one failure never ends the monitor)
+            log.exception("monitor: %s failed; trying again later", what)
+            close_old_connections()
 
     def sync_hosts(self) -> None:
         """Watch every host in the database; a changed URI or credential gets a fresh watch."""
@@ -140,17 +155,24 @@ class Monitor:
             host = hosts[pk]
             if host is None:
                 continue
-            if kind == "up":
-                self._host_up(host, *payload)
-            elif kind == "domain":
-                uuid, record, details, taken = payload
-                self.event_times[(pk, uuid)] = taken
-                apply_domain(host, uuid, record, details)
-            elif kind == "details":
-                apply_details(host, payload)
-            else:
-                log.warning("host %s is down: %s", host.name, payload)
-                mark_down(host, error=payload)
+            try:
+                self._apply_event(host, kind, payload)
+            except Exception:  # noqa: BLE001  (one host's event never blocks the others; the next read settles it)
+                log.exception("monitor: applying a %s event of host %s failed", kind, host.name)
+                close_old_connections()
+
+    def _apply_event(self, host: Host, kind: str, payload) -> None:
+        if kind == "up":
+            self._host_up(host, *payload)
+        elif kind == "domain":
+            uuid, record, details, taken = payload
+            self.event_times[(host.pk, uuid)] = taken
+            apply_domain(host, uuid, record, details)
+        elif kind == "details":
+            apply_details(host, payload)
+        else:
+            log.warning("host %s is down: %s", host.name, payload)
+            mark_down(host, error=payload)
 
     def _host_up(self, host: Host, facts, records, taken: float) -> None:
         came_back = host.status != HostStatus.UP

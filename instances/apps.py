@@ -11,8 +11,11 @@ class InstancesConfig(AppConfig):
 
     def ready(self):
         from instances.access import job_authority
+        from instances.recovery import recover
         from jobs.authority import register_authority
+        from jobs.reaper import register_recovery
 
         for feature in FEATURES:
             import_module(f"instances.{feature}.operations")  # registers its operations
         register_authority("instance", job_authority)  # jobs check their user again when they start
+        register_recovery("instance", recover)  # the reaper puts an instance right when its worker died

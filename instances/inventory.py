@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from hosts.models import Host
-from instances.models import Instance, InstanceState
+from instances.models import HELD_STATES, Instance, InstanceState
 from live.broadcast import broadcast
 from virt.domains import DomainRecord
 
@@ -31,7 +31,7 @@ def _apply(instance: Instance, record: DomainRecord) -> bool:
     its state: the spawn job ends it."""
     changed = False
     for name in _SYNCED:
-        if name == "state" and instance.state == InstanceState.BUILDING:
+        if name == "state" and instance.state in HELD_STATES:
             continue
         value = getattr(record, name)
         if value is not None and getattr(instance, name) != value:
@@ -63,7 +63,7 @@ def sync_host(host: Host, records: list[DomainRecord], *, skip: frozenset = froz
             if was_running and row.state == InstanceState.SHUTOFF:
                 result.stopped_while_down.append(row.pk)
     gone = [row.pk for uuid, row in rows.items() if uuid not in seen and uuid not in skip
-            and row.state != InstanceState.BUILDING]  # fmt: skip
+            and row.state not in HELD_STATES]  # fmt: skip
     with transaction.atomic():
         Instance.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
         Instance.objects.bulk_update(changed, _SYNCED, batch_size=500)
@@ -90,7 +90,7 @@ def _event(row: Instance, host: Host) -> dict:
 def apply_domain(host: Host, uuid: str, record: DomainRecord | None, details: dict | None = None) -> None:
     """One domain changed (an event, or a job's own change): update, adopt or remove its row."""
     if record is None:
-        deleted, _ = Instance.objects.filter(host=host, uuid=uuid).exclude(state=InstanceState.BUILDING).delete()
+        deleted, _ = Instance.objects.filter(host=host, uuid=uuid).exclude(state__in=HELD_STATES).delete()
         if deleted:
             broadcast("instances", {"id": "all", "host_id": host.pk})
         return

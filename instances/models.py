@@ -17,6 +17,12 @@ class InstanceState(models.TextChoices):
     CRASHED = "crashed", "Crashed"
     SUSPENDED = "suspended", "Suspended"
     UNKNOWN = "unknown", "Unknown"
+    ERROR = "error", "Error"  # building or removing it failed half-way: what is left is in details["left"]
+
+
+# States the console itself sets and the monitor keeps, whatever the host reports: the spawn job
+# (or the reaper) ends BUILDING, a Delete that goes through ends ERROR.
+HELD_STATES = frozenset({InstanceState.BUILDING, InstanceState.ERROR})
 
 
 class GraphicsType(models.TextChoices):

@@ -16,13 +16,15 @@ from instances import device_stats
 from instances.actions import ACTIONS
 from instances.inventory import apply_domain
 from instances.models import Instance, InstanceState
+from jobs import heartbeat
 from jobs.registry import OperationFailed
 from virt.domains import read_device_stats, read_domain, read_domain_details
 from virt.errors import NotFound, VirtError
 from virt.guest import Guest
+from virt.stopping import Stopped
 
 log = logging.getLogger(__name__)
-LOCK_TIMEOUT = 3600  # seconds: the longest an operation may hold an instance
+LOCK_TTL = 60  # seconds the instance lock outlives the last heartbeat of the job holding it
 BOOT_TIMEOUT = 60  # seconds for a started guest to be running
 
 
@@ -33,15 +35,24 @@ class Context:
     guest: Guest | None
 
 
+def lock_key(instance_id: int) -> str:
+    return f"lvc:instance-lock:{instance_id}"
+
+
 @contextmanager
 def instance_lock(instance_id: int):
-    """Serialize operations on one instance across every worker (a Redis lock)."""
-    lock = django_rq.get_connection("default").lock(f"lvc:instance-lock:{instance_id}", timeout=LOCK_TIMEOUT)
+    """Serialize operations on one instance across every worker (a Redis lock). It lives as long as
+    the job: the job's heartbeat extends it, so a worker that dies frees it within LOCK_TTL."""
+    lock = django_rq.get_connection("default").lock(lock_key(instance_id), timeout=LOCK_TTL)
     if not lock.acquire(blocking=False):
         raise OperationFailed("Busy: another operation is running on this instance.")
+    beat = heartbeat.current()
+    forget = beat.keep(lambda: lock.extend(LOCK_TTL, replace_ttl=True)) if beat is not None else None
     try:
         yield
     finally:
+        if forget is not None:
+            forget()
         try:
             lock.release()
         except Exception:  # noqa: BLE001 - expired locks are released by Redis itself
@@ -68,7 +79,20 @@ def on_instance(op, report, message: str, *, need_guest: bool = True):
                     guest = Guest.lookup(conn, str(instance.uuid))
                 except NotFound:
                     raise OperationFailed(f"{instance} is no longer defined on {instance.host}.") from None
-            yield Context(instance=instance, conn=conn, guest=guest)
+            ctx = Context(instance=instance, conn=conn, guest=guest)
+            try:
+                yield ctx
+            except Stopped as stopped:  # aborted: say what it left, as the host reports it now
+                raise Stopped(f"{stopped}{_state_now(ctx)}") from None
+
+
+def _state_now(ctx: Context) -> str:
+    """ "; web-1 is running (as its host reports it now)" after re-reading the guest, or ""."""
+    if not Instance.objects.filter(pk=ctx.instance.pk).exists():
+        return ""
+    record_state(ctx)
+    instance = Instance.objects.get(pk=ctx.instance.pk)
+    return f"; {instance} is {instance.get_state_display().lower()} (as its host reports it now)"
 
 
 def require_state(ctx: Context, action: str) -> str:

@@ -7,36 +7,20 @@ from django.db import transaction
 from hosts.credentials import encrypt
 from hosts.models import Host
 from instances.models import Flavor, Image, Instance, InstanceState
-from jobs.models import Operation, OperationStatus
-from jobs.registry import label_for
-from jobs.services import start_operation
+from jobs.models import Operation
+from jobs.services import Busy, active_operation, start_operation
 
-
-class Busy(Exception):
-    """Another operation on the same instance is queued or running."""
+__all__ = ["Busy", "create_instance", "pending_operation", "request_operation"]
 
 
 def pending_operation(instance: Instance) -> Operation | None:
-    return (
-        Operation.objects.filter(
-            target_type="instance",
-            target_id=str(instance.pk),
-            status__in=[OperationStatus.QUEUED, OperationStatus.RUNNING],
-        )
-        .order_by("created")
-        .first()
-    )
+    return active_operation("instance", str(instance.pk))
 
 
 def request_operation(*, instance: Instance, kind: str, user, params: dict | None = None) -> Operation:
-    """Queue `kind` on the instance unless another operation on it is pending (then Busy)."""
+    """Queue `kind` on the instance unless another operation on it is queued or running (then
+    Busy: the database keeps one active operation per instance, whatever the number of web processes)."""
     with transaction.atomic():
-        pending = pending_operation(instance)
-        if pending is not None:
-            raise Busy(
-                f"Busy: {label_for(pending.kind)} is {pending.get_status_display().lower()} on {instance}. "
-                "Try again when it has finished."
-            )
         return start_operation(kind=kind, target=instance, user=user, params=params or {})
 
 

@@ -7,6 +7,7 @@ calls `register_authority("host", check)`, where `check(op, action)` returns why
 user may no longer do `action` (view, change, delete, console, add) to the target, or None.
 Operations without a user are the console's own work (the monitor, cron commands) and run."""
 
+import copy
 from collections.abc import Callable
 
 from jobs.registry import HANDLERS
@@ -34,3 +35,15 @@ def refusal(op) -> str | None:
     if check is None:  # no app said who may: nobody but superusers
         return f"nothing says who may {action} {op.target_type}s"
     return check(op, action)
+
+
+def stop_refusal(user, op) -> str | None:
+    """Why `user` may not cancel or abort `op`, or None: it takes the same right on the target as
+    starting it (superusers always may)."""
+    if user.is_superuser and user.is_active:
+        return None
+    if not user.is_active:
+        return f"the account {user.get_username()} is deactivated"
+    as_user = copy.copy(op)
+    as_user.user = user
+    return refusal(as_user)

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from jobs.registry import label_for
+from jobs.registry import HANDLERS, label_for
 
 
 class OperationStatus(models.TextChoices):
@@ -11,9 +11,12 @@ class OperationStatus(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"  # never ran
+    ABORTED = "aborted", "Aborted"  # stopped while running, on request
 
 
-FINISHED = (OperationStatus.SUCCEEDED, OperationStatus.FAILED)
+ACTIVE = (OperationStatus.QUEUED, OperationStatus.RUNNING)
+FINISHED = (OperationStatus.SUCCEEDED, OperationStatus.FAILED, OperationStatus.CANCELLED, OperationStatus.ABORTED)
 
 
 class Operation(models.Model):
@@ -35,6 +38,14 @@ class Operation(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=255, blank=True, help_text="The worker running it (rq worker name).")
+    heartbeat = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of its worker while it runs (the reaper reads it)."
+    )
+    stop_requested = models.DateTimeField(null=True, blank=True, help_text="When an abort was asked for.")
+    stop_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -48,6 +59,12 @@ class Operation(models.Model):
                 condition=models.Q(status__in=[choice.value for choice in OperationStatus]),
                 name="operation_status_valid",
             ),
+            # One active operation per instance, kept by the database (partial unique index).
+            models.UniqueConstraint(
+                fields=["target_type", "target_id"],
+                condition=models.Q(target_type="instance", status__in=[status.value for status in ACTIVE]),
+                name="operation_one_active_per_instance",
+            ),
         ]
 
     def __str__(self):
@@ -60,6 +77,17 @@ class Operation(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED
+
+    @property
+    def stoppable(self) -> bool:
+        """Running, of a kind that can be aborted, and not asked to stop yet."""
+        handler = HANDLERS.get(self.kind)
+        return (
+            self.status == OperationStatus.RUNNING
+            and handler is not None
+            and handler.stoppable
+            and self.stop_requested is None
+        )
 
     def as_event(self) -> dict:
         """What pages receive over the live websocket."""
@@ -77,6 +105,8 @@ class Operation(models.Model):
             "progress": self.progress,
             "message": self.message,
             "error": self.error,
+            "stoppable": self.stoppable,
+            "cancellable": self.status == OperationStatus.QUEUED,
             "url": self.result.get("url", ""),
             "link_text": self.result.get("link_text", ""),
         }

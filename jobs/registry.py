@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 HANDLERS: dict[str, "Handler"] = {}
+DEFAULT_TIMEOUT = 15 * 60  # seconds an operation may run unless its kind says otherwise
 
 
 class OperationFailed(Exception):
@@ -16,21 +17,27 @@ class Handler:
     label: str
     func: Callable
     action: str = "change"  # what the user does to the target: checked again when the job runs
+    timeout: float = DEFAULT_TIMEOUT  # seconds: then the job is stopped (or failed) and its target freed
+    stoppable: bool = False  # an admin may abort it while it runs (its waits and copies check for it)
 
 
-def operation(kind: str, *, label: str, action: str = "change"):
+def operation(kind: str, *, label: str, action: str = "change", timeout: float = DEFAULT_TIMEOUT,
+              stoppable: bool = False):  # fmt: skip
     """Register `func(op, report)` as the handler of operations of `kind`.
 
     `op` is the Operation row; `report(progress, message)` records progress. The handler returns
     a JSON-able dict (the result; a "url" in it is linked from the operation's page) or raises;
     the message of an OperationFailed or a VirtError is shown to the admin. `action` (view, change,
     delete, console, add) is what the operation's user must still be allowed to do to its target
-    when the job starts (jobs.authority)."""
+    when the job starts (jobs.authority). `timeout` bounds the job (then it is stopped, or failed
+    by the reaper, and its target freed); `stoppable` says an admin may abort it: its waits and
+    copies run under virt.stopping and say, when stopped, what they left behind."""
 
     def register(func: Callable) -> Callable:
         if kind in HANDLERS:
             raise ValueError(f"operation {kind!r} registered twice")
-        HANDLERS[kind] = Handler(kind=kind, label=label, func=func, action=action)
+        HANDLERS[kind] = Handler(kind=kind, label=label, func=func, action=action, timeout=timeout,
+                                 stoppable=stoppable)  # fmt: skip
         return func
 
     return register

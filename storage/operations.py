@@ -69,7 +69,7 @@ def delete_volume(op, report):
     return reread_host(op, report, page="storage-pools")
 
 
-@operation("storage.volume_upload", label="Upload into volume")
+@operation("storage.volume_upload", label="Upload into volume", timeout=3600, stoppable=True)
 def upload_volume(op, report):
     """Stream the uploaded file into an existing volume, or a new raw one of the file's size."""
     params = op.params
@@ -91,7 +91,7 @@ def upload_volume(op, report):
     return reread_host(op, report, page="storage-pools")
 
 
-@operation("storage.volume_download", label="Download volume")
+@operation("storage.volume_download", label="Download volume", timeout=3600, stoppable=True)
 def download_volume(op, report):
     """Stream the volume into a private transfer file; the result links to the download view."""
     params = op.params

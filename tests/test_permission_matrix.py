@@ -155,6 +155,11 @@ ROUTES = {
         ("get", lambda w: {"pk": w["op_a"].pk}, VIEW),
         ("get", lambda w: {"pk": w["op_b"].pk}, OTHER_VIEW),
     ],
+    "operation-stop": [  # cancel or abort: the right to start it (finished here: refused with a message)
+        ("get", lambda w: {"pk": w["op_a"].pk}, POST_ONLY),
+        ("post", lambda w: {"pk": w["op_a"].pk}, CHANGE),
+        ("post", lambda w: {"pk": w["op_b"].pk}, (302, 404, 404, 404, 403, 302)),
+    ],
     "console-vnc": [("get", _instance("a"), CONSOLE), ("get", _instance("b"), OTHER_CHANGE)],
     "console-spice": [("get", _instance("a"), CONSOLE)],
     "console-serial": [("get", _instance("a"), CONSOLE)],

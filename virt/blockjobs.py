@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 import libvirt
 
+from virt import stopping
 from virt.errors import VirtError
 
 
@@ -16,7 +17,8 @@ def finish_when_ready(domain: libvirt.virDomain, target: str, *, what: str, pivo
                       progress: Callable[[int, int], None] | None = None) -> None:  # fmt: skip
     """Poll the job on `target` until it has caught up, then end it: switch the guest to the job's
     result (pivot) or, with pivot=False, leave the destination as a consistent copy of that moment.
-    `what` names the job in messages ("copy of", "commit of")."""
+    `what` names the job in messages ("copy of", "commit of"). Stopped on request (virt.stopping):
+    the job is cancelled and the disk stays as it was."""
     deadline = time.monotonic() + timeout
     while True:
         info = domain.blockJobInfo(target, 0)
@@ -33,7 +35,13 @@ def finish_when_ready(domain: libvirt.virDomain, target: str, *, what: str, pivo
                     raise
         if time.monotonic() >= deadline:
             raise BlockJobError(f"The {what} {target} did not finish within {timeout:g} s.")
-        time.sleep(0.2)
+        try:
+            stopping.sleep(0.2)
+        except stopping.Stopped:
+            abort(domain, target)
+            raise stopping.Stopped(
+                f"the {what} {target} was cancelled; the guest still uses its disk as before"
+            ) from None
 
 
 def abort(domain: libvirt.virDomain, target: str) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import libvirt
 from lxml import etree
 
+from virt import stopping
 from virt.errors import VirtError
 from virt.xml.domain import parse
 
@@ -55,7 +56,13 @@ def detach(domain: libvirt.virDomain, tag: str, match: Match, *, what: str, time
         deadline = time.monotonic() + timeout
         while True:
             domain.detachDeviceFlags(xml, libvirt.VIR_DOMAIN_AFFECT_LIVE)
-            if _wait_gone(domain, tag, match, min(retry, max(0.0, deadline - time.monotonic()))):
+            try:
+                gone = _wait_gone(domain, tag, match, min(retry, max(0.0, deadline - time.monotonic())))
+            except stopping.Stopped:
+                raise stopping.Stopped(
+                    f"{what} stays in the definition; the running guest was asked to release it and may still do so"
+                ) from None
+            if gone:
                 break
             if time.monotonic() >= deadline:
                 raise DeviceError(f"The guest did not release {what} within {timeout:g} s ({hint}); it stays attached.")
@@ -70,4 +77,4 @@ def _wait_gone(domain: libvirt.virDomain, tag: str, match: Match, seconds: float
             return True
         if time.monotonic() >= deadline:
             return False
-        time.sleep(0.25)
+        stopping.sleep(0.25)

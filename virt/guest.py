@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import libvirt
 
-from virt import agent, disks, firewall, nics, snapshots
+from virt import agent, disks, firewall, nics, snapshots, stopping
 from virt.domains import state_name
 from virt.errors import NotFound, translated
 
@@ -110,7 +110,7 @@ class Guest:
                 return "gone" in states
             if time.monotonic() >= deadline:
                 return False
-            time.sleep(interval)
+            stopping.sleep(interval, "stopped while waiting for the guest")
 
     # --- disks (virt.disks) ---------------------------------------------------------------------
 

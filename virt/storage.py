@@ -7,6 +7,7 @@ import posixpath
 import libvirt
 from lxml import etree
 
+from virt import stopping
 from virt.errors import InvalidOperation, VirtError, translated
 from virt.names import NAME_RULE, InvalidName, check_name  # noqa: F401  (re-exported for forms)
 
@@ -246,6 +247,7 @@ def stream_into(conn, volume, file, total: int, progress=None) -> int:
             done += len(chunk)
             if progress:
                 progress(done, total)
+            stopping.check(f"the copy was stopped after {done} of {total} bytes")
         stream.finish()
     except BaseException:
         with contextlib.suppress(libvirt.libvirtError):
@@ -271,6 +273,7 @@ def download_volume(conn, pool_name: str, name: str, target: str, progress=None)
                 done += len(chunk)
                 if progress:
                     progress(done, max(total, done))
+                stopping.check(f"the copy was stopped after {done} bytes; the partial file was removed")
             stream.finish()
         except BaseException:
             with contextlib.suppress(libvirt.libvirtError):

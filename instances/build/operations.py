@@ -21,6 +21,7 @@ from virt.guest import Guest
 from virt.numa import host_cells
 from virt.policy import GuestSpec, PolicyError, build_domain
 from virt.snapshots import overlay_volumes
+from virt.stopping import Stopped
 
 log = logging.getLogger(__name__)
 GIB = 1024**3
@@ -109,29 +110,61 @@ def _spawn(op, report, ctx: Context) -> None:
         boot(ctx, report)
 
 
-def _cleanup(ctx: Context) -> None:
-    """Undo a failed spawn: nothing of it stays on the host or in the inventory."""
+def remove_from_host(conn, instance: Instance) -> int:
+    """Destroy and undefine its domain (when there is one), delete the volumes the console made for
+    it and its firewall filter. Returns how many volumes were deleted."""
+    uuid = str(instance.uuid)
     try:
-        if ctx.guest is not None:
-            ctx.guest.destroy()
-            ctx.guest.undefine()
-        images.delete_named(ctx.conn, settings.INSTANCE_POOL_NAME, own_volumes(ctx.instance))
-        firewall.remove_instance_filter(ctx.conn, str(ctx.instance.uuid))
+        guest = Guest.lookup(conn, uuid)
+    except NotFound:
+        guest = None
+    if guest is not None:
+        guest.destroy()
+        guest.undefine()
+    pool = settings.INSTANCE_POOL_NAME
+    deleted = images.delete_named(conn, pool, own_volumes(instance) + overlay_volumes(conn, pool, uuid))
+    firewall.remove_instance_filter(conn, uuid)
+    return len(deleted)
+
+
+def hold(instance: Instance, left: str) -> str:
+    """Keep the row in state Error saying what is left on the host (Delete tries again)."""
+    details = {**Instance.objects.get(pk=instance.pk).details, "left": left}
+    Instance.objects.filter(pk=instance.pk).update(state=InstanceState.ERROR, details=details)
+    broadcast("instances", {"id": "all", "host_id": instance.host_id})
+    return f"{left}. It is kept in state Error: Delete tries again"
+
+
+def forget_or_hold(instance: Instance, conn, *, doing: str) -> str:
+    """Remove the instance from its host, then from the inventory; when the host side fails, hold it."""
+    try:
+        remove_from_host(conn, instance)
     except VirtError as error:
-        log.warning("cleaning up after the failed spawn of %s: %s", ctx.instance, error)
-    Instance.objects.filter(pk=ctx.instance.pk).delete()
-    broadcast("instances", {"id": "all", "host_id": ctx.instance.host_id})
+        return hold(instance, f"{doing} could not finish on {instance.host}: {error}")
+    Instance.objects.filter(pk=instance.pk).delete()
+    broadcast("instances", {"id": "all", "host_id": instance.host_id})
+    return "everything made for it was removed"
 
 
-@operation("instance.spawn", label="Create instance", action="add")
+def _cleanup(ctx: Context) -> str:
+    """Undo a failed spawn: nothing of it stays on the host or in the inventory (or, if the host
+    side cannot be cleaned, the row stays in state Error, saying what is left)."""
+    return forget_or_hold(ctx.instance, ctx.conn, doing="Removing the failed build")
+
+
+@operation("instance.spawn", label="Create instance", action="add", timeout=3600, stoppable=True)
 def spawn(op, report):
     with on_instance(op, report, "Creating", need_guest=False) as ctx:
         try:
             _spawn(op, report, ctx)
-        except BaseException:
+        except BaseException as error:
             _forget_secrets(op)
             close_old_connections()
-            _cleanup(ctx)
+            cleaned = _cleanup(ctx)
+            if isinstance(error, Stopped):
+                raise Stopped(f"the new instance was not finished; {cleaned}") from None
+            if isinstance(error, (OperationFailed, VirtError)) and "Error" in cleaned:
+                raise OperationFailed(f"{error} {cleaned}.") from None
             raise
         Instance.objects.filter(pk=ctx.instance.pk, state=InstanceState.BUILDING).update(state=InstanceState.UNKNOWN)
         return {**done(ctx, report), "message": "Created"}
@@ -143,21 +176,12 @@ def delete(op, report):
     and the firewall filter the console made for it. Disks of adopted guests outside the instance pool are kept."""
     with on_instance(op, report, "Deleting", need_guest=False) as ctx:
         instance = ctx.instance
+        report(30, "Stopping it, removing its definition and deleting its volumes")
         try:
-            guest = Guest.lookup(ctx.conn, str(instance.uuid))
-        except NotFound:
-            guest = None
-        if guest is not None:
-            report(20, "Stopping the guest")
-            guest.destroy()
-            report(40, "Removing the definition")
-            guest.undefine()
-        report(60, "Deleting its volumes")
-        pool = settings.INSTANCE_POOL_NAME
-        names = own_volumes(instance) + overlay_volumes(ctx.conn, pool, str(instance.uuid))
-        deleted = images.delete_named(ctx.conn, pool, names)
-        firewall.remove_instance_filter(ctx.conn, str(instance.uuid))
+            deleted = remove_from_host(ctx.conn, instance)
+        except VirtError as error:
+            raise OperationFailed(hold(instance, f"Deleting it could not finish on {instance.host}: {error}")) from None
         Instance.objects.filter(pk=instance.pk).delete()
         broadcast("instances", {"id": "all", "host_id": instance.host_id})
         return {"url": reverse("instance-list"), "link_text": "Instances",
-                "message": f"Deleted with {len(deleted)} volume(s)"}  # fmt: skip
+                "message": f"Deleted with {deleted} volume(s)"}  # fmt: skip

@@ -23,7 +23,7 @@ def attach(op, report):
         return {**done(ctx, report), "message": f"Attached {params['volume']} as {target}", "target": target}
 
 
-@operation("instance.detach_volume", label="Detach volume")
+@operation("instance.detach_volume", label="Detach volume", stoppable=True)
 def detach(op, report):
     return unplug(op, report, op.params["target"], Guest.detach_disk)
 
@@ -36,7 +36,7 @@ def grow(op, report):
         return {**done(ctx, report), "message": f"{target} grown to {capacity} bytes"}
 
 
-@operation("instance.swap_volume", label="Swap volume")
+@operation("instance.swap_volume", label="Swap volume", timeout=3600, stoppable=True)
 def swap(op, report):
     target, params = op.params["target"], op.params
     with on_instance(op, report, f"Swapping the volume of {target}") as ctx:

@@ -41,7 +41,7 @@ def _timeouts(op) -> tuple[float, float]:
     return timeout, retry
 
 
-@operation("instance.start", label="Start instance")
+@operation("instance.start", label="Start instance", stoppable=True)
 def start(op, report):
     with on_instance(op, report, "Starting") as ctx:
         state = require_state(ctx, "start")
@@ -52,7 +52,7 @@ def start(op, report):
         return {**done(ctx, report), "message": verb}
 
 
-@operation("instance.stop", label="Shut down instance")
+@operation("instance.stop", label="Shut down instance", stoppable=True)
 def stop(op, report):
     with on_instance(op, report, "Shutting down") as ctx:
         if op.params.get("force"):
@@ -66,7 +66,7 @@ def stop(op, report):
         return {**done(ctx, report), "message": message}
 
 
-@operation("instance.reboot", label="Reboot instance")
+@operation("instance.reboot", label="Reboot instance", stoppable=True)
 def reboot(op, report):
     """Soft: the guest shuts down (ACPI) and is started again, hard after the timeout (Nova's
     soft reboot and poll_rebooting_instances in one). Hard: stopped at once and started."""

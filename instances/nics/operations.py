@@ -14,7 +14,7 @@ def attach(op, report):
         return {**done(ctx, report), "message": f"Attached {mac} on {params['source']}", "mac": mac}
 
 
-@operation("instance.detach_interface", label="Detach network interface")
+@operation("instance.detach_interface", label="Detach network interface", stoppable=True)
 def detach(op, report):
     return unplug(op, report, op.params["mac"], Guest.detach_nic)
 

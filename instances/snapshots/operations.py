@@ -16,6 +16,7 @@ from instances.operation_support import done, on_instance
 from jobs.progress import transfer_progress
 from jobs.registry import OperationFailed, operation
 from virt import images
+from virt.stopping import Stopped
 from virt.storage import download_volume
 
 
@@ -55,7 +56,7 @@ def disk_snapshot(op, report):
         return {**done(ctx, report), "message": f"{target} now writes to {overlay}", "overlay": overlay}
 
 
-@operation("instance.disk_commit", label="Commit disk snapshot")
+@operation("instance.disk_commit", label="Commit disk snapshot", timeout=3600, stoppable=True)
 def disk_commit(op, report):
     target = op.params["target"]
     with on_instance(op, report, f"Committing the snapshot of {target}") as ctx:
@@ -64,7 +65,7 @@ def disk_commit(op, report):
         return {**done(ctx, report), "message": f"{target} committed; {overlay} removed"}
 
 
-@operation("instance.snapshot_to_image", label="Snapshot to image")
+@operation("instance.snapshot_to_image", label="Snapshot to image", timeout=3600, stoppable=True)
 def to_image(op, report):
     """A new image from what a disk holds now. Image files live on the console's machine, so the
     disk is copied (flattened) into a temporary volume on the host, downloaded into MEDIA_ROOT,
@@ -80,13 +81,15 @@ def to_image(op, report):
         images.ensure_pool(ctx.conn, pool, settings.INSTANCE_POOL_PATH)
         images.delete_named(ctx.conn, pool, [temporary])  # left by an interrupted export
         copying = transfer_progress(report, f"Copying {target}:", start=10, end=40)
-        ctx.guest.export_disk(target, pool_name=pool, name=temporary, progress=copying)
         relative = f"images/{uuid.uuid4().hex}-{name}.qcow2"
         path = Path(settings.MEDIA_ROOT) / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            ctx.guest.export_disk(target, pool_name=pool, name=temporary, progress=copying)
             download_volume(ctx.conn, pool, temporary, str(path), transfer_progress(
                 report, "Saving the image:", start=40, end=70))  # fmt: skip
+        except Stopped as stopped:
+            raise Stopped(f"{stopped}; the partial copy was removed and no image was made") from None
         finally:
             images.delete_named(ctx.conn, pool, [temporary])
         image = _image(name, relative, ctx.instance.image, path)

@@ -84,6 +84,10 @@
         setField(row, "url", op.url);
         const link = row.querySelector('a[data-field="url"]');
         if (link && op.link_text) link.textContent = op.link_text;
+        // Cancel (queued) and Abort (running, of a kind that can stop) show while they apply.
+        row.querySelectorAll("[data-shown-if]").forEach(function (element) {
+          element.hidden = !op[element.dataset.shownIf];
+        });
       });
     },
     instance: function (instance) {

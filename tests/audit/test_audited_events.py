@@ -26,7 +26,7 @@ def test_a_succeeded_operation_is_audited_with_user_target_and_label(operator, t
     entry = wait_for_entry(action=AuditAction.OPERATION)
     assert (entry.user, entry.username, entry.outcome) == (operator, "operator", AuditOutcome.SUCCEEDED)
     assert (entry.object_type, entry.object_id, entry.object_name) == ("host", str(test_host.pk), test_host.name)
-    assert entry.detail == f"{op.label} (operation #{op.pk}): {op.message}"
+    assert entry.detail == f"{op.label} (operation #{op.pk}, succeeded): {op.message}"
     assert AuditEntry.objects.filter(action=AuditAction.OPERATION).count() == 1
 
 

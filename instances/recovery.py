@@ -1,0 +1,37 @@
+"""Putting an instance right after the reaper failed its operation (the worker died): its lock is
+freed, its state re-read from its host, and a half-built instance removed (or held in state Error
+with what is left)."""
+
+import django_rq
+
+from hosts.connections import pool
+from hosts.credentials import UnreadableSecret
+from instances.build.operations import forget_or_hold
+from instances.inventory import apply_domain
+from instances.models import Instance, InstanceState
+from instances.operation_support import lock_key
+from jobs.models import Operation
+from virt.domains import read_domain, read_domain_details
+from virt.errors import VirtError
+
+
+def recover(op: Operation) -> str:
+    """For jobs.reaper: what was found and done, as a sentence fragment."""
+    instance = Instance.objects.select_related("host").filter(pk=op.target_id).first()
+    if instance is None:
+        return "the instance is gone"
+    # The database lets one operation at a time hold an instance, and this one has ended.
+    django_rq.get_connection("default").delete(lock_key(instance.pk))
+    try:
+        conn = pool().get(instance.host.uri, instance.host.credentials())
+        if instance.state == InstanceState.BUILDING:
+            return f"the half-built instance: {forget_or_hold(instance, conn, doing='Removing the unfinished build')}"
+        uuid = str(instance.uuid)
+        record = read_domain(conn, uuid)
+        apply_domain(instance.host, uuid, record, read_domain_details(conn, uuid) if record else None)
+    except (VirtError, UnreadableSecret) as error:
+        return f"its host could not be asked ({error}); the monitor re-reads it when it can"
+    instance = Instance.objects.filter(pk=instance.pk).first()
+    if instance is None:
+        return "the instance is no longer on its host"
+    return f"state re-read from the host: {instance.get_state_display().lower()}"
