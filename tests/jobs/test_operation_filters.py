@@ -118,6 +118,7 @@ def test_the_page_uses_the_same_few_queries_for_few_and_many_operations(
 ):
     client = client_for(viewer)
     users = [django_user_model.objects.create_user(f"user-{index}") for index in range(6)]
+
     def finished_on_instance(index: int) -> OperationStatus:  # one active operation per instance at most
         return OperationStatus.SUCCEEDED if index % 2 else OperationStatus.QUEUED
 
