@@ -109,13 +109,15 @@ LIBVIRT_CONNECT_TIMEOUT = env_float("LIBVIRT_CONNECT_TIMEOUT", 2.0, minimum=0.1)
 # libvirt keepalive: a host that misses COUNT pings sent every INTERVAL seconds is down.
 LIBVIRT_KEEPALIVE_INTERVAL = env_int("LIBVIRT_KEEPALIVE_INTERVAL", 1, minimum=1)
 LIBVIRT_KEEPALIVE_COUNT = env_int("LIBVIRT_KEEPALIVE_COUNT", 3, minimum=1)
+# A running operation whose worker gave no sign of life for this long is failed by the reaper.
+OPERATION_STALE_AFTER = env_int("OPERATION_STALE_AFTER", 30, minimum=10)
 # How often the monitor re-reads the host list and every host's facts, in seconds.
 MONITOR_INTERVAL = env_float("MONITOR_INTERVAL", 10.0, minimum=0.5)
 
 # Instances: image files uploaded to the console are kept here (never served over HTTP) and copied
 # into a dir pool on each host (the image cache); instance disks, config drives and console logs
 # live in a second pool. Cached images no instance used for IMAGE_CACHE_MAX_AGE hours are removed.
-MEDIA_ROOT = STATE_DIR / "media"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(STATE_DIR / "media")))
 IMAGE_POOL_NAME = env_str("IMAGE_POOL_NAME", "lvc-images")
 IMAGE_POOL_PATH = env_str("IMAGE_POOL_PATH", "/var/lib/libvirt/images/lvc-images")
 INSTANCE_POOL_NAME = env_str("INSTANCE_POOL_NAME", "lvc-instances")

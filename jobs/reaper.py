@@ -4,14 +4,16 @@ a half-built instance). One reaper is active across the fleet at a time (a Redis
 monitor runs it every REAP_EVERY seconds.
 
 An operation is given up when its heartbeat (jobs.heartbeat, every few seconds while it runs) is
-older than STALE_AFTER, or when it has been queued for QUEUED_GRACE and the queue holds no job for
-it. So no target stays busy for longer than about STALE_AFTER + REAP_EVERY after its worker died."""
+older than OPERATION_STALE_AFTER (a setting), or when it has been queued for QUEUED_GRACE and the queue holds no job for
+it. So no target stays busy for longer than about OPERATION_STALE_AFTER + REAP_EVERY after its
+worker died."""
 
 import logging
 from collections.abc import Callable
 from datetime import timedelta
 
 import django_rq
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from redis.exceptions import RedisError
@@ -22,7 +24,6 @@ from jobs.services import QUEUE, finish
 from live.broadcast import broadcast
 
 log = logging.getLogger(__name__)
-STALE_AFTER = 30  # seconds without a heartbeat: the worker is gone
 QUEUED_GRACE = 30  # seconds a queued operation may lack its job (between commit and enqueue)
 REAP_EVERY = 10  # seconds between two passes (the monitor's pace)
 LOCK_KEY = "lvc:reaper"
@@ -57,9 +58,8 @@ def reap_once() -> list[int]:
 
 def reap() -> list[int]:
     now = timezone.now()
-    stale = Q(heartbeat__lt=now - timedelta(seconds=STALE_AFTER)) | Q(
-        heartbeat__isnull=True, started__lt=now - timedelta(seconds=STALE_AFTER)
-    )
+    before = now - timedelta(seconds=settings.OPERATION_STALE_AFTER)
+    stale = Q(heartbeat__lt=before) | Q(heartbeat__isnull=True, started__lt=before)
     reaped = []
     for op in Operation.objects.filter(Q(status=OperationStatus.RUNNING) & stale):
         if _give_up(op, OperationStatus.RUNNING, "Worker lost", "The worker running this stopped"):

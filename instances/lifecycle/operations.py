@@ -9,6 +9,7 @@ from instances.models import InstanceState
 from instances.operation_support import boot, done, on_instance, require_state
 from jobs.registry import operation
 from virt.errors import VirtError
+from virt.stopping import Stopped
 
 
 def power_off(ctx, report, *, timeout: float, retry: float, progress=(10, 80)) -> str:
@@ -27,8 +28,11 @@ def power_off(ctx, report, *, timeout: float, retry: float, progress=(10, 80)) -
         elapsed = timeout - left
         percent = start + int((end - start) * elapsed / timeout)
         report(percent, f"Power button pressed ({presses}×); waiting for the guest")
-        if ctx.guest.wait_for_state({InstanceState.SHUTOFF}, timeout=min(retry, left)):
-            return "graceful"
+        try:
+            if ctx.guest.wait_for_state({InstanceState.SHUTOFF}, timeout=min(retry, left)):
+                return "graceful"
+        except Stopped:
+            raise Stopped("the guest was asked to power off and was not forced off") from None
     else:
         report(end, f"Still running after {timeout:g} s: forcing it off")
     ctx.guest.destroy()

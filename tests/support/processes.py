@@ -1,0 +1,93 @@
+"""The console's own processes (`manage.py rqworker`, `monitor`) as real processes on the test
+database, Redis and storage pools, for tests that kill them or make them lose what they rely on."""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import django_rq
+from django.conf import settings
+from django.db import connection
+from rq import Worker
+
+from tests.support.consoleproxy import database_url
+from tests.support.waiting import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def process_env(**extra: str) -> dict:
+    """What a process of the console needs to work on this test's database, Redis and pools."""
+    return os.environ | {
+        "DJANGO_SETTINGS_MODULE": "config.settings_test",
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "TEST_REDIS_URL": settings.REDIS_URL,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "IMAGE_POOL_NAME": settings.IMAGE_POOL_NAME,
+        "IMAGE_POOL_PATH": settings.IMAGE_POOL_PATH,
+        "INSTANCE_POOL_NAME": settings.INSTANCE_POOL_NAME,
+        "INSTANCE_POOL_PATH": settings.INSTANCE_POOL_PATH,
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
+class ManagedProcess:
+    """`manage.py <args>` in a process of its own; its output in `log_path`."""
+
+    def __init__(self, *args: str, log_path: Path, env: dict | None = None):
+        self.args, self.log_path, self.env = args, log_path, env or process_env()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "ManagedProcess":
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", *self.args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        return self
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def kill(self) -> None:
+        """As a crash or the OOM killer would: SIGKILL, nothing cleaned up."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class WorkerProcess(ManagedProcess):
+    """A real rq worker process (as in the Procfile), started once it has registered in Redis."""
+
+    def __init__(self, log_path: Path):
+        super().__init__("rqworker", "default", "--worker-class", "rq.worker.SimpleWorker", log_path=log_path)
+
+    def start(self) -> "WorkerProcess":
+        super().start()
+        connection = django_rq.get_connection("default")
+        wait_until(lambda: any(worker.pid == self.pid for worker in Worker.all(connection=connection))
+                   or self.process.poll() is not None, timeout=30, what="the worker registering")  # fmt: skip
+        assert self.process.poll() is None, f"the worker exited:\n{self.log()}"
+        return self
+
+
+def stop_thread_worker(worker) -> None:
+    """Stop the rq_worker fixture's thread worker (its teardown then finds it stopped): from here on
+    only real worker processes take jobs."""
+    worker._stop_requested = True
+    connection = django_rq.get_connection("default")
+    wait_until(lambda: worker.name not in {w.name for w in Worker.all(connection=connection)}, timeout=15,
+               what="the thread worker stopping")  # fmt: skip
