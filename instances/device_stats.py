@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import django_rq
 from django.conf import settings
+from redis.exceptions import RedisError
 
 KEY = "lvc:device-stats:{}"
 
@@ -31,7 +32,10 @@ def read_many(uuids: list[str]) -> dict[str, dict]:
     """{uuid: {"at": epoch seconds, "disks": [...], "nics": [...]}} for the uuids that have figures."""
     if not uuids:
         return {}
-    values = django_rq.get_connection("default").mget([KEY.format(uuid) for uuid in uuids])
+    try:
+        values = django_rq.get_connection("default").mget([KEY.format(uuid) for uuid in uuids])
+    except RedisError:  # the page shows the definition without figures
+        return {}
     return {uuid: json.loads(value) for uuid, value in zip(uuids, values, strict=True) if value}
 
 

@@ -34,8 +34,14 @@ class NotStoppable(Exception):
 
 
 def workers_alive() -> int:
+    """How many workers serve the queue; NoWorker when the queue itself (Redis) does not answer."""
     queue = django_rq.get_queue(QUEUE)
-    return len(Worker.all(connection=queue.connection, queue=queue))
+    try:
+        return len(Worker.all(connection=queue.connection, queue=queue))
+    except RedisError as error:
+        raise NoWorker(
+            f"The job queue (Redis) does not answer ({error}), so nothing can be queued now. Nothing was changed."
+        ) from None
 
 
 def start_operation(

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure the Redis at REDIS_URL answers; starts a local redis-server when it is on this machine.
+# Makes sure the Redis at REDIS_URL answers; starts a local redis-server when it is on this machine,
+# with its append-only file in .state/: queued jobs survive a restart of it.
 source "$(dirname "$0")/lib.sh"
 
 url="${REDIS_URL:-redis://127.0.0.1:6379/0}"
@@ -11,7 +12,7 @@ if ! redis_answers; then
     case "$host" in
         127.0.0.1|localhost)
             say "starting redis-server on $host:$port"
-            redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --save "" --appendonly no \
+            redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --save "" --appendonly yes --appendfsync everysec \
                 --dir "$STATE" --logfile "$STATE/redis.log" >/dev/null
             wait_for 15 redis_answers || die "redis-server did not answer on $host:$port (see $STATE/redis.log)"
             ;;

@@ -72,8 +72,9 @@ class ManagedProcess:
 class WorkerProcess(ManagedProcess):
     """A real rq worker process (as in the Procfile), started once it has registered in Redis."""
 
-    def __init__(self, log_path: Path):
-        super().__init__("rqworker", "default", "--worker-class", "rq.worker.SimpleWorker", log_path=log_path)
+    def __init__(self, log_path: Path, *, env: dict | None = None):
+        super().__init__("rqworker", "default", "--worker-class", "jobs.worker.Worker", "--worker-ttl", "30",
+                         log_path=log_path, env=env)  # fmt: skip
 
     def start(self) -> "WorkerProcess":
         super().start()
