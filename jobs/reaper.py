@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 from rq.job import Job, JobStatus
 
 from jobs.models import Operation, OperationStatus
-from jobs.services import QUEUE, finish
+from jobs.services import QUEUE, finish, never_ran
 from live.broadcast import broadcast
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,9 @@ def reap() -> list[int]:
     old = Operation.objects.filter(status=OperationStatus.QUEUED, created__lt=now - timedelta(seconds=QUEUED_GRACE))
     lost = "The job queue lost it (Redis restarted without its data?); it never ran"
     for op in old:
-        if _lost_from_queue(op) and _give_up(op, OperationStatus.QUEUED, "Lost", lost):
+        if _lost_from_queue(op) and finish(op.pk, OperationStatus.FAILED, only_if=(OperationStatus.QUEUED,),
+                                           message="Lost", error=f"{lost}.", params={}):  # fmt: skip
+            never_ran(op)
             reaped.append(op.pk)
     return reaped
 
@@ -82,7 +84,7 @@ def _lost_from_queue(op: Operation) -> bool:
 
 
 def _give_up(op: Operation, status: str, message: str, why: str) -> bool:
-    """Fail the operation (if nobody finished it meanwhile), then let its target's app recover."""
+    """Fail the running operation (if nobody finished it meanwhile), then let its target's app recover."""
     if not finish(op.pk, OperationStatus.FAILED, only_if=(status,), message=message, error=f"{why}.", params={}):
         return False
     recover = RECOVERIES.get(op.target_type)

@@ -19,10 +19,11 @@ class Handler:
     action: str = "change"  # what the user does to the target: checked again when the job runs
     timeout: float = DEFAULT_TIMEOUT  # seconds: then the job is stopped (or failed) and its target freed
     stoppable: bool = False  # an admin may abort it while it runs (its waits and copies check for it)
+    not_run: Callable | None = None  # not_run(op): put right what was prepared for it when it never ran
 
 
 def operation(kind: str, *, label: str, action: str = "change", timeout: float = DEFAULT_TIMEOUT,
-              stoppable: bool = False):  # fmt: skip
+              stoppable: bool = False, not_run: Callable | None = None):  # fmt: skip
     """Register `func(op, report)` as the handler of operations of `kind`.
 
     `op` is the Operation row; `report(progress, message)` records progress. The handler returns
@@ -31,13 +32,15 @@ def operation(kind: str, *, label: str, action: str = "change", timeout: float =
     delete, console, add) is what the operation's user must still be allowed to do to its target
     when the job starts (jobs.authority). `timeout` bounds the job (then it is stopped, or failed
     by the reaper, and its target freed); `stoppable` says an admin may abort it: its waits and
-    copies run under virt.stopping and say, when stopped, what they left behind."""
+    copies run under virt.stopping and say, when stopped, what they left behind. `not_run(op)` is
+    called when it ends without running (refused when it starts, cancelled, lost from the queue):
+    e.g. the spawn removes the row it was queued with."""
 
     def register(func: Callable) -> Callable:
         if kind in HANDLERS:
             raise ValueError(f"operation {kind!r} registered twice")
         HANDLERS[kind] = Handler(kind=kind, label=label, func=func, action=action, timeout=timeout,
-                                 stoppable=stoppable)  # fmt: skip
+                                 stoppable=stoppable, not_run=not_run)  # fmt: skip
         return func
 
     return register

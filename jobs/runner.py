@@ -17,7 +17,7 @@ from jobs.authority import refusal
 from jobs.heartbeat import Heartbeat
 from jobs.models import Operation, OperationStatus
 from jobs.registry import HANDLERS, OperationFailed
-from jobs.services import finish
+from jobs.services import finish, never_ran
 from jobs.signals import operation_refused
 from live.broadcast import broadcast
 from virt.errors import VirtError
@@ -59,6 +59,7 @@ def _run(op_id: int) -> str:
         _send_refused(op, refused)
         # Its input may hold encrypted secrets (passwords, credentials) that nothing will use now.
         finish(op_id, OperationStatus.FAILED, message="Refused", error=f"Not carried out: {refused}.", params={})
+        never_ran(op)
         return OperationStatus.FAILED
 
     def report(progress: int, message: str) -> None:

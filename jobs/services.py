@@ -153,12 +153,23 @@ def cancel(op: Operation, *, user) -> None:
     if not finish(op.pk, OperationStatus.CANCELLED, only_if=(OperationStatus.QUEUED,),
                   message=f"Cancelled by {who}", error="It never ran.", params={}):  # fmt: skip
         raise NotStoppable(f"{op.label} on {op.target_name} is not queued any more: it cannot be cancelled.")
+    never_ran(op)
     try:
         job = django_rq.get_queue(QUEUE).fetch_job(f"operation-{op.pk}")
         if job is not None:
             job.cancel()
     except RedisError as error:  # the worker skips it anyway: it is not queued any more
         log.warning("cancelled operation %s stays in the queue: %s", op.pk, error)
+
+
+def never_ran(op: Operation) -> None:
+    """Let the kind put right what was prepared for an operation that ended without running."""
+    handler = HANDLERS.get(op.kind)
+    if handler is not None and handler.not_run is not None:
+        try:
+            handler.not_run(op)
+        except Exception:  # noqa: BLE001  (the operation has ended either way)
+            log.exception("putting right what operation %s left failed", op.pk)
 
 
 def request_stop(op: Operation, *, user) -> None:

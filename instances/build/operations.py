@@ -152,8 +152,25 @@ def _cleanup(ctx: Context) -> str:
     return forget_or_hold(ctx.instance, ctx.conn, doing="Removing the failed build")
 
 
-@operation("instance.spawn", label="Create instance", action="add", timeout=3600, stoppable=True)
+def _forget_unbuilt(op) -> None:
+    """The spawn never ran, or failed before building anything: the row it was queued with goes."""
+    instance = Instance.objects.filter(pk=op.target_id, state=InstanceState.BUILDING).first()
+    if instance is not None:
+        instance.delete()
+        broadcast("instances", {"id": "all", "host_id": instance.host_id})
+
+
+@operation("instance.spawn", label="Create instance", action="add", timeout=3600, stoppable=True,
+           not_run=_forget_unbuilt)  # fmt: skip
 def spawn(op, report):
+    try:
+        return _spawn_on_host(op, report)
+    except (OperationFailed, VirtError):  # e.g. its host did not answer: nothing was built
+        _forget_unbuilt(op)
+        raise
+
+
+def _spawn_on_host(op, report):
     with on_instance(op, report, "Creating", need_guest=False) as ctx:
         try:
             _spawn(op, report, ctx)

@@ -1,0 +1,179 @@
+"""Benchmark: the console under load, as real processes (uvicorn + rq workers + a private Redis).
+50 logged-in users browse the instance list, an instance's page and the Operations page; 10 of
+them also queue operations on their own test:/// instance and wait for each to finish. Two runs:
+steady, then with Redis restarted once mid-run. Prints errors (target 0: any answer but 200, or none),
+p50/p95 per page and operations per second; asserts nothing.
+
+    .venv/bin/python bench/load.py [--seconds 60] [--users 50] [--writers 10] [--workers 2]
+
+Throw-away state: SQLite in a temp folder, a private redis-server (append-only file, so a restart
+keeps the queue) on a free port."""
+
+from support import WORK, spread  # first: sets Django up on throw-away state
+
+# isort: split
+
+import argparse
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+
+import libvirt
+import requests
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.test import Client
+from inventory import write_node
+
+from hosts.models import Host, HostStatus
+from instances.models import Instance
+from jobs.models import Operation, OperationStatus
+from tests.support.live_server import free_port
+from tests.support.processes import ROOT, RedisServer
+from virt.domains import read_domains
+
+TARGETS = "targets: 0 errors; list and instance page p95 <= 200 ms with 50 users on 2 cores"
+PAGES = {"list": "/instances/", "detail": "/instances/{pk}/", "operations": "/operations/"}
+
+
+def start(command: list[str], env: dict, log_name: str) -> subprocess.Popen:
+    log = open(WORK / log_name, "ab")  # noqa: SIM115  (kept open for the process's life)
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def prepare(users: int) -> tuple[list[int], list[requests.Session]]:
+    """A test:/// host (a node file: every process opening it sees the same domains) with one
+    instance per user; the users logged in (sessions in the database)."""
+    call_command("migrate", verbosity=0)
+    path = WORK / "load-node.xml"
+    write_node(path, 0, users)
+    host = Host.objects.create(name="load", uri=f"test://{path}", status=HostStatus.UP)
+    conn = libvirt.open(host.uri)
+    ids = []
+    for record in read_domains(conn):
+        ids.append(Instance.objects.create(host=host, uuid=record.uuid, name=record.name, state=record.state).pk)
+    admin = User.objects.create_superuser("load", "load@example.com", "load-password-123")
+    sessions = []
+    for _ in range(users):
+        client = Client()
+        client.force_login(admin)
+        session = requests.Session()
+        session.cookies.set(settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value)
+        sessions.append(session)
+    return ids, sessions
+
+
+def browse(base: str, session: requests.Session, ids: list[int], until: float, record, errors) -> None:
+    while time.monotonic() < until:
+        for name, path in PAGES.items():
+            started = time.perf_counter()
+            try:
+                status = session.get(base + path.format(pk=random.choice(ids)), timeout=30).status_code
+            except requests.RequestException as error:
+                errors.append(f"{name}: {error}")
+                continue
+            record[name].append((time.perf_counter() - started) * 1000)
+            if status != 200:
+                errors.append(f"{name}: {status}")
+
+
+def write(base: str, session: requests.Session, pk: int, until: float, done: list, errors) -> None:
+    """Queue autostart on/off on its own instance, waiting for each operation to end."""
+    turn = 0
+    while time.monotonic() < until:
+        page = session.get(f"{base}/instances/{pk}/", timeout=30)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        name = "autostart-on" if turn % 2 == 0 else "autostart-off"
+        try:
+            answer = session.post(f"{base}/instances/{pk}/action/{name}/", timeout=30, headers={"Referer": page.url},
+                                  data={"csrfmiddlewaretoken": token.group(1) if token else ""})  # fmt: skip
+        except requests.RequestException as error:
+            errors.append(f"action: {error}")
+            continue
+        if answer.status_code != 200:
+            errors.append(f"action: {answer.status_code}")
+        found = re.search(r"/operations/(\d+)/", answer.url)
+        if found:
+            op = int(found.group(1))
+            while time.monotonic() < until + 30:
+                status = Operation.objects.filter(pk=op).values_list("status", flat=True).first()
+                if status not in (OperationStatus.QUEUED, OperationStatus.RUNNING):
+                    done.append(status)
+                    break
+                time.sleep(0.05)
+        turn += 1
+
+
+def run(label: str, base: str, sessions, ids, *, seconds: float, writers: int, redis_server=None) -> None:
+    record, errors, done = defaultdict(list), [], []
+    until = time.monotonic() + seconds
+    threads = [threading.Thread(target=browse, args=(base, s, ids, until, record, errors)) for s in sessions]
+    threads += [threading.Thread(target=write, args=(base, sessions[i], ids[i], until, done, errors))
+                for i in range(writers)]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    if redis_server is not None:
+        time.sleep(seconds / 2)
+        redis_server.stop()
+        time.sleep(2)
+        redis_server.start()
+    for thread in threads:
+        thread.join()
+    print(f"{label}: {len(errors)} errors" + (f" (first: {errors[:3]})" if errors else ""))
+    for name in PAGES:
+        print(f"  {name:10} {len(record[name]):6} requests, {spread(record[name])}")
+    ok = done.count(OperationStatus.SUCCEEDED)
+    print(f"  operations: {len(done)} ended ({ok} succeeded), {len(done) / seconds:.2f} per second")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--writers", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    redis_server = RedisServer(WORK).start()
+    env = os.environ | {"REDIS_URL": redis_server.url, "STATE_DIR": str(WORK), "LOG_LEVEL": "WARNING",
+                        "ALLOWED_HOSTS": "127.0.0.1,localhost"}  # fmt: skip
+    ids, sessions = prepare(args.users)
+    port = free_port()
+    uvicorn = str(ROOT / ".venv/bin/uvicorn")
+    processes = [start([uvicorn, "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+                        "--no-access-log", "--lifespan", "off"], env, "web.log")]  # fmt: skip
+    for index in range(args.workers):
+        processes.append(start([sys.executable, "manage.py", "rqworker", "default", "--worker-class",
+                                "jobs.worker.Worker", "--worker-ttl", "30"], env, f"worker-{index}.log"))  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{base}/login/", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        time.sleep(3)  # the workers register
+        print(f"load: {args.users} users ({args.writers} queuing operations), {args.workers} workers, "
+              f"{args.seconds:g} s per run, uvicorn (1 process) on {os.cpu_count()} cores")  # fmt: skip
+        run("steady", base, sessions, ids, seconds=args.seconds, writers=args.writers)
+        run("Redis restarted mid-run", base, sessions, ids, seconds=args.seconds, writers=args.writers,
+            redis_server=redis_server)  # fmt: skip
+        print(TARGETS)
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(30)
+        redis_server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""The process set of `make run` (honcho with the Procfile) survives its parts: a worker, the
+monitor or the console proxy killed with SIGKILL is started again, the others keep serving, and
+stopping the set stops everything."""
+
+import os
+import signal
+import socket
+import subprocess
+from pathlib import Path
+
+import django_rq
+import pytest
+import requests
+from rq import Worker
+
+from tests.support.live_server import free_port
+from tests.support.processes import ROOT, process_env
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def session_members(sid: int) -> dict[int, str]:
+    """{pid: command line} of the processes in session `sid`."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[3]) == sid and cmdline:
+            found[int(entry.name)] = cmdline
+    return found
+
+
+class ProcessSet:
+    def __init__(self, tmp_path: Path):
+        self.web_port, self.proxy_port = free_port(), free_port()
+        self.log_path = tmp_path / "honcho.log"
+        env = process_env(WEB_HOST="127.0.0.1", WEB_PORT=str(self.web_port), CONSOLE_PROXY_PORT=str(self.proxy_port),
+                          MONITOR_INTERVAL="1")  # fmt: skip
+        command = [str(ROOT / ".venv/bin/honcho"), "start", "-f", "Procfile"]
+        with open(self.log_path, "wb") as log:
+            self.honcho = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def pid_of(self, needle: str) -> int | None:
+        """The pid of the set's python process whose command line has `needle` (not its wrapper)."""
+        for pid, cmdline in session_members(self.honcho.pid).items():
+            if needle in cmdline and "keep-running" not in cmdline:
+                return pid
+        return None
+
+    def web_answers(self) -> bool:
+        try:
+            return requests.get(f"http://127.0.0.1:{self.web_port}/login/", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def proxy_listens(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.proxy_port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    def worker_pids(self) -> set[int]:
+        return {worker.pid for worker in Worker.all(connection=django_rq.get_connection("default"))}
+
+    def stop(self) -> None:
+        if self.honcho.poll() is None:
+            os.killpg(self.honcho.pid, signal.SIGTERM)
+            try:
+                self.honcho.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.honcho.pid, signal.SIGKILL)
+                self.honcho.wait()
+
+
+def started_again(ps: ProcessSet, needle: str, old: int) -> None:
+    wait_until(lambda: ps.pid_of(needle) not in (None, old), timeout=30,
+               what=lambda: f"{needle} started again:\n{ps.log()[-3000:]}")  # fmt: skip
+
+
+@pytest.fixture
+def process_set(tmp_path):
+    started = ProcessSet(tmp_path)
+    yield started
+    started.stop()
+
+
+def test_a_killed_worker_monitor_or_proxy_is_started_again_and_the_rest_keeps_serving(process_set):
+    ps = process_set
+    what = lambda: f"the process set up:\n{ps.log()[-3000:]}"  # noqa: E731
+    wait_until(lambda: ps.web_answers() and ps.proxy_listens() and ps.pid_of("manage.py monitor")
+               and ps.pid_of("manage.py rqworker") in ps.worker_pids(), timeout=60, what=what)  # fmt: skip
+
+    for needle in ("manage.py monitor", "manage.py rqworker", "manage.py consoleproxy"):
+        old = ps.pid_of(needle)
+        os.kill(old, signal.SIGKILL)
+        assert ps.web_answers(), f"the web stopped answering when {needle} died"
+        started_again(ps, needle, old)
+    new_worker = ps.pid_of("manage.py rqworker")
+    wait_until(lambda: new_worker in ps.worker_pids(), timeout=30, what="the new worker registering")
+    wait_until(ps.proxy_listens, timeout=30, what="the console proxy listening again")
+    assert ps.web_answers()
+    assert ps.log().count("starting it again") >= 3
+
+    ps.stop()
+    assert session_members(ps.honcho.pid) == {}, "processes left after stopping the set"

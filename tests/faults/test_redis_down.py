@@ -1,0 +1,94 @@
+"""Redis stopped under a running console (the web and a worker as real processes, on a private
+Redis): every page still renders and says live updates and operations are unavailable, an action
+is refused with a clear message and changes nothing, never a 500; when Redis is back, the worker
+is registered again by itself and the next action runs."""
+
+import re
+
+import libvirt
+import pytest
+import redis
+import requests
+from django.conf import settings
+from django.test import Client
+from rq import Worker
+
+from hosts.models import Host, HostStatus
+from instances.models import Instance, InstanceState
+from jobs.models import Operation, OperationStatus
+from tests.support.processes import RedisServer, WebProcess, WorkerProcess, process_env
+from tests.support.waiting import wait_for_operation, wait_until
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the processes see committed rows only
+BANNER = "Redis does not answer"
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def processes(redis_server, tmp_path):
+    """The web and a worker, both on the private Redis."""
+    env = process_env(TEST_REDIS_URL=redis_server.url)
+    web = WebProcess(tmp_path / "web.log", env=env).start()
+    worker = WorkerProcess(tmp_path / "worker.log", env=env, redis_url=redis_server.url).start()
+    yield web, worker
+    worker.stop()
+    web.stop()
+
+
+@pytest.fixture
+def lab(db):
+    """An instance of libvirt's test driver ("test", running), as every process of the console sees it."""
+    host = Host.objects.create(name="lab", uri="test:///default", status=HostStatus.UP)
+    uuid = libvirt.open("test:///default").lookupByName("test").UUIDString()
+    return Instance.objects.create(host=host, uuid=uuid, name="test", state=InstanceState.RUNNING)
+
+
+def logged_in(web: WebProcess, user) -> requests.Session:
+    client = Client()
+    client.force_login(user)
+    session = requests.Session()
+    session.cookies.set(settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value)
+    return session
+
+
+def post_action(session: requests.Session, web: WebProcess, instance: Instance, name: str) -> requests.Response:
+    page = session.get(f"{web.url}/instances/{instance.pk}/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    return session.post(f"{web.url}/instances/{instance.pk}/action/{name}/", data={"csrfmiddlewaretoken": token},
+                        headers={"Referer": page.url})  # fmt: skip
+
+
+def test_pages_render_and_actions_are_refused_while_redis_is_down_then_work_again(
+    processes, redis_server, lab, admin_user
+):
+    web, worker = processes
+    session = logged_in(web, admin_user)
+    pages = ["/", "/instances/", f"/instances/{lab.pk}/", "/operations/", "/hosts/", "/audit/"]
+    for path in pages:
+        assert session.get(web.url + path).status_code == 200
+
+    redis_server.stop()
+    for path in pages:
+        response = session.get(web.url + path)
+        assert response.status_code == 200, f"{path}: {response.status_code}"
+        assert BANNER in response.text, path
+    refused = post_action(session, web, lab, "pause")
+    assert refused.status_code == 200 and refused.url.endswith(f"/instances/{lab.pk}/")  # back on its page
+    assert "The job queue (Redis) does not answer" in refused.text and "Nothing was changed" in refused.text
+    assert not Operation.objects.exists()
+
+    redis_server.start()  # its data kept; the worker registers again by itself
+    queue_redis = redis.Redis.from_url(redis_server.url)
+    wait_until(lambda: any(w.pid == worker.pid for w in Worker.all(connection=queue_redis)), timeout=40,
+               what=lambda: f"the worker registered again:\n{worker.log()[-2000:]}")  # fmt: skip
+    assert BANNER not in session.get(f"{web.url}/instances/").text
+    accepted = post_action(session, web, lab, "pause")
+    assert accepted.status_code == 200 and "/operations/" in accepted.url
+    op = wait_for_operation(Operation.objects.get().pk, timeout=30)
+    assert op.status == OperationStatus.SUCCEEDED, op.error
