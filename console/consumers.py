@@ -15,6 +15,7 @@ guest to run again and reopens the console, for as long as the websocket stays o
 import asyncio
 import json
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from urllib.parse import parse_qs
@@ -37,6 +38,7 @@ from virt.serial import ConsoleBusy, SerialConsole, run_id
 log = logging.getLogger("console.serial")
 
 POLL = 0.5  # seconds between state polls while the guest is off
+HANDOVER_WAIT = 5.0  # seconds a taking session waits for the older one to let the console go
 RETRY = 2.0  # seconds between tries while the host does not answer
 GRACE = 1.0  # pause after a stream ends: a takeover message arrives, a stopping QEMU goes
 
@@ -83,6 +85,7 @@ class SerialConsumer(AsyncWebsocketConsumer):
         self.username = user.get_username()
         await self.channel_layer.group_add(ACCESS_GROUP, self.channel_name)  # access_changed() checks again
         self.group = group_name(pk)
+        self.handed_over = threading.Event()  # the older session of this console let it go
         self.size: tuple[int, int] | None = None
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"serial-writer-{pk}")
         client = (self.scope.get("client") or [""])[0] or ""
@@ -157,16 +160,32 @@ class SerialConsumer(AsyncWebsocketConsumer):
 
     def open_console(self, *, force: bool) -> None:
         """Open the stream on a connection of its own (in a worker thread); one opened after the
-        session ended is closed."""
+        session ended is closed. Unforced first: forcing a console open while the daemon releases
+        it has crashed libvirtd 9.0 here (a segfault after two forced opens 8 ms apart), so the
+        older session of this console hands it over (it closes, then says so) and force is used
+        only against a holder outside this web console (virsh console), after HANDOVER_WAIT."""
         host = self.instance.host
-        self.console = SerialConsole.open(
-            host.uri,
-            str(self.instance.uuid),
-            force=force,
-            credentials=host.credentials(),
-            timeout=settings.LIBVIRT_CONNECT_TIMEOUT,
-            keepalive=(settings.LIBVIRT_KEEPALIVE_INTERVAL, settings.LIBVIRT_KEEPALIVE_COUNT),
-        )
+
+        def open_(force: bool) -> SerialConsole:
+            return SerialConsole.open(
+                host.uri,
+                str(self.instance.uuid),
+                force=force,
+                credentials=host.credentials(),
+                timeout=settings.LIBVIRT_CONNECT_TIMEOUT,
+                keepalive=(settings.LIBVIRT_KEEPALIVE_INTERVAL, settings.LIBVIRT_KEEPALIVE_COUNT),
+            )
+
+        try:
+            self.console = open_(False)
+        except ConsoleBusy:
+            if not force:
+                raise
+            self.handed_over.wait(HANDOVER_WAIT)
+            try:
+                self.console = open_(False)
+            except ConsoleBusy:
+                self.console = open_(True)
         if self.closing:  # end() ran meanwhile and may not have seen this console
             self.console.close()
 
@@ -239,13 +258,18 @@ class SerialConsumer(AsyncWebsocketConsumer):
     # --- other sessions of this console (the channel-layer group) ------------------------------
 
     async def serial_takeover(self, event):
-        """A newer session takes the console: tell it whom it took it from, tell our page, stop."""
+        """A newer session takes the console: tell our page and stop, let the console go, then tell
+        the newer session (it opens the console once we did, without forcing it)."""
         if self.closing:
             return
-        await self.channel_layer.send(event["channel"], {"type": "serial.handed_over", "username": self.username})
+        console = self.console
         await self.taken_over(event["username"])
+        if console is not None:
+            await asyncio.to_thread(console.wait_released, HANDOVER_WAIT)
+        await self.channel_layer.send(event["channel"], {"type": "serial.handed_over", "username": self.username})
 
     async def serial_handed_over(self, event):
+        self.handed_over.set()
         await self.notice(f"You took this console over from {event['username']}.")
 
     # --- access -----------------------------------------------------------------------------------

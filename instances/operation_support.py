@@ -43,7 +43,8 @@ def lock_key(instance_id: int) -> str:
 def instance_lock(instance_id: int):
     """Serialize operations on one instance across every worker (a Redis lock). It lives as long as
     the job: the job's heartbeat extends it, so a worker that dies frees it within LOCK_TTL."""
-    lock = django_rq.get_connection("default").lock(lock_key(instance_id), timeout=LOCK_TTL)
+    # Not thread-local: the job's heartbeat thread extends it.
+    lock = django_rq.get_connection("default").lock(lock_key(instance_id), timeout=LOCK_TTL, thread_local=False)
     if not lock.acquire(blocking=False):
         raise OperationFailed("Busy: another operation is running on this instance.")
     beat = heartbeat.current()

@@ -20,8 +20,7 @@ from redis.exceptions import RedisError
 from rq.job import Job, JobStatus
 
 from jobs.models import Operation, OperationStatus
-from jobs.services import QUEUE, finish, never_ran
-from live.broadcast import broadcast
+from jobs.services import QUEUE, announce_finished, finish, never_ran
 
 log = logging.getLogger(__name__)
 QUEUED_GRACE = 30  # seconds a queued operation may lack its job (between commit and enqueue)
@@ -84,17 +83,19 @@ def _lost_from_queue(op: Operation) -> bool:
 
 
 def _give_up(op: Operation, status: str, message: str, why: str) -> bool:
-    """Fail the running operation (if nobody finished it meanwhile), then let its target's app recover."""
-    if not finish(op.pk, OperationStatus.FAILED, only_if=(status,), message=message, error=f"{why}.", params={}):
+    """Fail the running operation (if nobody finished it meanwhile), let its target's app put it
+    right, then tell the audit log and the pages the whole story."""
+    if not finish(op.pk, OperationStatus.FAILED, only_if=(status,), announce=False, message=message,
+                  error=f"{why}; putting its target right.", params={}):  # fmt: skip
         return False
     recover = RECOVERIES.get(op.target_type)
-    if recover is None:
-        return True
-    try:
-        found = recover(op)
-    except Exception as error:  # noqa: BLE001  (the operation is failed either way; say so)
-        log.exception("reaper: recovering the target of operation %s failed", op.pk)
-        found = f"the target could not be re-read ({error})"
-    Operation.objects.filter(pk=op.pk).update(error=f"{why}; {found}."[:2000])
-    broadcast("operation", Operation.objects.get(pk=op.pk).as_event())
+    found = ""
+    if recover is not None:
+        try:
+            found = f"; {recover(op)}"
+        except Exception as error:  # noqa: BLE001  (the operation is failed either way; say so)
+            log.exception("reaper: recovering the target of operation %s failed", op.pk)
+            found = f"; the target could not be re-read ({error})"
+    Operation.objects.filter(pk=op.pk).update(error=f"{why}{found}."[:2000])
+    announce_finished(op.pk)
     return True

@@ -133,18 +133,23 @@ def _enqueue(op: Operation) -> None:
     broadcast("operation", op.as_event())
 
 
-def finish(op_id: int, status: str, *, only_if=ACTIVE, **fields) -> bool:
-    """End the operation (when it is still in one of `only_if`): record the outcome, tell the
-    listeners (the audit log) and the open pages. Returns whether it was this call that ended it."""
+def finish(op_id: int, status: str, *, only_if=ACTIVE, announce: bool = True, **fields) -> bool:
+    """End the operation (when it is still in one of `only_if`): record the outcome, then (unless
+    `announce` is False: call announce() once the record is complete) tell the listeners (the audit
+    log) and the open pages. Returns whether it was this call that ended it."""
     ended = Operation.objects.filter(pk=op_id, status__in=only_if).update(
         status=status, finished=timezone.now(), **fields
     )
-    if ended:
-        for receiver, result in operation_finished.send_robust(sender=Operation, operation_id=op_id):
-            if isinstance(result, Exception):
-                log.error("%s failed on operation %s", receiver, op_id, exc_info=result)
-        broadcast("operation", Operation.objects.get(pk=op_id).as_event())
+    if ended and announce:
+        announce_finished(op_id)
     return bool(ended)
+
+
+def announce_finished(op_id: int) -> None:
+    for receiver, result in operation_finished.send_robust(sender=Operation, operation_id=op_id):
+        if isinstance(result, Exception):
+            log.error("%s failed on operation %s", receiver, op_id, exc_info=result)
+    broadcast("operation", Operation.objects.get(pk=op_id).as_event())
 
 
 def cancel(op: Operation, *, user) -> None:

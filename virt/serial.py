@@ -65,6 +65,7 @@ class SerialConsole:
         self._on_data: Callable[[bytes], None] = lambda _chunk: None
         self._on_end: Callable[[str], None] | None = None
         self._callback_data: dict = {}
+        self._released = threading.Event()  # set once the stream's connection is closed: the console is free
         self.domain_id = domain_id
         self.end_reason = ""
 
@@ -143,13 +144,17 @@ class SerialConsole:
         connection are released in the background. Returns at once; idempotent."""
         self._end("closed")
 
+    def wait_released(self, timeout: float) -> bool:
+        """After close (or the stream's end): wait until the daemon has let the console go."""
+        return self._released.wait(timeout)
+
     def _end(self, reason: str) -> None:
         with self._lock:
             if self._closed:
                 return
             self._closed = True
             self.end_reason = reason
-            closed = threading.Event()
+            closed = self._released
             held = [self._stream, self._conn, closed, self._callback_data]
             self._stream = self._conn = None
         with _closing_lock:

@@ -20,9 +20,10 @@ from tests.support.waiting import wait_until
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def session_members(sid: int) -> dict[int, str]:
-    """{pid: command line} of the processes in session `sid`."""
-    found = {}
+def descendants(root: int) -> dict[int, str]:
+    """{pid: command line} of every live process below `root` (children, their children...);
+    zombies (ended, not yet collected: PID 1 here is no init) do not count."""
+    parents, commands = {}, {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -31,8 +32,15 @@ def session_members(sid: int) -> dict[int, str]:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
         except OSError:
             continue
-        if int(stat.rsplit(")", 1)[1].split()[3]) == sid and cmdline:
-            found[int(entry.name)] = cmdline
+        fields = stat.rsplit(")", 1)[1].split()
+        if fields[0] == "Z":
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        commands[int(entry.name)] = cmdline
+    found, frontier = {}, {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier and pid not in found}
+        found.update({pid: commands[pid] for pid in frontier})
     return found
 
 
@@ -53,7 +61,7 @@ class ProcessSet:
 
     def pid_of(self, needle: str) -> int | None:
         """The pid of the set's python process whose command line has `needle` (not its wrapper)."""
-        for pid, cmdline in session_members(self.honcho.pid).items():
+        for pid, cmdline in descendants(self.honcho.pid).items():
             if needle in cmdline and "keep-running" not in cmdline:
                 return pid
         return None
@@ -113,5 +121,6 @@ def test_a_killed_worker_monitor_or_proxy_is_started_again_and_the_rest_keeps_se
     assert ps.web_answers()
     assert ps.log().count("starting it again") >= 3
 
+    below = set(descendants(ps.honcho.pid))
     ps.stop()
-    assert session_members(ps.honcho.pid) == {}, "processes left after stopping the set"
+    assert not below & set(descendants(1)), "processes left after stopping the set"

@@ -55,6 +55,9 @@ def test_worker_killed_during_a_graceful_shutdown(
 
     with running_monitor():
         op = wait_for_operation(op.pk, timeout=BOUND + 10)
+        wait_until(lambda: "putting its target right" not in Operation.objects.get(pk=op.pk).error, timeout=30,
+                   what="the reaper done with the instance")  # fmt: skip
+    op.refresh_from_db()
     took = time.monotonic() - killed
     assert took < BOUND, f"reaped after {took:.0f} s"
     assert (op.status, op.message) == (OperationStatus.FAILED, "Worker lost")
@@ -88,8 +91,9 @@ def test_worker_killed_during_a_spawn_leaves_nothing(
 
     with running_monitor():
         op = wait_for_operation(op.pk, timeout=BOUND + 10)
-        wait_until(lambda: not Instance.objects.filter(pk=instance.pk).exists(), timeout=10,
-                   what="the half-built instance removed")  # fmt: skip
+        wait_until(lambda: "putting its target right" not in Operation.objects.get(pk=op.pk).error, timeout=30,
+                   what="the reaper done with the instance")  # fmt: skip
+    op.refresh_from_db()
     assert op.status == OperationStatus.FAILED
     assert op.error == ("The worker running this stopped; the half-built instance: everything made for it was "
                         "removed.")  # fmt: skip

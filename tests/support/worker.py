@@ -5,6 +5,7 @@ import time
 
 from django.db import connections
 from rq import Worker
+from rq.suspension import is_suspended, suspend
 from rq.timeouts import TimerDeathPenalty
 from rq.worker import SimpleWorker
 
@@ -14,12 +15,28 @@ class ThreadWorker(SimpleWorker):
 
     death_penalty_class = TimerDeathPenalty
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.held = threading.Event()  # set while it takes no job because the workers are suspended
+
+    def hold(self) -> None:
+        """`rq suspend`, then wait until this worker is between jobs and taking none."""
+        suspend(self.connection)
+        if not self.held.wait(30):
+            raise RuntimeError("the rq worker did not stop taking jobs within 30 s")
+
     def _install_signal_handlers(self):
         pass
 
     def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
-        """Wait for a job in 1 s slices so that a stop request ends the work loop."""
+        """Wait for a job in 1 s slices so that a stop request ends the work loop; take none while
+        the workers are suspended (`rq suspend`), as a real worker does between jobs."""
         while not self._stop_requested:
+            if is_suspended(self.connection):
+                self.held.set()
+                time.sleep(0.1)
+                continue
+            self.held.clear()
             result = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=1)
             if result is not None:
                 return result

@@ -20,6 +20,21 @@ QEMU_URI = "qemu:///system"
 WRITE_LINES = b"i=0; while [ $i -lt 60 ]; do echo line-$i; i=$((i+1)); done\n"
 
 
+def open_when_free(uuid: str) -> SerialConsole:
+    """Open the console without forcing it, once whoever held it let it go."""
+    found = []
+
+    def opened() -> bool:
+        try:
+            found.append(SerialConsole.open(QEMU_URI, uuid))
+            return True
+        except ConsoleBusy:
+            return False
+
+    wait_until(opened, timeout=10, what="the console free")
+    return found[0]
+
+
 def quiet_for(output: bytearray, seconds: float) -> bool:
     """True once `output` did not grow for `seconds`."""
     size = len(output)
@@ -47,7 +62,7 @@ def test_consoles_opened_and_closed_many_times_never_wait_and_leave_no_thread(bo
     threads_before = {thread.ident for thread in threading.enumerate()}
     for round_ in range(30):
         output, ends = bytearray(), []
-        console = SerialConsole.open(QEMU_URI, uuid, force=True)
+        console = open_when_free(uuid)  # unforced, as the console's sessions do (see console.consumers)
         console.start(output.extend, ends.append)
         how = round_ % 3
         if how == 0:  # closed while the guest writes
@@ -60,6 +75,7 @@ def test_consoles_opened_and_closed_many_times_never_wait_and_leave_no_thread(bo
             outside = qemu_conn.newStream(0)
             booted_guest.domain.openConsole(None, outside, libvirt.VIR_DOMAIN_CONSOLE_FORCE)
             wait_until(lambda: ends, timeout=10, what="the forced-open stream ending")  # noqa: B023
+            assert console.wait_released(10)
             outside.abort()
         else:  # closed while another thread sends keystrokes
             typist = threading.Thread(target=lambda: [console.write(b"echo typed\n") for _ in range(40)])  # noqa: B023
@@ -73,14 +89,7 @@ def test_consoles_opened_and_closed_many_times_never_wait_and_leave_no_thread(bo
         assert len(ends) == 1 and ends[0], f"round {round_}: the end was reported {len(ends)} times"
 
     # Every stream was torn down on the host: the console opens without forcing it.
-    def opens_unforced():
-        try:
-            SerialConsole.open(QEMU_URI, uuid).close()
-            return True
-        except ConsoleBusy:
-            return False
-
-    wait_until(opens_unforced, timeout=10, what="the console being free again")
+    open_when_free(uuid).close()  # every stream was let go on the host: the console opens without force
     wait_until(lambda: not threads_inside_virt_serial(), timeout=10, what="no thread inside a stream call")
 
     def new_threads() -> list[str]:
