@@ -100,6 +100,14 @@ class SerialConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.task = asyncio.create_task(self.bridge(force=force))
 
+    async def dispatch(self, message):
+        """A page that went away while a handler sent to it must not end this consumer: its
+        websocket.disconnect follows and ends the session (an exception here would lose it)."""
+        try:
+            await super().dispatch(message)
+        except OSError:  # the server's ClientDisconnected
+            log.debug("serial console page of instance %s went away", getattr(self, "instance", None))
+
     async def disconnect(self, code):
         if self.session_id is None:
             return

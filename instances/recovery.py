@@ -2,7 +2,10 @@
 freed, its state re-read from its host, and a half-built instance removed (or held in state Error
 with what is left)."""
 
+from pathlib import Path
+
 import django_rq
+from django.conf import settings
 
 from hosts.connections import pool
 from hosts.credentials import UnreadableSecret
@@ -10,9 +13,20 @@ from instances.build.operations import forget_or_hold
 from instances.inventory import apply_domain
 from instances.models import Instance, InstanceState
 from instances.operation_support import lock_key
+from instances.snapshots.operations import export_volume
 from jobs.models import Operation
+from virt import images
 from virt.domains import read_domain, read_domain_details
 from virt.errors import VirtError
+
+
+def _remove_partial_file(op: Operation) -> None:
+    """A file the job was writing on the console's machine (snapshot → image), cut short."""
+    partial = (op.result or {}).get("partial")
+    if partial:
+        path = (Path(settings.MEDIA_ROOT) / partial).resolve()
+        if path.is_relative_to(Path(settings.MEDIA_ROOT).resolve()):
+            path.unlink(missing_ok=True)
 
 
 def recover(op: Operation) -> str:
@@ -22,8 +36,10 @@ def recover(op: Operation) -> str:
         return "the instance is gone"
     # The database lets one operation at a time hold an instance, and this one has ended.
     django_rq.get_connection("default").delete(lock_key(instance.pk))
+    _remove_partial_file(op)
     try:
         conn = pool().get(instance.host.uri, instance.host.credentials())
+        images.delete_named(conn, settings.INSTANCE_POOL_NAME, [export_volume(instance)])  # a copy cut short
         if instance.state == InstanceState.BUILDING:
             return f"the half-built instance: {forget_or_hold(instance, conn, doing='Removing the unfinished build')}"
         uuid = str(instance.uuid)

@@ -12,6 +12,7 @@ from redis.exceptions import RedisError
 
 from accounts.models import Grant, Role
 from tests.support.guest import GUEST_DIR, MARKER, define_tiny_guest, remove_leftover_guests
+from tests.support.instances import instance_volumes, remove_volumes
 from tests.support.live_server import LiveServer
 from tests.support.worker import WorkerThread
 
@@ -120,6 +121,22 @@ def test_conn():
         pool.create(0)
     yield conn
     conn.close()
+
+
+@pytest.fixture(autouse=True)
+def no_orphan_volumes(request):
+    """A test on the real libvirtd leaves no instance volume behind: what it leaves is named (an
+    error at its teardown) and removed, so that a later test's "leaves nothing" is about itself."""
+    if "qemu_conn" not in request.fixturenames:
+        yield
+        return
+    conn = request.getfixturevalue("qemu_conn")
+    before = set(instance_volumes(conn, ""))
+    yield
+    left = sorted(set(instance_volumes(conn, "")) - before)
+    if left:
+        remove_volumes(conn, left)
+        pytest.fail(f"the test left instance volumes in the pool (now removed): {left}")
 
 
 @pytest.fixture(scope="session")

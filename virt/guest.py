@@ -69,9 +69,13 @@ class Guest:
 
     @translated
     def destroy(self) -> None:
-        """Pull the plug. A guest that is already off is left alone."""
-        if self.domain.isActive():
-            self.domain.destroy()
+        """Pull the plug. A guest that is already off (or stops by itself meanwhile) is left alone."""
+        try:
+            if self.domain.isActive():
+                self.domain.destroy()
+        except libvirt.libvirtError:
+            if self.domain.isActive():
+                raise
 
     @translated
     def pause(self) -> None:

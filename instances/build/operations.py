@@ -1,5 +1,6 @@
 """Creating an instance (spawn) and deleting one with everything it left on the host."""
 
+import contextlib
 import logging
 
 from django.conf import settings
@@ -119,8 +120,9 @@ def remove_from_host(conn, instance: Instance) -> int:
     except NotFound:
         guest = None
     if guest is not None:
-        guest.destroy()
-        guest.undefine()
+        with contextlib.suppress(NotFound):  # a guest that failed to start may vanish meanwhile
+            guest.destroy()
+            guest.undefine()
     pool = settings.INSTANCE_POOL_NAME
     deleted = images.delete_named(conn, pool, own_volumes(instance) + overlay_volumes(conn, pool, uuid))
     firewall.remove_instance_filter(conn, uuid)

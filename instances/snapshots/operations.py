@@ -13,6 +13,7 @@ from instances.actions import MEMORY_STATES
 from instances.images.cache import cache_image
 from instances.models import DiskFormat, Image
 from instances.operation_support import done, on_instance
+from jobs.models import Operation
 from jobs.progress import transfer_progress
 from jobs.registry import OperationFailed, operation
 from virt import images
@@ -76,12 +77,14 @@ def to_image(op, report):
     with on_instance(op, report, f"Making image {name} from {target}") as ctx:
         if Image.objects.filter(name=name).exists():
             raise OperationFailed(f"An image named {name} already exists.")
-        temporary = f"{ctx.instance.uuid}-export.qcow2"
+        temporary = export_volume(ctx.instance)
         pool = settings.INSTANCE_POOL_NAME
         images.ensure_pool(ctx.conn, pool, settings.INSTANCE_POOL_PATH)
         images.delete_named(ctx.conn, pool, [temporary])  # left by an interrupted export
         copying = transfer_progress(report, f"Copying {target}:", start=10, end=40)
         relative = f"images/{uuid.uuid4().hex}-{name}.qcow2"
+        # Where the copy is going, for the reaper to remove if this worker dies half-way.
+        Operation.objects.filter(pk=op.pk).update(result={"partial": relative})
         path = Path(settings.MEDIA_ROOT) / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -96,6 +99,11 @@ def to_image(op, report):
         report(75, f"Adding {name} to the image cache of {ctx.instance.host}")
         cache_image(ctx.conn, ctx.instance.host, image)
         return {**done(ctx, report), "message": f"Image {name} made from {target}", "image_id": image.pk}
+
+
+def export_volume(instance) -> str:
+    """The temporary volume a disk is copied into on its way to becoming an image."""
+    return f"{instance.uuid}-export.qcow2"
 
 
 def _image(name: str, relative: str, source: Image | None, path: Path) -> Image:

@@ -274,7 +274,9 @@ def test_sessions_opened_and_closed_many_times_leave_no_thread_behind(asgi_serve
         return found
 
     open_sessions = ConsoleSession.objects.filter(ended__isnull=True)
-    wait_until(lambda: not open_sessions.exists(), timeout=5, what="sessions closed")
+    wait_until(lambda: not open_sessions.exists(), timeout=5,
+               what=lambda: f"sessions closed (open: {list(open_sessions.values_list('pk', 'user__username'))} "
+                            f"of {ConsoleSession.objects.count()})")  # fmt: skip
     wait_until(lambda: not lingering(), timeout=10, what=lambda: f"no serial thread left (still {lingering()})")
     assert ConsoleSession.objects.count() == 16
     with Serial(asgi_server, booted.pk, operator, takeover=False) as last:  # the console is free again

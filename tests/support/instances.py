@@ -119,10 +119,14 @@ def instance_volumes(conn, instance_uuid) -> list[str]:
 
 def remove_instance(conn, instance_uuid, name: str) -> None:
     remove_domain(conn, name)
-    with contextlib.suppress(libvirt.libvirtError):
-        pool = conn.storagePoolLookupByName("lvc-test-instances")
-        for volume_name in instance_volumes(conn, instance_uuid):
-            pool.storageVolLookupByName(volume_name).delete(0)
+    remove_volumes(conn, instance_volumes(conn, instance_uuid))
+
+
+def remove_volumes(conn, names) -> None:
+    """Delete these volumes of the test instance pool, each on its own (one failing leaves the rest)."""
+    for volume_name in names:
+        with contextlib.suppress(libvirt.libvirtError):
+            conn.storagePoolLookupByName("lvc-test-instances").storageVolLookupByName(volume_name).delete(0)
 
 
 @pytest.fixture
