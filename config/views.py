@@ -67,7 +67,8 @@ def operation_list(request):
     instance = None
     if instance_id:
         operations = operations.filter(target_type="instance", target_id=str(instance_id))
-        instance = Instance.objects.filter(pk=instance_id).only("pk", "name").first()
+        # named only when the user sees it: otherwise "instance #N", as for one that does not exist
+        instance = visible_instances(request.user, Instance.objects.filter(pk=instance_id)).only("pk", "name").first()
         scope.append(f"instance:{instance_id}")
     context = {
         "page": Paginator(operations, 50).get_page(request.GET.get("page")),

@@ -9,9 +9,16 @@ from django import forms
 from hosts.credentials import CredentialKind
 from hosts.models import Host
 from virt.errors import InvalidURI
-from virt.uri import transport_of, validate_uri
+from virt.uri import check_user_params, transport_of, validate_uri
 
 _HOST_NAME = re.compile(r"[A-Za-z0-9.-]+")  # what virt.policy (libvirt's listen address) accepts besides IPs
+
+
+class SecretTextarea(forms.Textarea):
+    """A textarea that never sends its value back to the page, even when the form is refused."""
+
+    def format_value(self, value):
+        return None
 
 
 class HostForm(forms.ModelForm):
@@ -19,7 +26,7 @@ class HostForm(forms.ModelForm):
         label="Password or SSH private key",
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
+        widget=SecretTextarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
         help_text="Stored encrypted and never shown again. When editing, leave empty to keep the current one.",
     )
 
@@ -28,6 +35,11 @@ class HostForm(forms.ModelForm):
         fields = ["name", "uri", "console_address", "resume_guests", "credential_kind", "username"]
         help_texts = {"uri": "e.g. qemu:///system, qemu+ssh://root@host/system, qemu+tls://host/system, lxc:///"}
 
+    def full_clean(self):
+        super().full_clean()
+        if self._errors and self.data.get("secret") and "secret" not in self._errors:
+            self.add_error("secret", "Type it again: a secret is never sent back to the page.")
+
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         if any(unicodedata.category(ch) == "Cc" for ch in name):  # C0, DEL and C1
@@ -35,8 +47,13 @@ class HostForm(forms.ModelForm):
         return name
 
     def clean_uri(self):
+        """A URI libvirt can use, with only the query parameters a user may give (a stored URI left
+        unchanged when editing is kept: it was not typed here)."""
         try:
-            return validate_uri(self.cleaned_data["uri"])
+            uri = validate_uri(self.cleaned_data["uri"])
+            if not (self.instance.pk and uri == self.instance.uri):
+                check_user_params(uri)
+            return uri
         except InvalidURI as error:
             raise forms.ValidationError(str(error)) from None
         except ValueError as error:  # urlsplit: unbalanced [ ] or characters NFKC would change in the host part

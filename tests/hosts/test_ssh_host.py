@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def sshd(tmp_path, qemu_conn):
+def sshd(tmp_path, qemu_conn, monkeypatch):
     server = PrivateSshd(tmp_path / "sshd").start()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(server.config_home))  # libvirt's known_hosts, kept private
     yield server
     server.stop()
 

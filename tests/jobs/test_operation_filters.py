@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Grant, Role
 from hosts.models import Host
 from instances.models import Instance
 from jobs.models import Operation, OperationStatus
@@ -100,6 +101,19 @@ def test_an_instance_filter_names_the_instance_and_scopes_live_rows(client_for, 
     assert f'data-live-scope="status:queued instance:{instance.pk}"' in body
     assert f'<input type="hidden" name="instance" value="{instance.pk}">' in body
     assert "Operations on instance #999" in client_for(viewer).get(LIST, {"instance": 999}).content.decode()
+
+
+def test_the_instance_filter_names_only_instances_the_user_sees(client_for, ungranted_operator, hosts, instance):
+    mine = Instance.objects.create(host=hosts[0], uuid=uuid.uuid4(), name="mine-1")
+    Grant.objects.create(user=ungranted_operator, role=Role.OPERATOR, instance=mine)
+    secret_op = record(instance, kind="instance.start")
+    client = client_for(ungranted_operator)
+
+    hidden = client.get(LIST, {"instance": instance.pk}).content.decode()
+    assert "web-1" not in hidden and "beta" not in hidden
+    assert f"Operations on instance #{instance.pk}" in hidden and secret_op.pk not in shown(client.get(LIST))
+    own = client.get(LIST, {"instance": mine.pk}).content.decode()
+    assert f'Operations on <a href="{reverse("instance-detail", args=[mine.pk])}">mine-1</a>' in own
 
 
 def test_pages_keep_the_filters(client_for, viewer, hosts):

@@ -23,7 +23,6 @@ class PrivateSshd:
         for name, kind in [("host_key", "ed25519"), ("client_key", "ecdsa")]:
             subprocess.run(["ssh-keygen", "-q", "-t", kind, "-m", "PEM", "-N", "", "-f", str(root / name)], check=True)
         (root / "authorized_keys").write_text((root / "client_key.pub").read_text())
-        (root / "known_hosts").write_text("")
         (root / "sshd_config").write_text(
             "\n".join(
                 [
@@ -48,12 +47,15 @@ class PrivateSshd:
         return (self.root / "client_key").read_text()
 
     def uri(self, transport: str = "libssh2") -> str:
-        """A URI that keeps host keys in our own known_hosts file (accepting a new one)."""
-        known = self.root / "known_hosts"
-        return (
-            f"qemu+{transport}://root@127.0.0.1:{self.port}/system"
-            f"?known_hosts={known}&known_hosts_verify=auto&sshauth=privkey"
-        )
+        """A URI as a user types it: host keys accepted when new (into libvirt's known_hosts of
+        the console's user: point XDG_CONFIG_HOME at `config_home` to keep them private)."""
+        return f"qemu+{transport}://root@127.0.0.1:{self.port}/system?known_hosts_verify=auto&sshauth=privkey"
+
+    @property
+    def config_home(self) -> Path:
+        folder = self.root / "config"
+        (folder / "libvirt").mkdir(parents=True, exist_ok=True)
+        return folder
 
     def start(self) -> "PrivateSshd":
         Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege separation directory
