@@ -16,10 +16,18 @@ from virt.errors import NotFound, VirtError
 log = logging.getLogger(__name__)
 
 
+def target_host(op) -> Host:
+    """The operation's host; one removed from the console while the operation waited fails it."""
+    try:
+        return Host.objects.get(pk=op.target_id)
+    except Host.DoesNotExist:
+        raise OperationFailed(f"Host {op.target_name} was removed from the console: nothing was done.") from None
+
+
 @contextmanager
 def host_connection(op, report, message: str):
     """`with host_connection(op, report, "Doing X") as conn:` on the operation's target host."""
-    host = Host.objects.get(pk=op.target_id)
+    host = target_host(op)
     report(10, message)
     try:
         credentials = host.credentials()
@@ -34,7 +42,9 @@ def host_connection(op, report, message: str):
 
 def reread_host(op, report, *, page: str) -> dict:
     """Refresh Host.inventory (open pages update live); the result links to `page` of the host."""
-    host = Host.objects.get(pk=op.target_id)
+    host = Host.objects.filter(pk=op.target_id).first()
+    if host is None:  # removed from the console meanwhile: the change itself went through
+        return {"message": f"Done; host {op.target_name} was removed from the console meanwhile"}
     report(95, "Reading the host again")
     try:
         probe(host)

@@ -7,6 +7,7 @@ from django.urls import reverse
 from hosts.connections import pool
 from hosts.credentials import CredentialKind, UnreadableSecret
 from hosts.models import Host
+from hosts.operation_support import target_host
 from hosts.services import mark_up, probe
 from jobs.models import Operation
 from jobs.registry import OperationFailed, operation
@@ -15,7 +16,7 @@ from virt.host import try_host
 
 @operation("host.check", label="Check connection")
 def check_connection(op, report):
-    host = Host.objects.get(pk=op.target_id)
+    host = target_host(op)
     report(10, f"Connecting to {host.uri}")
     return probe(host).summary.as_dict()
 
@@ -24,7 +25,7 @@ def check_connection(op, report):
 def save_host(op, report):
     """Add or change a host, but only once a connection with its settings works."""
     params = op.params
-    host = Host.objects.get(pk=params["host_id"]) if params.get("host_id") else Host()
+    host = target_host(op) if params.get("host_id") else Host()  # an edit: the host must still be there
     old_uri = host.uri
     for field, value in params["fields"].items():
         setattr(host, field, value)

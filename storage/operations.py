@@ -4,10 +4,18 @@ from django.urls import reverse
 
 from hosts.operation_support import host_connection, reread_host
 from jobs.progress import transfer_progress
-from jobs.registry import operation
+from jobs.registry import OperationFailed, operation
 from storage import transfers
+from storage.usage import pool_refusal, volume_refusal
 from virt import storage
 from virt.errors import VirtError
+from virt.usage import read_host_files
+
+
+def _refuse(reason: str | None) -> None:
+    """Checked here, on what the host says now, whatever the page showed: the rule cannot be bypassed."""
+    if reason:
+        raise OperationFailed(reason)
 
 
 @operation("storage.pool_define", label="Define storage pool")
@@ -42,6 +50,7 @@ def stop_pool(op, report):
 @operation("storage.pool_delete", label="Delete storage pool")
 def delete_pool(op, report):
     with host_connection(op, report, f"Deleting pool {op.params['pool']}") as conn:
+        _refuse(pool_refusal(read_host_files(conn), op.params["pool"]))
         storage.delete_pool(conn, op.params["pool"], delete_dir=op.params.get("delete_dir", False))
     return reread_host(op, report, page="storage-pools")
 
@@ -65,6 +74,8 @@ def resize_volume(op, report):
 @operation("storage.volume_delete", label="Delete volume")
 def delete_volume(op, report):
     with host_connection(op, report, f"Deleting volume {op.params['volume']}") as conn:
+        path, _format = storage.volume_file(conn, op.params["pool"], op.params["volume"])
+        _refuse(volume_refusal(read_host_files(conn), path, op.params["volume"]))
         storage.delete_volume(conn, op.params["pool"], op.params["volume"])
     return reread_host(op, report, page="storage-pools")
 

@@ -1,5 +1,6 @@
 """Storage pages: they read Host.inventory only; every change becomes an operation."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
@@ -14,6 +15,7 @@ from jobs.models import Operation, OperationStatus
 from jobs.services import start_from_page
 from storage import transfers
 from storage.forms import PoolForm, ResizeForm, UploadForm, VolumeForm
+from storage.usage import needs, pool_refusal, recorded_files, volume_refusal
 
 
 def _pools(host) -> list[dict]:
@@ -38,19 +40,31 @@ def _form_page(request, host, form, *, title: str, submit: str, pool=None, multi
     return render(request, "storage/form.html", context)
 
 
-def _confirm_page(request, host, *, title: str, text: str, submit: str, delete_dir=False):
-    context = {"host": host, "title": title, "text": text, "submit": submit, "delete_dir": delete_dir}
+def _confirm_page(request, host, *, title: str, text: str, submit: str, delete_dir=False, refused=None):
+    context = {"host": host, "title": title, "text": text, "submit": submit, "delete_dir": delete_dir,
+               "refused": refused}  # fmt: skip
     return render(request, "storage/confirm.html", context)
+
+
+def _refused(request, host, reason: str):
+    """A delete the page already knows would be refused: nothing is queued."""
+    messages.error(request, reason)
+    return _back(host)
 
 
 @require_GET
 @login_required
 def pool_list(request, host_pk: int):
     host = get_host_for_user(request, host_pk, "view")
-    pools, usage = _pools(host), volume_usage(host)
+    pools, stats, files = _pools(host), volume_usage(host), recorded_files(host)
+    instances = {row.name: row for row in host.instances.only("pk", "name")}
     for pool in pools:
         for volume in pool.get("volumes", []):
-            volume["used_by"] = usage.get(volume.get("path"))
+            volume["used_by"] = stats.get(volume.get("path"))
+            volume["needs"] = [
+                {"backs": need.backs, "instances": [instances[name] for name in need.domains if name in instances]}
+                for need in needs(files, volume.get("path", ""))
+            ]
     return render(request, "storage/pool_list.html", {"host": host, "pools": pools})
 
 
@@ -86,13 +100,15 @@ def pool_stop(request, host_pk: int, pool: str):
 def pool_delete(request, host_pk: int, pool: str):
     host = get_host_for_user(request, host_pk, "change")
     found = _pool_or_404(host, pool)
+    refused = pool_refusal(recorded_files(host), found["name"])
     if request.method == "POST":
+        if refused:
+            return _refused(request, host, refused)
         params = {"pool": found["name"], "delete_dir": request.POST.get("delete_dir") == "on"}
         return start_from_page(request, kind="storage.pool_delete", target=host, params=params) or _back(host)
     text = f"Pool {found['name']} is stopped and forgotten by libvirt. Its volumes stay on disk unless you remove them."
-    return _confirm_page(
-        request, host, title=f"Delete pool {found['name']}?", text=text, submit="Delete pool", delete_dir=found["path"]
-    )
+    return _confirm_page(request, host, title=f"Delete pool {found['name']}?", text=text, submit="Delete pool",
+                         delete_dir=found["path"], refused=refused)  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])
@@ -129,11 +145,15 @@ def volume_delete(request, host_pk: int, pool: str, volume: str):
     host = get_host_for_user(request, host_pk, "change")
     found = _pool_or_404(host, pool)
     vol = _volume_or_404(found, volume)
+    refused = volume_refusal(recorded_files(host), vol["path"], vol["name"])
     if request.method == "POST":
+        if refused:
+            return _refused(request, host, refused)
         params = {"pool": found["name"], "volume": vol["name"]}
         return start_from_page(request, kind="storage.volume_delete", target=host, params=params) or _back(host)
     text = f"The volume {vol['name']} ({vol['path']}) and all data on it are removed for good."
-    return _confirm_page(request, host, title=f"Delete volume {vol['name']}?", text=text, submit="Delete volume")
+    return _confirm_page(request, host, title=f"Delete volume {vol['name']}?", text=text, submit="Delete volume",
+                         refused=refused)  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])

@@ -11,7 +11,8 @@ from django.contrib.auth.models import Permission, User
 from redis.exceptions import RedisError
 
 from accounts.models import Grant, Role
-from tests.support.guest import GUEST_DIR, MARKER, define_tiny_guest, remove_leftover_guests
+from tests.support.domains import define_domain
+from tests.support.guest import GUEST_DIR, MARKER, define_tiny_guest, remove_domain, remove_leftover_guests
 from tests.support.instances import instance_volumes, remove_volumes
 from tests.support.live_server import LiveServer
 from tests.support.worker import WorkerThread
@@ -178,6 +179,21 @@ def make_guest(qemu_conn):
     yield make
     for guest in guests:
         guest.remove()
+
+
+@pytest.fixture
+def domain_using(qemu_conn):
+    """domain_using(*paths, kernel="") -> the name of a new domain using those files, defined but
+    never started (no CPU spent); undefined at the end of the test."""
+    names = []
+
+    def define(*paths: str, kernel: str = "") -> str:
+        names.append(define_domain(qemu_conn, *paths, kernel=kernel))
+        return names[-1]
+
+    yield define
+    for name in names:
+        remove_domain(qemu_conn, name)
 
 
 # --- Users -----------------------------------------------------------------------------------

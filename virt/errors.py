@@ -17,6 +17,11 @@ class HostUnreachable(VirtError):
     pass
 
 
+class HostSystemError(VirtError):
+    """The host answered, but a file or system call failed there (a missing directory, a denied
+    permission, a full disk): not a connection problem."""
+
+
 class AuthenticationFailed(VirtError):
     pass
 
@@ -49,7 +54,10 @@ _NOT_FOUND = {
     libvirt.VIR_ERR_NO_NWFILTER: "No such network filter on this host",
     libvirt.VIR_ERR_NO_DOMAIN_SNAPSHOT: "No such snapshot",
 }
-_UNREACHABLE = {libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_NO_CONNECT, libvirt.VIR_ERR_RPC}
+_UNREACHABLE = {libvirt.VIR_ERR_NO_CONNECT, libvirt.VIR_ERR_RPC}
+# Where a system error means the connection failed; from anywhere else (storage, qemu...) the host
+# answered and a file or system call failed there.
+_CONNECTION_DOMAINS = {libvirt.VIR_FROM_RPC, libvirt.VIR_FROM_REMOTE, libvirt.VIR_FROM_SSH, libvirt.VIR_FROM_LIBSSH}
 _AUTH = {libvirt.VIR_ERR_AUTH_FAILED, libvirt.VIR_ERR_AUTH_CANCELLED, libvirt.VIR_ERR_AUTH_UNAVAILABLE}
 
 
@@ -66,8 +74,12 @@ def translate(error: libvirt.libvirtError, *, uri: str = "") -> VirtError:
         return InvalidURI(f"The host URI is not valid{where}: {detail}", detail=detail)
     if code == libvirt.VIR_ERR_AGENT_UNRESPONSIVE:
         return AgentUnavailable(f"The guest agent is not answering: {detail}", detail=detail)
-    if code in _UNREACHABLE or error.get_error_domain() == libvirt.VIR_FROM_RPC:
+    domain = error.get_error_domain()
+    system = code == libvirt.VIR_ERR_SYSTEM_ERROR
+    if code in _UNREACHABLE or domain == libvirt.VIR_FROM_RPC or (system and domain in _CONNECTION_DOMAINS):
         return HostUnreachable(f"Host unreachable{where}: {detail}", detail=detail)
+    if system:
+        return HostSystemError(f"File or system error on the host{where}: {detail}", detail=detail)
     if code == libvirt.VIR_ERR_OPERATION_INVALID:
         return InvalidOperation(f"Not possible in the current state: {detail}", detail=detail)
     if code in (libvirt.VIR_ERR_NO_SUPPORT, libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED):

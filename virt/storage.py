@@ -22,7 +22,7 @@ def _volumes(pool: libvirt.virStoragePool) -> list[dict]:
     for volume in pool.listAllVolumes(0) if pool.isActive() else []:
         try:
             kind, capacity, allocation = volume.info()
-            tree = etree.fromstring(volume.XMLDesc(0))
+            path, tree = volume.path(), etree.fromstring(volume.XMLDesc(0))
         except libvirt.libvirtError as error:
             if error.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_VOL:
                 continue  # removed while we were listing
@@ -31,10 +31,11 @@ def _volumes(pool: libvirt.virStoragePool) -> list[dict]:
         volumes.append(
             {
                 "name": volume.name(),
-                "path": volume.path(),
+                "path": path,
                 "capacity": capacity,
                 "allocation": allocation,
                 "format": target_format.get("type", "") if target_format is not None else "",
+                "backing": tree.findtext("backingStore/path") or "",
             }
         )
     return sorted(volumes, key=lambda volume: volume["name"])

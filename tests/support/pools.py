@@ -16,7 +16,8 @@ def remove_pool(conn: libvirt.virConnect, name: str) -> None:
             pool.create(0)
     if pool.isActive():
         with contextlib.suppress(libvirt.libvirtError):
-            pool.refresh(0)
+            pool.refresh(0)  # one that fails (its directory gone) stops the pool
+    if pool.isActive():
         for volume in pool.listAllVolumes(0):
             with contextlib.suppress(libvirt.libvirtError):
                 volume.delete(0)

@@ -7,7 +7,7 @@ from lxml import etree
 
 from tests.storage.conftest import remove_pool, unique
 from virt import storage
-from virt.errors import InvalidOperation, NotFound, Unsupported
+from virt.errors import HostSystemError, InvalidOperation, NotFound, Unsupported
 
 
 @pytest.mark.parametrize("name", ["a", "lvc-test-1", "disk.qcow2", "A_b-9.img", "x" * 100, "-lead"])
@@ -128,6 +128,15 @@ def test_a_pool_with_volumes_keeps_its_directory_and_a_failed_define_leaves_noth
     assert qemu_conn.storagePoolLookupByName(pool).isActive()
 
     name = unique()
-    with pytest.raises(Exception, match="absent"):
+    with pytest.raises(HostSystemError, match="absent"):
         storage.define_dir_pool(qemu_conn, name=name, path=str(folder / "absent"), build=False)
+    assert name not in qemu_conn.listStoragePools() + qemu_conn.listDefinedStoragePools()
+
+
+def test_a_file_error_on_the_host_is_a_system_error_not_an_unreachable_host(qemu_conn, qemu_pool):
+    pool, folder = qemu_pool
+    (folder / "file").write_text("not a directory")
+    name = unique()
+    with pytest.raises(HostSystemError, match=r"^File or system error on the host: .*Not a directory"):
+        storage.define_dir_pool(qemu_conn, name=name, path=str(folder / "file" / "pool"))
     assert name not in qemu_conn.listStoragePools() + qemu_conn.listDefinedStoragePools()
