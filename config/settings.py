@@ -138,6 +138,14 @@ CONSOLE_PROXY_HOST = env_str("CONSOLE_PROXY_HOST", "127.0.0.1")
 CONSOLE_PROXY_PORT = env_int("CONSOLE_PROXY_PORT", 6080, minimum=1)
 # Seconds between the proxy's pings to a browser; each also checks the user's access again.
 CONSOLE_PROXY_HEARTBEAT = env_float("CONSOLE_PROXY_HEARTBEAT", 30.0, minimum=1.0)
+# Seconds the graphics password the proxy sets on a guest's VNC/SPICE console stays valid: long enough
+# for the page to connect (SPICE opens its channels one after another); open connections stay.
+CONSOLE_PASSWORD_VALID = env_int("CONSOLE_PASSWORD_VALID", 30, minimum=5)
+# What a client of the console proxy may hold before it showed a ticket: seconds to send its request
+# line and headers, and handler processes per client address and in all (beyond: closed at once).
+CONSOLE_PROXY_HEADER_DEADLINE = env_int("CONSOLE_PROXY_HEADER_DEADLINE", 10, minimum=1)
+CONSOLE_PROXY_MAX_PER_ADDRESS = env_int("CONSOLE_PROXY_MAX_PER_ADDRESS", 20, minimum=1)
+CONSOLE_PROXY_MAX_CONNECTIONS = env_int("CONSOLE_PROXY_MAX_CONNECTIONS", 200, minimum=1)
 # The proxy's websocket base URL as browsers reach it (e.g. wss://console.example.org/consoles/ behind
 # a TLS proxy); empty: ws(s)://<host of the page>:CONSOLE_PROXY_PORT/. The proxy checks the Django
 # session cookie, so browsers must send it there: same host name as the pages (any port).

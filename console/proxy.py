@@ -3,7 +3,8 @@
 The browser connects to `/<kind>?token=<ticket>` with its Django session cookie. Before the
 websocket is accepted the handler checks, in order: the kind in the path, the Origin header,
 the ticket (taken once, kind-bound), that the session belongs to the ticket's user, and where the
-guest's console listens (live, through libvirt). Any failure is logged with its reason (never the
+guest's console listens (live, through libvirt), where the ticket's short-lived graphics password
+is then set (console/tickets.py). Any failure is logged with its reason (never the
 token) and answered with 403. Each connection is served in its own forked process (websockify's
 default): it opens its own database and libvirt connections and records a ConsoleSession.
 """
@@ -29,11 +30,12 @@ from audit.models import AuditAction, AuditOutcome
 from audit.services import record
 from console import tickets
 from console.models import ConsoleKind
+from console.proxy_limits import Slots, clear_deadline, start_deadline
 from console.sessions import close_session, open_session
 from instances.access import may
 from instances.models import Instance
 from virt.connection import open_connection
-from virt.consoles import graphics_port
+from virt.consoles import admit
 from virt.errors import VirtError
 
 KINDS = (ConsoleKind.VNC, ConsoleKind.SPICE)
@@ -84,13 +86,15 @@ class TicketPlugin(BasePlugin):
         """The ticket, taken (single use) for a console of `kind`; None when refused (take logs why)."""
         return tickets.take(token, kind=kind)
 
-    def resolve_target(self, instance: Instance, kind: str) -> tuple[str, int]:
-        """(address, port) of the instance's `kind` console, read live from its host."""
+    def resolve_target(self, instance: Instance, ticket: tickets.Ticket) -> tuple[str, int]:
+        """(address, port) of the instance's console of the ticket's kind, read live from its host,
+        once the ticket's password is set on it (valid for CONSOLE_PASSWORD_VALID seconds)."""
         host = instance.host
         try:
             conn = open_connection(host.uri, timeout=settings.LIBVIRT_CONNECT_TIMEOUT, credentials=host.credentials())
             try:
-                port = graphics_port(conn, str(instance.uuid), kind)
+                port = admit(conn, str(instance.uuid), ticket.kind, ticket.password,
+                             valid_for=settings.CONSOLE_PASSWORD_VALID)  # fmt: skip
             finally:
                 conn.close()
         except VirtError as error:
@@ -108,6 +112,7 @@ class ConsoleRequestHandler(ProxyRequestHandler):
         self.logger.info("%s %s", self.client_address[0], scrub(format % args))
 
     def validate_connection(self):
+        clear_deadline()  # the request line and headers are in
         try:
             self.ticket, self.instance, target = self._check()
         except Refused as refusal:
@@ -157,7 +162,7 @@ class ConsoleRequestHandler(ProxyRequestHandler):
         instance = Instance.objects.select_related("host").filter(pk=ticket.instance_id).first()
         if instance is None:
             raise Refused(f"instance {ticket.instance_id} no longer exists")
-        return ticket, instance, self.server.token_plugin.resolve_target(instance, kind)
+        return ticket, instance, self.server.token_plugin.resolve_target(instance, ticket)
 
     def new_websocket_client(self):
         ticket, client = self.ticket, self.client_address[0]
@@ -210,9 +215,30 @@ def prepare() -> None:
     connections.close_all()
 
 
+class ConsoleProxyServer(WebSocketProxy):
+    """websockify's server whose handler processes check in first (console/proxy_limits.py)."""
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.slots = Slots(settings.CONSOLE_PROXY_MAX_CONNECTIONS)
+
+    def top_new_client(self, startsock, address):
+        client = address[0] if address else ""
+        refusal = self.slots.take(client, per_address=settings.CONSOLE_PROXY_MAX_PER_ADDRESS)
+        if refusal:
+            log.warning("console connection from %s refused: %s", client, refusal)
+            return
+        start_deadline(settings.CONSOLE_PROXY_HEADER_DEADLINE)
+        try:
+            super().top_new_client(startsock, address)
+        finally:
+            clear_deadline()
+            self.slots.release()
+
+
 def make_server(*, host: str, port: int, plugin: TicketPlugin | None = None, **options) -> WebSocketProxy:
-    """websockify's server with our handler and plugin, its log lines scrubbed of tokens."""
-    server = WebSocketProxy(
+    """Our websockify server with our handler and plugin, its log lines scrubbed of tokens."""
+    server = ConsoleProxyServer(
         RequestHandlerClass=ConsoleRequestHandler,
         listen_host=host,
         listen_port=port,

@@ -1,14 +1,23 @@
 """Console tickets: a random token (192 bits) issued after a permission check, stored only as
 its SHA-256 in Redis for TICKET_TTL seconds, taken once (atomically), bound to a user, an
-instance and a console kind. The token itself is never stored or logged."""
+instance and a console kind. The token itself is never stored or logged.
 
+Tickets issued together (a SPICE page needs one per channel) share a nonce; the graphics password
+the proxy sets on the guest when one of them is used, and the page sends to the guest, is derived
+from it with the SECRET_KEY, so Redis never holds a password either."""
+
+import base64
 import hashlib
+import hmac
 import json
 import logging
 import secrets
 from dataclasses import dataclass
 
 import django_rq
+from django.conf import settings
+
+from virt.consoles import PASSWORD_LENGTH
 
 TICKET_TTL = 60  # seconds
 PREFIX = "lvc:console-ticket:"
@@ -20,6 +29,11 @@ class Ticket:
     user_id: int
     instance_id: int
     kind: str
+    nonce: str = ""
+
+    @property
+    def password(self) -> str:
+        return graphics_password(self.nonce)
 
 
 def mask(token: str) -> str:
@@ -35,9 +49,19 @@ def _redis():
     return django_rq.get_connection("default")
 
 
-def issue(*, user_id: int, instance_id: int, kind: str) -> str:
+def new_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def graphics_password(nonce: str) -> str:
+    """The graphics console password of the tickets issued with `nonce`."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"graphics-password:{nonce}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).decode()[:PASSWORD_LENGTH]  # 48 bits
+
+
+def issue(*, user_id: int, instance_id: int, kind: str, nonce: str = "") -> str:
     token = secrets.token_urlsafe(24)
-    payload = json.dumps({"user_id": user_id, "instance_id": instance_id, "kind": kind})
+    payload = json.dumps({"user_id": user_id, "instance_id": instance_id, "kind": kind, "nonce": nonce or new_nonce()})
     _redis().set(_key(token), payload, ex=TICKET_TTL, nx=True)
     return token
 

@@ -25,6 +25,7 @@ from storage import transfers
 
 KINDS = (ConsoleKind.VNC, ConsoleKind.SPICE)  # the graphical consoles the proxy serves
 GRAPHICS_TEMPLATES = {"vnc": "console/vnc.html", "spice": "console/spice.html"}
+MAX_CHANNELS = 8  # tickets one request may ask for
 SHOWN_BYTES = 64 * 1024  # the log page shows this much of the end; the download has all that was fetched
 
 
@@ -54,17 +55,26 @@ def proxy_base_url(request: HttpRequest) -> str:
 @require_POST
 @never_cache
 def console_ticket(request: HttpRequest, pk: int, kind: str) -> JsonResponse:
-    """{"url": proxy websocket URL with a fresh ticket, "expires_in": seconds}, or 409 with
-    {"error": ...} when the instance is not running."""
+    """{"url": proxy websocket URL with a fresh ticket, "urls": that and more when the page asks
+    for `channels` (SPICE: one per channel), "password": what the page answers the guest's console
+    with, "expires_in": seconds}, or 409 with {"error": ...} when the instance is not running."""
     if kind not in KINDS:
         raise Http404(f"No {kind} console.")
     instance = get_instance_for_user(request, pk, "console")
     if instance.state != InstanceState.RUNNING:
         state = instance.get_state_display().lower()
         return JsonResponse({"error": f"{instance.name} is {state}: start it to open its console."}, status=409)
-    token = tickets.issue(user_id=request.user.pk, instance_id=instance.pk, kind=kind)
-    url = f"{proxy_base_url(request)}{kind}?{urlencode({'token': token})}"
-    return JsonResponse({"url": url, "expires_in": tickets.TICKET_TTL})
+    channels = request.POST.get("channels", "1")
+    if not channels.isdigit() or not 1 <= int(channels) <= MAX_CHANNELS:
+        return JsonResponse({"error": f"channels must be a number from 1 to {MAX_CHANNELS}."}, status=400)
+    nonce = tickets.new_nonce()
+    urls = [
+        f"{proxy_base_url(request)}{kind}?"
+        + urlencode({"token": tickets.issue(user_id=request.user.pk, instance_id=instance.pk, kind=kind, nonce=nonce)})
+        for _ in range(int(channels))
+    ]
+    password = tickets.graphics_password(nonce)
+    return JsonResponse({"url": urls[0], "urls": urls, "password": password, "expires_in": tickets.TICKET_TTL})
 
 
 # --- serial console --------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ class GuestSpec:
     cmdline: str = ""
     graphics: str = "vnc"
     console_address: str = "127.0.0.1"
+    console_password: str = ""  # the graphics console's own; the proxy replaces it when it connects
     serial_log: str = ""
     networks: tuple[str, ...] = ()
     virt_type: str = "qemu"
@@ -166,7 +167,9 @@ def build_domain(spec: GuestSpec) -> Domain:
             Interface(type="network", source=network, model=vif_model, filter=spec.nic_filter)
             for network in spec.networks
         ],
-        graphics=[] if graphics == "none" else [Graphics(type=graphics, listen=spec.console_address)],
+        graphics=[]
+        if graphics == "none"
+        else [Graphics(type=graphics, listen=spec.console_address, password=spec.console_password)],
         serial=Serial(log_file=spec.serial_log),
         video="" if graphics == "none" else video,
         acpi=_flag(spec, "hw:acpi", True),

@@ -15,7 +15,7 @@ from instances.operation_support import Context, boot, done, on_instance
 from jobs.models import Operation
 from jobs.registry import OperationFailed, operation
 from live.broadcast import broadcast
-from virt import firewall, images
+from virt import consoles, firewall, images
 from virt.configdrive import InjectedFile, build_nocloud_iso
 from virt.errors import NotFound, VirtError
 from virt.guest import Guest
@@ -98,6 +98,7 @@ def _spawn(op, report, ctx: Context) -> None:
         kernel=cached.get("kernel", ""), initrd=cached.get("initrd", ""),
         cmdline=image.cmdline if "kernel" in cached else "",
         graphics=flavor.graphics, console_address=instance.host.console_host,
+        console_password=consoles.unguessable_password(),
         serial_log=f"{pool_path}/{uuid}-console.log", networks=networks,
         virt_type=_virt_type(instance.host.capabilities), extra_specs=dict(flavor.extra_specs),
         host_cells=host_cells(conn), nic_filter=nic_filter, taken_cpus=dedicated_cpus(instance),

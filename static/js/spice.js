@@ -1,6 +1,7 @@
 // The SPICE console: spice-html5 on one-time tickets through the console proxy. SPICE opens one
 // websocket per channel (main, display, inputs, cursor...) to the same URL; each needs a ticket
-// of its own, so connections to the proxy are given fresh ones as they are opened.
+// of its own (all fetched at once, with the one password they share), so connections to the
+// proxy are given fresh ones as they are opened.
 import { SpiceMainConn, handle_resize, resize_helper, sendCtrlAltDel } from "../vendor/spice-html5/src/main.js";
 import { fetchTicket, onAction, setStatus, wireFullscreen } from "./console-common.js";
 
@@ -26,16 +27,18 @@ async function connect() {
     window.sc = null;
   }
   setStatus("connecting", "Connecting…");
+  let ticket;
   try {
-    spare = await Promise.all(Array.from({ length: CHANNEL_TICKETS }, fetchTicket));
+    ticket = await fetchTicket(CHANNEL_TICKETS);
   } catch (error) {
     setStatus("error", error.message);
     return;
   }
+  spare = ticket.urls;
   try {
     window.sc = new SpiceMainConn({
       uri: spare.shift(),
-      password: "",
+      password: ticket.password,
       screen_id: "spice-screen",
       message_id: "spice-messages",
       onerror: () => setStatus("error", "The console was refused or lost. Reconnect to try again."),

@@ -36,14 +36,14 @@ async function connect() {
     rfb = null;
   }
   setStatus("connecting", "Connecting…");
-  let url;
+  let ticket;
   try {
-    url = await fetchTicket();
+    ticket = await fetchTicket();
   } catch (error) {
     setStatus("error", error.message);
     return;
   }
-  const client = new RFB(screen, url);
+  const client = new RFB(screen, ticket.url, { credentials: { password: ticket.password } });
   client.scaleViewport = true; // fit to the window
   client.focusOnClick = true;
   client.addEventListener("connect", () => {

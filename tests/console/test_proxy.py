@@ -26,7 +26,9 @@ from hosts.models import Host
 from instances.models import Instance, InstanceState
 from tests.conftest import QEMU_URI
 from tests.support.consoleproxy import ProxyProcess
+from tests.support.rfb import VNC_AUTH, Rfb
 from tests.support.waiting import wait_until
+from virt.consoles import admit, graphics_port
 
 pytestmark = [pytest.mark.qemu, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,11 +83,13 @@ def test_vnc_through_proxy_reaches_the_guest_and_is_recorded(proxy, guest_instan
     settings.CONSOLE_PROXY_URL = proxy.url
     client = Client()
     client.force_login(operator)
-    url = client.post(reverse("console-ticket", args=[guest_instance.pk, "vnc"])).json()["url"]
+    ticket = client.post(reverse("console-ticket", args=[guest_instance.pk, "vnc"])).json()
+    url = ticket["url"]
     mark = proxy.mark()
     with connect(url, cookie=client.cookies[settings.SESSION_COOKIE_NAME].value) as websocket:
-        banner = websocket.recv(timeout=10)
-        assert banner.startswith(b"RFB 003.008"), banner
+        rfb = Rfb.over(websocket)
+        assert rfb.security_types() == [VNC_AUTH]  # the guest asks for a password...
+        assert rfb.authenticate(ticket["password"]) == (True, "")  # ...which the ticket's page has
         assert ConsoleSession.objects.filter(ended__isnull=True).count() == 1
     session = wait_ended({"instance": guest_instance})
     recorded = (session.user, session.instance_name, session.kind, session.client)
@@ -93,6 +97,31 @@ def test_vnc_through_proxy_reaches_the_guest_and_is_recorded(proxy, guest_instan
     assert session.started <= session.ended and "closed by the browser" in session.end_reason
     assert "console of" in proxy.wait_log(mark, "closed: ")
     assert url.split("token=")[1] not in proxy.log()
+
+
+def test_the_guest_port_refuses_a_plain_vnc_client_and_an_expired_password(guest_instance, qemu_conn):
+    """Whoever reaches the host's console address directly, without the proxy: no security type
+    None, a guessed password refused, and the password a ticket set stops working within seconds."""
+    uuid = str(guest_instance.uuid)
+    port = graphics_port(qemu_conn, uuid, "vnc")
+    plain = Rfb.direct("127.0.0.1", port)
+    assert plain.security_types() == [VNC_AUTH]
+    assert plain.try_none()[0] is False
+    guess = Rfb.direct("127.0.0.1", port)
+    guess.security_types()
+    assert guess.authenticate("guessed!")[0] is False
+
+    assert admit(qemu_conn, uuid, "vnc", "s3cret-1", valid_for=5) == port  # what the proxy does for a ticket
+    fresh = Rfb.direct("127.0.0.1", port)
+    fresh.security_types()
+    assert fresh.authenticate("s3cret-1") == (True, "")
+
+    def refused_now() -> bool:
+        late = Rfb.direct("127.0.0.1", port)
+        late.security_types()
+        return not late.authenticate("s3cret-1")[0]
+
+    wait_until(refused_now, timeout=20, interval=1, what="the ticket's password expired")
 
 
 def test_session_open_when_the_proxy_stops_is_closed_with_that_reason(guest_instance, operator, tmp_path):

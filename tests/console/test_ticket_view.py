@@ -36,8 +36,27 @@ def test_operator_gets_a_proxy_url_with_a_single_use_ticket(client_for, operator
     assert (url.scheme, url.netloc, url.path) == ("ws", f"testserver:{settings.CONSOLE_PROXY_PORT}", "/vnc")
     token = parse_qs(url.query)["token"][0]
     assert "192.0.2.1" not in body["url"]  # the browser never learns the hypervisor's address
-    assert tickets.take(token, kind="vnc") == tickets.Ticket(user_id=operator.pk, instance_id=instance.pk, kind="vnc")
+    ticket = tickets.take(token, kind="vnc")
+    assert (ticket.user_id, ticket.instance_id, ticket.kind) == (operator.pk, instance.pk, "vnc")
+    assert ticket.password == body["password"] and len(body["password"]) == 8  # what the guest will ask for
     assert tickets.take(token, kind="vnc") is None
+
+
+def test_a_spice_page_gets_one_ticket_per_channel_sharing_one_password(client_for, operator, instance):
+    body = client_for(operator).post(ticket_url(instance, "spice"), {"channels": "6"}).json()
+    tokens = {parse_qs(urlparse(url).query)["token"][0] for url in body["urls"]}
+    assert len(tokens) == 6 and body["url"] == body["urls"][0]
+    assert {tickets.take(token, kind="spice").password for token in tokens} == {body["password"]}
+    again = client_for(operator).post(ticket_url(instance, "spice"), {"channels": "1"}).json()
+    assert again["password"] != body["password"]  # every page load gets its own
+
+
+@pytest.mark.parametrize("channels", ["0", "9", "many", "-1"])
+def test_a_bad_channel_count_is_refused_and_issues_nothing(client_for, operator, instance, redis_conn, channels):
+    response = client_for(operator).post(ticket_url(instance, "spice"), {"channels": channels})
+    assert response.status_code == 400
+    assert response.json() == {"error": "channels must be a number from 1 to 8."}
+    assert not redis_conn.keys(tickets.PREFIX + "*")
 
 
 def test_admin_gets_a_spice_ticket_on_https_as_wss(client_for, admin_user, instance, settings):

@@ -7,14 +7,24 @@ import time
 from console import tickets
 
 
-def issue(kind: str = "vnc") -> str:
-    return tickets.issue(user_id=7, instance_id=42, kind=kind)
+def issue(kind: str = "vnc", nonce: str = "") -> str:
+    return tickets.issue(user_id=7, instance_id=42, kind=kind, nonce=nonce)
 
 
 def test_issued_ticket_is_taken_once_with_its_user_instance_and_kind():
     token = issue()
-    assert tickets.take(token, kind="vnc") == tickets.Ticket(user_id=7, instance_id=42, kind="vnc")
+    ticket = tickets.take(token, kind="vnc")
+    assert (ticket.user_id, ticket.instance_id, ticket.kind) == (7, 42, "vnc")
     assert tickets.take(token, kind="vnc") is None
+
+
+def test_tickets_issued_together_share_a_password_that_redis_never_holds(redis_conn):
+    nonce = tickets.new_nonce()
+    first, second, other = issue(nonce=nonce), issue(nonce=nonce), issue()
+    stored = b"".join(redis_conn.get(key) for key in redis_conn.keys(tickets.PREFIX + "*"))
+    taken = [tickets.take(token, kind="vnc") for token in (first, second, other)]
+    assert taken[0].password == taken[1].password != taken[2].password
+    assert taken[0].password.encode() not in stored
 
 
 def test_tokens_are_long_random_and_never_stored(redis_conn):

@@ -29,7 +29,7 @@ def database_url(db: dict) -> str:
 class ProxyProcess:
     """`manage.py consoleproxy` on a free loopback port; its log (stdout + stderr) in a file."""
 
-    def __init__(self, log_path: Path, *, origins: str, heartbeat: float = 30):
+    def __init__(self, log_path: Path, *, origins: str, heartbeat: float = 30, **settings_env: str):
         self.port = free_port()
         self.url = f"ws://127.0.0.1:{self.port}/"
         self.log_path = log_path
@@ -42,7 +42,7 @@ class ProxyProcess:
             "CONSOLE_PROXY_HEARTBEAT": str(heartbeat),
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
-        }
+        } | settings_env
 
     def start(self) -> "ProxyProcess":
         command = [sys.executable, "manage.py", "consoleproxy", "--host", "127.0.0.1", "--port", str(self.port)]

@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+import secrets
 import threading
 import time
 import uuid
@@ -58,7 +59,8 @@ def tiny_guest_xml(name: str, *, serial_log: Path, memory_mib: int = 128, screen
     _sub(console, "target", type="serial", port=0)
     channel = _sub(devices, "channel", type="unix")  # qemu-guest-agent runs in the guest
     _sub(channel, "target", type="virtio", name="org.qemu.guest_agent.0")
-    _sub(devices, "graphics", type="vnc", listen="127.0.0.1", autoport="yes")
+    # With a password, as the console defines guests: the proxy sets its own when a ticket is used.
+    _sub(devices, "graphics", type="vnc", listen="127.0.0.1", autoport="yes", passwd=secrets.token_urlsafe(6))
     video = _sub(devices, "video")
     _sub(video, "model", type="vga")
     return etree.tostring(domain, encoding="unicode")

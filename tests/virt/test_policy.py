@@ -104,6 +104,12 @@ def test_spice_gets_qxl_on_the_console_address():
     assert domain.video == "qxl"
 
 
+def test_the_graphics_console_gets_the_password_of_the_spec():
+    domain = build_domain(spec(console_password="Zq8-x_1a"))
+    assert domain.graphics == [Graphics(type="vnc", listen="127.0.0.1", password="Zq8-x_1a")]
+    assert 'passwd="Zq8-x_1a"' in domain.to_xml()
+
+
 def test_no_graphics_means_no_video_but_a_serial_console():
     domain = build_domain(spec(graphics="none", extra_specs={"hw:video_model": "virtio"}))
     assert (domain.graphics, domain.video, domain.serial) == ([], "", Serial(log_file=LOG))
