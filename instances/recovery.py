@@ -17,7 +17,8 @@ from instances.snapshots.operations import export_volume
 from jobs.models import Operation
 from virt import images
 from virt.domains import read_domain, read_domain_details
-from virt.errors import VirtError
+from virt.errors import NotFound, VirtError
+from virt.guest import Guest
 
 
 def _remove_partial_file(op: Operation) -> None:
@@ -39,10 +40,11 @@ def recover(op: Operation) -> str:
     _remove_partial_file(op)
     try:
         conn = pool().get(instance.host.uri, instance.host.credentials())
-        images.delete_named(conn, settings.INSTANCE_POOL_NAME, [export_volume(instance)])  # a copy cut short
         if instance.state == InstanceState.BUILDING:
             return f"the half-built instance: {forget_or_hold(instance, conn, doing='Removing the unfinished build')}"
         uuid = str(instance.uuid)
+        aborted = _abort_block_jobs(conn, uuid)
+        images.delete_named(conn, settings.INSTANCE_POOL_NAME, [export_volume(instance)])  # a copy cut short
         record = read_domain(conn, uuid)
         apply_domain(instance.host, uuid, record, read_domain_details(conn, uuid) if record else None)
     except (VirtError, UnreadableSecret) as error:
@@ -50,4 +52,12 @@ def recover(op: Operation) -> str:
     instance = Instance.objects.filter(pk=instance.pk).first()
     if instance is None:
         return "the instance is no longer on its host"
-    return f"state re-read from the host: {instance.get_state_display().lower()}"
+    jobs = f"its block job on {', '.join(aborted)} was aborted; " if aborted else ""
+    return f"{jobs}state re-read from the host: {instance.get_state_display().lower()}"
+
+
+def _abort_block_jobs(conn, uuid: str) -> list[str]:
+    try:
+        return Guest.lookup(conn, uuid).abort_block_jobs()
+    except NotFound:
+        return []

@@ -9,9 +9,10 @@ from collections.abc import Callable
 
 import libvirt
 
-from virt import agent, disks, firewall, nics, snapshots, stopping
+from virt import agent, blockjobs, disks, firewall, nics, snapshots, stopping
 from virt.domains import state_name
 from virt.errors import NotFound, translated
+from virt.xml.domain import Domain
 
 Progress = Callable[[int, int], None] | None
 
@@ -172,6 +173,19 @@ class Guest:
     def commit_disk_snapshot(self, target: str, *, progress: Progress = None) -> str:
         """Merge the overlay of `target` back and delete it; returns the overlay's path."""
         return snapshots.commit_overlay(self.domain, target, progress=progress)
+
+    @translated
+    def abort_block_jobs(self) -> list[str]:
+        """Cancel the block jobs (copies, commits) left on the guest's disks by a job that died;
+        the targets that had one."""
+        if not self.domain.isActive():
+            return []
+        busy = [
+            d.target for d in Domain.from_xml(self.domain.XMLDesc(0)).disks if self.domain.blockJobInfo(d.target, 0)
+        ]
+        for target in busy:
+            blockjobs.abort(self.domain, target)
+        return busy
 
     def export_disk(self, target: str, *, pool_name: str, name: str, progress: Progress = None) -> str:
         """What the disk holds now, as a new qcow2 volume `name` of `pool_name`; returns its path."""

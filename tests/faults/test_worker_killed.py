@@ -2,13 +2,15 @@
 fails the operation within its bound, frees the instance, re-reads it from the host (or removes a
 half-built one), and the database agrees with the host afterwards."""
 
+import subprocess
 import time
+from pathlib import Path
 
 import django_rq
 import libvirt
 import pytest
 
-from instances.models import Instance, InstanceState
+from instances.models import Image, Instance, InstanceState
 from instances.operation_support import lock_key
 from instances.services import create_instance, request_operation
 from jobs.models import Operation, OperationStatus
@@ -19,6 +21,16 @@ from tests.support.waiting import wait_for_operation, wait_until
 
 pytestmark = pytest.mark.qemu
 BOUND = 60  # seconds: the issue's bound for an operation whose worker died
+
+
+def reaped(op: Operation) -> Operation:
+    """The operation once the monitor's reaper has ended it and put its target right."""
+    with running_monitor():
+        op = wait_for_operation(op.pk, timeout=BOUND + 10)
+        wait_until(lambda: "putting its target right" not in Operation.objects.get(pk=op.pk).error, timeout=30,
+                   what="the reaper done with the instance")  # fmt: skip
+    op.refresh_from_db()
+    return op
 
 
 @pytest.fixture
@@ -53,11 +65,7 @@ def test_worker_killed_during_a_graceful_shutdown(
     redis = django_rq.get_connection("default")
     assert redis.exists(lock_key(instance.pk))  # what a dead worker leaves: the lock, a running row
 
-    with running_monitor():
-        op = wait_for_operation(op.pk, timeout=BOUND + 10)
-        wait_until(lambda: "putting its target right" not in Operation.objects.get(pk=op.pk).error, timeout=30,
-                   what="the reaper done with the instance")  # fmt: skip
-    op.refresh_from_db()
+    op = reaped(op)
     took = time.monotonic() - killed
     assert took < BOUND, f"reaped after {took:.0f} s"
     assert (op.status, op.message) == (OperationStatus.FAILED, "Worker lost")
@@ -89,14 +97,46 @@ def test_worker_killed_during_a_spawn_leaves_nothing(
     worker_process.kill()
     assert Instance.objects.get(pk=instance.pk).state == InstanceState.BUILDING
 
-    with running_monitor():
-        op = wait_for_operation(op.pk, timeout=BOUND + 10)
-        wait_until(lambda: "putting its target right" not in Operation.objects.get(pk=op.pk).error, timeout=30,
-                   what="the reaper done with the instance")  # fmt: skip
-    op.refresh_from_db()
+    op = reaped(op)
     assert op.status == OperationStatus.FAILED
     assert op.error == ("The worker running this stopped; the half-built instance: everything made for it was "
                         "removed.")  # fmt: skip
     with pytest.raises(libvirt.libvirtError):
         qemu_conn.lookupByName("lvc-test-killed-spawn")
     assert instance_volumes(qemu_conn, instance.uuid) == []  # no orphan volume in the pool
+
+
+def test_worker_killed_during_a_snapshot_to_image_copy_leaves_nothing(
+    spawn, qemu_conn, worker_process, admin_user, settings
+):
+    instance = spawn(start=False)
+    overlay = next(v for v in instance_volumes(qemu_conn, instance.uuid) if v.endswith("-disk.qcow2"))
+    path = qemu_conn.storagePoolLookupByName("lvc-test-instances").storageVolLookupByName(overlay).path()
+    # 512 MiB of data past the guest's filesystem: a copy that takes a while.
+    subprocess.run(["qemu-io", "-f", "qcow2", "-c", "write -P 0xab 64M 512M", path], check=True, capture_output=True)
+    domain = qemu_conn.lookupByName(instance.name)
+    domain.create()
+    op = request_operation(instance=instance, kind="instance.snapshot_to_image", user=admin_user,
+                           params={"name": "lvc-test-cut-short", "target": "vda"})  # fmt: skip
+    wait_until(lambda: domain.blockJobInfo("vda", 0), timeout=60,
+               what=lambda: f"the block copy starting:\n{worker_process.log()}")  # fmt: skip
+    domain.blockJobSetSpeed("vda", 8, 0)  # MiB/s: it is surely still copying when the worker dies
+    wait_until(lambda: "Copying vda" in Operation.objects.get(pk=op.pk).message, timeout=30, what="copy progress")
+    partial = Path(settings.MEDIA_ROOT) / Operation.objects.get(pk=op.pk).result["partial"]
+    worker_process.kill()
+    export = f"{instance.uuid}-export.qcow2"
+    assert export in instance_volumes(qemu_conn, instance.uuid)  # what a dead worker leaves
+
+    op = reaped(op)
+    assert op.status == OperationStatus.FAILED
+    assert op.error == ("The worker running this stopped; its block job on vda was aborted; state re-read from "
+                        "the host: running.")  # fmt: skip
+    assert domain.blockJobInfo("vda", 0) == {}  # the disk is free for the next job
+    assert export not in instance_volumes(qemu_conn, instance.uuid)  # no orphan volume
+    assert not partial.exists() and not Image.objects.filter(name="lvc-test-cut-short").exists()
+    assert (
+        Instance.objects.get(pk=instance.pk).state
+        == InstanceState.RUNNING
+        == {libvirt.VIR_DOMAIN_RUNNING: InstanceState.RUNNING}.get(domain.state()[0])
+    )  # the database agrees with virsh
+    assert not django_rq.get_connection("default").exists(lock_key(instance.pk))
