@@ -38,6 +38,7 @@ def rescue(op, report):
         image = _rescue_image(op, instance)
         original = ctx.guest.xml(secure=True, inactive=True)
         Instance.objects.filter(pk=instance.pk).update(rescue_definition=original)  # first, so nothing is lost
+        touched = False
         try:
             cached = cache_image(ctx.conn, instance.host, image, report)
             disk = ""
@@ -47,21 +48,24 @@ def rescue(op, report):
                     backing_format=image.disk_format, capacity=images.capacity_of(ctx.conn, cached["disk"]),
                 )  # fmt: skip
             report(60, "Stopping the guest")
+            touched = True
             ctx.guest.destroy()
             xml = rescue_definition(original, cached=cached, rescue_disk=disk, cmdline=image.cmdline)
             ctx.guest = Guest.define(ctx.conn, xml)
             boot(ctx, report)
         except BaseException:
-            _restore(ctx, original)
+            _restore(ctx, original, touched=touched)
             raise
         return {**done(ctx, report), "message": f"Rescued with {image}"}
 
 
-def _restore(ctx, original: str) -> None:
-    """A failed rescue puts the original definition back."""
+def _restore(ctx, original: str, *, touched: bool) -> None:
+    """A failed rescue puts the original definition back (a guest it had not stopped yet is left
+    as it was, running) and removes the rescue disk."""
     try:
-        ctx.guest.destroy()
-        Guest.define(ctx.conn, original)
+        if touched:
+            ctx.guest.destroy()
+            Guest.define(ctx.conn, original)
         images.delete_named(ctx.conn, settings.INSTANCE_POOL_NAME, [rescue_volume(ctx.instance)])
     except VirtError as error:
         log.error("restoring %s after a failed rescue: %s", ctx.instance, error)

@@ -92,3 +92,40 @@ def test_pages_render_and_actions_are_refused_while_redis_is_down_then_work_agai
     assert accepted.status_code == 200 and "/operations/" in accepted.url
     op = wait_for_operation(Operation.objects.get().pk, timeout=30)
     assert op.status == OperationStatus.SUCCEEDED, op.error
+
+
+@pytest.mark.qemu
+def test_redis_restarted_while_a_job_runs_the_job_still_ends_and_frees_its_instance(
+    redis_server, spawn, tiny_flavor, admin_user, qemu_conn, tmp_path
+):
+    """A graceful shutdown of a guest that ignores the power button is waiting (POWER_OFF_TIMEOUT
+    20 s, then forced off) when Redis stops and starts again (its data kept): the job ends as it
+    would have, the instance is free for the next action, and the database agrees with virsh."""
+    tiny_flavor.extra_specs = {"hw:acpi": "false"}
+    tiny_flavor.save()
+    instance = spawn(flavor=tiny_flavor)
+    env = process_env(TEST_REDIS_URL=redis_server.url, POWER_OFF_TIMEOUT="20")
+    web = WebProcess(tmp_path / "web.log", env=env).start()
+    worker = WorkerProcess(tmp_path / "worker.log", env=env, redis_url=redis_server.url).start()
+    try:
+        session = logged_in(web, admin_user)
+        assert "/operations/" in post_action(session, web, instance, "stop").url
+        op = Operation.objects.get(kind="instance.stop")
+        wait_until(lambda: "Power button pressed" in Operation.objects.get(pk=op.pk).message, timeout=60,
+                   what=lambda: f"the shutdown waiting:\n{worker.log()[-2000:]}")  # fmt: skip
+
+        redis_server.stop()
+        assert BANNER in session.get(f"{web.url}/instances/{instance.pk}/").text
+        redis_server.start()
+
+        op = wait_for_operation(op.pk, timeout=90)
+        assert (op.status, op.message) == (OperationStatus.SUCCEEDED, "Forced off after 20 s"), op.error
+        assert qemu_conn.lookupByName(instance.name).state()[0] == libvirt.VIR_DOMAIN_SHUTOFF
+        wait_until(lambda: Instance.objects.get(pk=instance.pk).state == InstanceState.SHUTOFF, timeout=10,
+                   what="the database agreeing with virsh")  # fmt: skip
+        started = post_action(session, web, instance, "start")  # not "Busy": the lock went with the job
+        assert "/operations/" in started.url, started.text[:2000]
+        assert wait_for_operation(Operation.objects.get(kind="instance.start").pk, timeout=60).status == "succeeded"
+    finally:
+        worker.stop()
+        web.stop()

@@ -34,6 +34,12 @@ def reaped(op: Operation) -> Operation:
 
 
 @pytest.fixture
+def quick_reaper(settings):
+    """The reaper's shortest bound (the first test proves the default one): less time waited out."""
+    settings.OPERATION_STALE_AFTER = 10
+
+
+@pytest.fixture
 def worker_process(rq_worker, tmp_path):
     """Only a real worker process takes jobs from here on (the thread worker is stopped)."""
     stop_thread_worker(rq_worker)
@@ -50,6 +56,7 @@ def deaf_guest(spawn, tiny_flavor):
     return spawn(flavor=tiny_flavor)
 
 
+@pytest.mark.both_databases
 def test_worker_killed_during_a_graceful_shutdown(
     deaf_guest, worker_process, admin_user, qemu_conn, settings, tmp_path
 ):
@@ -84,7 +91,7 @@ def test_worker_killed_during_a_graceful_shutdown(
 
 
 def test_worker_killed_during_a_spawn_leaves_nothing(
-    qemu_host, tiny_flavor, tiny_image, worker_process, admin_user, qemu_conn
+    quick_reaper, qemu_host, tiny_flavor, tiny_image, worker_process, admin_user, qemu_conn
 ):
     op = create_instance(host=qemu_host, name="lvc-test-killed-spawn", flavor=tiny_flavor, image=tiny_image,
                          user=admin_user)  # fmt: skip
@@ -107,7 +114,7 @@ def test_worker_killed_during_a_spawn_leaves_nothing(
 
 
 def test_worker_killed_during_a_snapshot_to_image_copy_leaves_nothing(
-    spawn, qemu_conn, worker_process, admin_user, settings
+    quick_reaper, spawn, qemu_conn, worker_process, admin_user, settings
 ):
     instance = spawn(start=False)
     overlay = next(v for v in instance_volumes(qemu_conn, instance.uuid) if v.endswith("-disk.qcow2"))

@@ -112,6 +112,7 @@ def test_kinds_that_cannot_stop_safely_show_no_abort_and_refuse_it(running, clie
     assert Client().post(reverse("operation-stop", args=[op.pk])).status_code == 302  # to the login page
 
 
+@pytest.mark.both_databases
 def test_fifty_concurrent_requests_on_one_instance_queue_exactly_one(running, admin_user, redis_conn, rq_worker):
     instance, _guest = running
     rq_worker.hold()  # nothing finishes meanwhile

@@ -18,7 +18,8 @@ def _des_key(password: str) -> bytes:
 
 
 def vnc_response(password: str, challenge: bytes) -> bytes:
-    encryptor = Cipher(TripleDES(_des_key(password)), modes.ECB()).encryptor()  # noqa: S305 (VNC's own scheme)
+    key = _des_key(password)
+    encryptor = Cipher(TripleDES(key * 3), modes.ECB()).encryptor()  # noqa: S305 (VNC's scheme; 3 equal keys: DES)
     return encryptor.update(challenge) + encryptor.finalize()
 
 
