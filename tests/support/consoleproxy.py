@@ -33,16 +33,20 @@ class ProxyProcess:
         self.port = free_port()
         self.url = f"ws://127.0.0.1:{self.port}/"
         self.log_path = log_path
-        self.env = os.environ | {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": database_url(connection.settings_dict),
-            "REDIS_URL": settings.REDIS_URL,
-            "SECRET_KEY": settings.SECRET_KEY,
-            "CONSOLE_ALLOWED_ORIGINS": origins,
-            "CONSOLE_PROXY_HEARTBEAT": str(heartbeat),
-            "LOG_LEVEL": "INFO",
-            "PYTHONUNBUFFERED": "1",
-        } | settings_env
+        self.env = (
+            os.environ
+            | {
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                "DATABASE_URL": database_url(connection.settings_dict),
+                "REDIS_URL": settings.REDIS_URL,
+                "SECRET_KEY": settings.SECRET_KEY,
+                "CONSOLE_ALLOWED_ORIGINS": origins,
+                "CONSOLE_PROXY_HEARTBEAT": str(heartbeat),
+                "LOG_LEVEL": "INFO",
+                "PYTHONUNBUFFERED": "1",
+            }
+            | settings_env
+        )
 
     def start(self) -> "ProxyProcess":
         command = [sys.executable, "manage.py", "consoleproxy", "--host", "127.0.0.1", "--port", str(self.port)]
