@@ -16,6 +16,7 @@ import asyncio
 import json
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from urllib.parse import parse_qs
@@ -189,13 +190,24 @@ class SerialConsumer(AsyncWebsocketConsumer):
         except ConsoleBusy:
             if not force:
                 raise
-            self.handed_over.wait(HANDOVER_WAIT)
-            try:
-                self.console = open_(False)
-            except ConsoleBusy:
-                self.console = open_(True)
+            self.console = self._open_after_handover(open_)
         if self.closing:  # end() ran meanwhile and may not have seen this console
             self.console.close()
+
+    def _open_after_handover(self, open_) -> SerialConsole:
+        """The older session said it let the console go, but the daemon may still be releasing it:
+        ask again, unforced, until it is free. Forcing it then would let the daemon's late cleanup
+        of the old stream drop the record of the new one (a later forced open from outside would
+        not end it). Force only against a holder outside this web console (no handover came)."""
+        handed = self.handed_over.wait(HANDOVER_WAIT)
+        deadline = time.monotonic() + (HANDOVER_WAIT if handed else 0)
+        while True:
+            try:
+                return open_(False)
+            except ConsoleBusy:
+                if time.monotonic() >= deadline or self.closing:
+                    return open_(True)
+                time.sleep(0.2)
 
     async def wait_until_running(self) -> None:
         """Poll the guest (every POLL s, in a thread) until it runs, telling the page why it waits."""
