@@ -8,6 +8,7 @@ import time
 
 import libvirt
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from rq.suspension import resume
@@ -126,6 +127,8 @@ def test_fifty_concurrent_requests_on_one_instance_queue_exactly_one(running, ad
             outcomes.append("queued")
         except Busy as busy:
             outcomes.append(str(busy))
+        finally:
+            connection.close()  # this thread's own database connection
 
     try:
         threads = [threading.Thread(target=ask) for _ in range(50)]
