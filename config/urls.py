@@ -18,3 +18,5 @@ urlpatterns = [
     path("", include("accounts.urls")),  # login, logout, password; before admin/ (its login comes to ours)
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "config.errors.server_error"
