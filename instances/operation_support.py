@@ -3,6 +3,7 @@ the guest, its state checked against the action table, and writing the guest's n
 to the inventory."""
 
 import logging
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -18,8 +19,9 @@ from instances.inventory import apply_domain
 from instances.models import Instance, InstanceState
 from jobs import heartbeat
 from jobs.registry import OperationFailed
+from virt import stopping
 from virt.domains import read_device_stats, read_domain, read_domain_details
-from virt.errors import NotFound, VirtError
+from virt.errors import HostUnreachable, NotFound, VirtError
 from virt.guest import Guest
 from virt.stopping import Stopped
 
@@ -85,6 +87,23 @@ def on_instance(op, report, message: str, *, need_guest: bool = True):
                 yield ctx
             except Stopped as stopped:  # aborted: say what it left, as the host reports it now
                 raise Stopped(f"{stopped}{_state_now(ctx)}") from None
+
+
+def reconnect(ctx: Context, *, until: float) -> None:
+    """The host's connection broke under a job (its libvirtd restarted, the network blinked): open a
+    new one and look the guest up again, trying every second (abortable) until `until`
+    (time.monotonic()); HostUnreachable then."""
+    uri, credentials = ctx.instance.host.uri, ctx.instance.host.credentials()
+    pool().drop(uri)
+    while True:
+        try:
+            ctx.conn = pool().get(uri, credentials)
+            ctx.guest = Guest.lookup(ctx.conn, str(ctx.instance.uuid))
+            return
+        except HostUnreachable:
+            if time.monotonic() >= until:
+                raise
+            stopping.sleep(1, "waiting for the host to answer again")
 
 
 def _state_now(ctx: Context) -> str:

@@ -6,10 +6,12 @@ import time
 from django.conf import settings
 
 from instances.models import InstanceState
-from instances.operation_support import boot, done, on_instance, require_state
+from instances.operation_support import boot, done, on_instance, reconnect, require_state
 from jobs.registry import operation
-from virt.errors import VirtError
+from virt.errors import HostUnreachable, VirtError
 from virt.stopping import Stopped
+
+RECONNECT_GRACE = 60  # seconds a host may take to answer again after the power-off timeout
 
 
 def power_off(ctx, report, *, timeout: float, retry: float, progress=(10, 80)) -> str:
@@ -19,20 +21,21 @@ def power_off(ctx, report, *, timeout: float, retry: float, progress=(10, 80)) -
     deadline = time.monotonic() + timeout
     presses = 0
     while (left := deadline - time.monotonic()) > 0:
+        percent = start + int((end - start) * (timeout - left) / timeout)
         try:
             ctx.guest.shutdown()
+            presses += 1
+            report(percent, f"Power button pressed ({presses}×); waiting for the guest")
+            if ctx.guest.wait_for_state({InstanceState.SHUTOFF}, timeout=min(retry, left)):
+                return "graceful"
+        except HostUnreachable as error:  # its libvirtd restarts: QEMU keeps running, so wait for it
+            report(percent, f"The host does not answer ({error}); waiting for it")
+            reconnect(ctx, until=deadline + RECONNECT_GRACE)
+        except Stopped:
+            raise Stopped("the guest was asked to power off and was not forced off") from None
         except VirtError as error:
             report(end, f"The guest cannot be asked to power off ({error}); forcing it off")
             break
-        presses += 1
-        elapsed = timeout - left
-        percent = start + int((end - start) * elapsed / timeout)
-        report(percent, f"Power button pressed ({presses}×); waiting for the guest")
-        try:
-            if ctx.guest.wait_for_state({InstanceState.SHUTOFF}, timeout=min(retry, left)):
-                return "graceful"
-        except Stopped:
-            raise Stopped("the guest was asked to power off and was not forced off") from None
     else:
         report(end, f"Still running after {timeout:g} s: forcing it off")
     ctx.guest.destroy()

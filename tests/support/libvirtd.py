@@ -9,6 +9,8 @@ from pathlib import Path
 
 import libvirt
 
+from tests.support.guest import GUEST_DIR
+
 STATE_DIRS = {
     "run": "/run/libvirt",
     "lib": "/var/lib/libvirt",
@@ -19,8 +21,11 @@ STATE_DIRS = {
 
 
 class PrivateLibvirtd:
-    def __init__(self, root: Path):
-        self.root = root
+    """`guests=True`: it can run the tiny test guest too (its folder bound into the private
+    /var/lib/libvirt; QEMU's output written by libvirtd itself, there is no virtlogd here)."""
+
+    def __init__(self, root: Path, *, guests: bool = False):
+        self.root, self.guests = root, guests
         self.socket = root / "sock" / "libvirt-sock"
         self.uri = f"qemu+unix:///system?socket={self.socket}"
         self.process: subprocess.Popen | None = None
@@ -29,9 +34,18 @@ class PrivateLibvirtd:
         (root / "etc" / "libvirtd.conf").write_text(
             f'unix_sock_dir = "{root / "sock"}"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n'
         )
+        if guests:
+            (root / "etc" / "qemu.conf").write_text(
+                'stdio_handler = "file"\nsecurity_driver = "none"\nuser = "root"\ngroup = "root"\n'
+            )
+            (root / "lib" / GUEST_DIR.relative_to("/var/lib/libvirt")).mkdir(parents=True, exist_ok=True)
 
     def start(self, *, timeout: float = 60) -> None:
-        mounts = " && ".join(f"mount --bind {self.root / name} {target}" for name, target in STATE_DIRS.items())
+        mounts = " && ".join(f"mount --rbind {self.root / name} {target}" for name, target in STATE_DIRS.items())
+        if self.guests:  # first, while the shared /var/lib/libvirt is still in sight
+            mounts = (
+                f"mount --bind {GUEST_DIR} {self.root / 'lib' / GUEST_DIR.relative_to('/var/lib/libvirt')} && {mounts}"
+            )
         script = f"{mounts} && exec libvirtd --config {self.root / 'etc/libvirtd.conf'} --pid-file {self.root / 'pid'}"
         self.process = subprocess.Popen(
             ["unshare", "-m", "--propagation", "private", "sh", "-c", script],
