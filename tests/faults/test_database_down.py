@@ -3,14 +3,12 @@ real processes): every page answers 503 saying the database does not answer, nev
 is back the same pages work again, without restarting anything."""
 
 import re
-import subprocess
-import sys
 
 import pytest
 import requests
 
 from tests.support.postgres import PostgresServer
-from tests.support.processes import ROOT, WebProcess, process_env
+from tests.support.processes import WebProcess, manage, process_env
 
 PAGES = ["/", "/instances/", "/operations/", "/hosts/", "/audit/"]
 PASSWORD = "correct-horse-battery"
@@ -21,10 +19,6 @@ def postgres():
     server = PostgresServer().start()
     yield server
     server.remove()
-
-
-def manage(env: dict, *args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True)
 
 
 def logged_in(web: WebProcess) -> requests.Session:

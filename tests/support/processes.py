@@ -37,6 +37,11 @@ def process_env(**extra: str) -> dict:
     }
 
 
+def manage(env: dict, *args: str) -> None:
+    """`manage.py <args>` run to its end with `env` (e.g. migrate a private database)."""
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
 class ManagedProcess:
     """`manage.py <args>` in a process of its own; its output in `log_path`."""
 
