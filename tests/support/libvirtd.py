@@ -36,7 +36,10 @@ class PrivateLibvirtd:
         )
         if guests:
             (root / "etc" / "qemu.conf").write_text(
+                # As root and relabelling nothing: the shared libvirtd's guests use the same kernel
+                # file, and taking it over ("already in use" by another DAC user) is refused.
                 'stdio_handler = "file"\nsecurity_driver = "none"\nuser = "root"\ngroup = "root"\n'
+                "dynamic_ownership = 0\nremember_owner = 0\n"
             )
             (root / "lib" / GUEST_DIR.relative_to("/var/lib/libvirt")).mkdir(parents=True, exist_ok=True)
 
