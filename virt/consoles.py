@@ -32,7 +32,10 @@ def _running(conn: libvirt.virConnect, uuid: str) -> libvirt.virDomain:
 def graphics_port(conn: libvirt.virConnect, uuid: str, kind: str) -> int:
     """The port of the guest's `kind` ("vnc"/"spice") graphics; clear errors when the guest is
     off or has no such console."""
-    domain = _running(conn, uuid)
+    return _port(_running(conn, uuid), kind)
+
+
+def _port(domain: libvirt.virDomain, kind: str) -> int:
     for graphics in Domain.from_xml(domain.XMLDesc(0)).graphics:
         if graphics.type == kind and graphics.port > 0:
             return graphics.port
@@ -44,7 +47,7 @@ def admit(conn: libvirt.virConnect, uuid: str, kind: str, password: str, *, vali
     """Set `password` on the guest's running `kind` console, valid for `valid_for` seconds (open
     connections stay), and return the console's port."""
     domain = _running(conn, uuid)
-    port = graphics_port(conn, uuid, kind)
+    port = _port(domain, kind)
     element = etree.fromstring(domain.XMLDesc(0)).find(f"devices/graphics[@type='{kind}']")
     until = datetime.now(UTC) + timedelta(seconds=valid_for)
     element.set("passwd", password)
