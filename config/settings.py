@@ -130,6 +130,16 @@ IMAGE_CACHE_MAX_AGE = env_float("IMAGE_CACHE_MAX_AGE", 24.0, minimum=0.0)
 POWER_OFF_TIMEOUT = env_float("POWER_OFF_TIMEOUT", 60.0, minimum=1.0)
 POWER_OFF_RETRY = env_float("POWER_OFF_RETRY", 10.0, minimum=0.5)
 DETACH_TIMEOUT = env_float("DETACH_TIMEOUT", 30.0, minimum=1.0)  # seconds a guest gets to release a disk
+# How much of a host the checks before a live migration let guests claim: memory and vCPUs as
+# multiples of what it has (Nova's ram and cpu allocation ratios).
+MEMORY_OVERCOMMIT_RATIO = env_float("MEMORY_OVERCOMMIT_RATIO", 1.0, minimum=0.0)
+CPU_OVERCOMMIT_RATIO = env_float("CPU_OVERCOMMIT_RATIO", 16.0, minimum=0.0)
+# Live migration defaults (each can be changed per migration on its page).
+MIGRATION_MAX_DOWNTIME = env_int("MIGRATION_MAX_DOWNTIME", 300, minimum=1)  # ms the guest may pause at the end
+MIGRATION_BANDWIDTH = env_int("MIGRATION_BANDWIDTH", 0, minimum=0)  # MiB/s; 0: as fast as the link goes
+MIGRATION_AUTO_CONVERGE = env_bool("MIGRATION_AUTO_CONVERGE", True)  # slow the guest's CPU when not converging
+MIGRATION_POST_COPY = env_bool("MIGRATION_POST_COPY", False)  # switch to post-copy when not converging
+MIGRATION_COMPLETION_TIMEOUT = env_int("MIGRATION_COMPLETION_TIMEOUT", 600, minimum=5)  # s, then aborted
 
 # Console logs: at most this many bytes from the end of a serial log are fetched and shown.
 CONSOLE_LOG_MAX_BYTES = env_int("CONSOLE_LOG_MAX_BYTES", 1024 * 1024, minimum=1024)

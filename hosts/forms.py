@@ -32,7 +32,7 @@ class HostForm(forms.ModelForm):
 
     class Meta:
         model = Host
-        fields = ["name", "uri", "console_address", "resume_guests", "credential_kind", "username"]
+        fields = ["name", "uri", "console_address", "migration_address", "resume_guests", "credential_kind", "username"]
         help_texts = {"uri": "e.g. qemu:///system, qemu+ssh://root@host/system, qemu+tls://host/system, lxc:///"}
 
     def full_clean(self):
@@ -60,13 +60,10 @@ class HostForm(forms.ModelForm):
             raise forms.ValidationError(f"This is not a URI libvirt can use: {error}.") from None
 
     def clean_console_address(self):
-        address = self.cleaned_data["console_address"].strip()
-        if address and not _HOST_NAME.fullmatch(address):
-            try:
-                ipaddress.ip_address(address)
-            except ValueError:
-                raise forms.ValidationError("Enter a host name or an IP address.") from None
-        return address
+        return _address(self.cleaned_data["console_address"])
+
+    def clean_migration_address(self):
+        return _address(self.cleaned_data["migration_address"])
 
     def clean(self):
         data = super().clean()
@@ -83,3 +80,14 @@ class HostForm(forms.ModelForm):
         if kind == CredentialKind.PASSWORD and not data.get("username"):
             self.add_error("username", "Enter the user name that goes with the password.")
         return data
+
+
+def _address(value: str) -> str:
+    """A host name or an IP address (stripped), or ""; ValidationError otherwise."""
+    address = value.strip()
+    if address and not _HOST_NAME.fullmatch(address):
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise forms.ValidationError("Enter a host name or an IP address.") from None
+    return address

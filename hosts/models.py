@@ -27,6 +27,12 @@ class Host(models.Model):
     console_address = models.CharField(
         max_length=255, blank=True, help_text="Where the console proxy reaches VNC/SPICE; empty: the URI's host."
     )
+    migration_address = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Where other hosts send a live migration's data to this one (an address of its migration "
+        "network); empty: the URI's host.",
+    )
     resume_guests = models.BooleanField(
         "start guests again when the host comes back",
         default=False,
@@ -75,6 +81,12 @@ class Host(models.Model):
     def console_host(self) -> str:
         """The address consoles of this host's guests are reached at."""
         return self.console_address or remote_host(self.uri) or "127.0.0.1"
+
+    @property
+    def migration_uri(self) -> str:
+        """Where a live migration's data is sent to reach this host (tcp://ADDRESS)."""
+        address = self.migration_address or remote_host(self.uri) or "127.0.0.1"
+        return f"tcp://[{address}]" if ":" in address else f"tcp://{address}"
 
     def credentials(self):
         """virt.Credentials for opening this host, decrypted only now."""

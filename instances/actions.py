@@ -9,7 +9,7 @@ from django.utils.module_loading import import_string
 from instances.models import Instance
 from instances.models import InstanceState as S
 
-ANY_STATE = frozenset(S) - {S.BUILDING}
+ANY_STATE = frozenset(S) - {S.BUILDING, S.MIGRATING}
 MEMORY_STATES = frozenset({S.RUNNING, S.PAUSED})  # a snapshot taken in these states holds the memory too
 
 
@@ -74,6 +74,7 @@ ACTIONS = {
         # Links to pages of their own (a form, or a confirmation about one device).
         Action("set-password", "instance.set_password", "Set admin password", frozenset({S.RUNNING}),
                doing="set a password on", button=False),
+        Action("migrate", "instance.live_migrate", "Migrate", MEMORY_STATES, doing="live-migrate", button=False),
         Action("disk-swap", "instance.swap_volume", "Swap", frozenset({S.RUNNING}), rescued=None, button=False),
         Action("disk-snapshot", "instance.disk_snapshot", "Disk snapshot", frozenset({S.RUNNING}), rescued=None,
                button=False),

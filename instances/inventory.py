@@ -62,6 +62,7 @@ def sync_host(host: Host, records: list[DomainRecord], *, skip: frozenset = froz
             changed.append(row)
             if was_running and row.state == InstanceState.SHUTOFF:
                 result.stopped_while_down.append(row.pk)
+    new = _not_moving(new)
     gone = [row.pk for uuid, row in rows.items() if uuid not in seen and uuid not in skip
             and row.state not in HELD_STATES]  # fmt: skip
     with transaction.atomic():
@@ -72,6 +73,15 @@ def sync_host(host: Host, records: list[DomainRecord], *, skip: frozenset = froz
     result.changed, result.removed = len(changed), len(gone)
     _announce(host, changed, listing_changed=bool(new or gone))
     return result
+
+
+def _not_moving(new: list[Instance]) -> list[Instance]:
+    """Domains found that are instances migrating here: the migration job moves their row."""
+    if not new:
+        return new
+    moving = Instance.objects.filter(state=InstanceState.MIGRATING, uuid__in=[row.uuid for row in new])
+    moving_uuids = {str(uuid) for uuid in moving.values_list("uuid", flat=True)}
+    return [row for row in new if str(row.uuid) not in moving_uuids]
 
 
 def _announce(host: Host, changed: list[Instance], *, listing_changed: bool) -> None:
@@ -95,6 +105,8 @@ def apply_domain(host: Host, uuid: str, record: DomainRecord | None, details: di
             broadcast("instances", {"id": "all", "host_id": host.pk})
         return
     row = Instance.objects.filter(host=host, uuid=uuid).first()
+    if row is None and not _not_moving([Instance(host=host, uuid=uuid)]):
+        return
     if row is None:
         row, created = Instance.objects.get_or_create(host=host, uuid=uuid, defaults={"name": record.name})
         if created:

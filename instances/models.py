@@ -18,11 +18,12 @@ class InstanceState(models.TextChoices):
     SUSPENDED = "suspended", "Suspended"
     UNKNOWN = "unknown", "Unknown"
     ERROR = "error", "Error"  # building or removing it failed half-way: what is left is in details["left"]
+    MIGRATING = "migrating", "Migrating"  # moving to another host: the migration job (or the reaper) ends it
 
 
 # States the console itself sets and the monitor keeps, whatever the host reports: the spawn job
-# (or the reaper) ends BUILDING, a Delete that goes through ends ERROR.
-HELD_STATES = frozenset({InstanceState.BUILDING, InstanceState.ERROR})
+# (or the reaper) ends BUILDING, a Delete that goes through ends ERROR, the migration ends MIGRATING.
+HELD_STATES = frozenset({InstanceState.BUILDING, InstanceState.ERROR, InstanceState.MIGRATING})
 
 
 class GraphicsType(models.TextChoices):

@@ -11,6 +11,7 @@ from hosts.connections import pool
 from hosts.credentials import UnreadableSecret
 from instances.build.operations import forget_or_hold
 from instances.inventory import apply_domain
+from instances.migration.operations import recover as recover_migration
 from instances.models import Instance, InstanceState
 from instances.operation_support import lock_key
 from instances.snapshots.operations import export_volume
@@ -40,6 +41,8 @@ def recover(op: Operation) -> str:
     _remove_partial_file(op)
     try:
         conn = pool().get(instance.host.uri, instance.host.credentials())
+        if instance.state == InstanceState.MIGRATING:
+            return recover_migration(op, instance, conn)
         if instance.state == InstanceState.BUILDING:
             return f"the half-built instance: {forget_or_hold(instance, conn, doing='Removing the unfinished build')}"
         uuid = str(instance.uuid)

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("instances.firewall.urls")),
     path("", include("instances.snapshots.urls")),
     path("", include("instances.agent.urls")),
+    path("", include("instances.migration.urls")),
 ]

@@ -46,6 +46,7 @@ class GuestType:
     os_type: str
     arch: str
     domain_types: tuple[str, ...]
+    machines: tuple[str, ...] = ()  # machine types and their aliases (pc, pc-i440fx-7.2...)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Capabilities:
     topology: CpuTopology | None
     numa_cells: tuple[NumaCell, ...]
     guest_types: tuple[GuestType, ...]
+    uuid: str = ""  # the host's UUID: two URIs naming one machine have the same
 
     def as_dict(self) -> dict:
         """Plain dicts, lists, strings and ints: what a JSONField stores and gives back unchanged."""
@@ -66,8 +68,15 @@ class Capabilities:
             "topology": None if self.topology is None else dict(self.topology.__dict__),
             "numa_cells": [{"id": c.id, "memory_kib": c.memory_kib, "cpus": list(c.cpus)} for c in self.numa_cells],
             "guest_types": [
-                {"os_type": g.os_type, "arch": g.arch, "domain_types": list(g.domain_types)} for g in self.guest_types
+                {
+                    "os_type": g.os_type,
+                    "arch": g.arch,
+                    "domain_types": list(g.domain_types),
+                    "machines": list(g.machines),
+                }  # fmt: skip
+                for g in self.guest_types
             ],
+            "uuid": self.uuid,
         }
 
 
@@ -107,7 +116,10 @@ def _guest_types(root) -> tuple[GuestType, ...]:
         os_type = _text(guest, "os_type")
         for arch in guest.iterfind("arch"):
             domains = tuple(d.get("type", "") for d in arch.iterfind("domain") if d.get("type"))
-            found.append(GuestType(os_type=os_type, arch=arch.get("name", ""), domain_types=domains))
+            machines = {m.text for m in arch.iterfind(".//machine") if m.text}
+            machines |= {m.get("canonical") for m in arch.iterfind(".//machine") if m.get("canonical")}
+            found.append(GuestType(os_type=os_type, arch=arch.get("name", ""), domain_types=domains,
+                                   machines=tuple(sorted(machines))))  # fmt: skip
     return tuple(found)
 
 
@@ -122,6 +134,7 @@ def parse_capabilities(xml: str) -> Capabilities:
         topology=_topology(cpu.find("topology") if cpu is not None else None),
         numa_cells=tuple(_cell(c) for c in root.iterfind("host/topology/cells/cell")),
         guest_types=_guest_types(root),
+        uuid=_text(root.find("host"), "uuid"),
     )
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 import libvirt
 
 from virt.errors import translated
+from virt.migration_checks import platform
 from virt.numa import describe as describe_numa
 from virt.snapshots import snapshot_details
 from virt.xml.domain import Domain
@@ -156,6 +157,7 @@ def read_details(xml: str) -> dict:
         "graphics": [{"type": g.type, "listen": g.listen, "port": g.port} for g in domain.graphics],
         "serial_log": domain.serial.log_file if domain.serial else "",
         "numa": describe_numa(domain.cells, domain.cputune, domain.numatune),
+        "platform": platform(xml),
     }
 
 

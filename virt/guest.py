@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import libvirt
 
-from virt import agent, blockjobs, disks, firewall, nics, snapshots, stopping
+from virt import agent, blockjobs, disks, firewall, migration, nics, snapshots, stopping
 from virt.domains import state_name
 from virt.errors import NotFound, translated
 from virt.xml.domain import Domain
@@ -190,6 +190,25 @@ class Guest:
     def export_disk(self, target: str, *, pool_name: str, name: str, progress: Progress = None) -> str:
         """What the disk holds now, as a new qcow2 volume `name` of `pool_name`; returns its path."""
         return snapshots.export_disk(self.domain, target, pool_name=pool_name, name=name, progress=progress)
+
+    # --- moving to another host (virt.migration) ----------------------------------------------------
+
+    def live_migrate(self, dest_uri: str, migration_uri: str, tunables: "migration.Tunables", *,
+                     console_address: str, copy_disks: list[str] = (), shared_proven: bool = False,
+                     progress: Callable[[dict], None] | None = None) -> float:  # fmt: skip
+        """Move the running guest to the host at `dest_uri` (peer to peer; its data to
+        `migration_uri`; its consoles listening there on `console_address`), persistent there and
+        undefined here, copying the disks `copy_disks` (volumes made there first:
+        virt.migration_storage), the others on storage the probe proved shared (`shared_proven`);
+        the seconds it took. Abortable."""
+        definitions = migration.definitions_for(self.domain, console_address)
+        return migration.live_migrate(self.domain, dest_uri, migration_uri, tunables, copy_disks=copy_disks,
+                                      shared_proven=shared_proven, definitions=definitions,
+                                      progress=progress)  # fmt: skip
+
+    def abort_migration(self) -> bool:
+        """Abort a migration left running by a job that died; True when one was running."""
+        return migration.abort_running(self.domain)
 
     # --- the guest agent (virt.agent) -------------------------------------------------------------
 

@@ -22,6 +22,9 @@ GRAPHICS = ("vnc", "spice", "none")
 VIRT_TYPES = ("qemu", "kvm")
 CPU_POLICIES = ("shared", "dedicated")
 DEFAULT_VIDEO = {"vnc": "vga", "spice": "qxl"}
+# Root disks bypass the host's page cache (O_DIRECT), as Nova's default where the storage allows it:
+# what lets libvirt live-migrate a guest whose disk is on storage both hosts share.
+ROOT_DISK_CACHE = "none"
 _TRUE = ("true", "yes", "1", "on")
 _FALSE = ("false", "no", "0", "off")
 _DNS_NAME = re.compile(r"[a-zA-Z0-9.-]+")  # what libvirt's schema accepts for a listen address
@@ -133,7 +136,13 @@ def _disks(spec: GuestSpec, machine: str) -> list[Disk]:
     disks: list[Disk] = []
     if spec.root_disk:
         disks.append(
-            Disk(target=next_target(disk_bus, ()), source=spec.root_disk, bus=disk_bus, format=spec.root_format)
+            Disk(
+                target=next_target(disk_bus, ()),
+                source=spec.root_disk,
+                bus=disk_bus,
+                format=spec.root_format,
+                cache=ROOT_DISK_CACHE,
+            )  # fmt: skip
         )
     if spec.config_drive:
         target = next_target(cdrom_bus, (disk.target for disk in disks))

@@ -1,1 +1,2 @@
 from tests.support.instances import *  # noqa: F403  (the instance fixtures)
+from tests.support.lab_hosts import *  # noqa: F403  (the multi-host harness)

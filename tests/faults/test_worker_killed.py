@@ -147,3 +147,25 @@ def test_worker_killed_during_a_snapshot_to_image_copy_leaves_nothing(
         == {libvirt.VIR_DOMAIN_RUNNING: InstanceState.RUNNING}.get(domain.state()[0])
     )  # the database agrees with virsh
     assert not django_rq.get_connection("default").exists(lock_key(instance.pk))
+
+
+def test_worker_killed_during_a_live_migration_leaves_the_guest_running_where_it_was(
+    quick_reaper, lab_hosts, lab_conns, shared_storage, spawn_on, worker_process, admin_user
+):
+    source, dest = lab_hosts
+    instance = spawn_on(source)
+    op = request_operation(instance=instance, kind="instance.live_migrate", user=admin_user,
+                           params={"destination": dest.pk, "bandwidth_mib": 1, "auto_converge": False})  # fmt: skip
+    wait_until(lambda: "MiB sent" in Operation.objects.get(pk=op.pk).message, timeout=90,
+               what=lambda: f"the migration copying:\n{worker_process.log()}")  # fmt: skip
+    worker_process.kill()
+    assert Instance.objects.get(pk=instance.pk).state == InstanceState.MIGRATING  # what a dead worker leaves
+
+    op = reaped(op)
+    assert op.status == OperationStatus.FAILED
+    assert op.error == f"The worker running this stopped; its migration was aborted; it is still on {source.name}."
+    assert lab_conns[source.name].lookupByUUIDString(str(instance.uuid)).isActive()
+    assert not [d for d in lab_conns[dest.name].listAllDomains(0) if d.UUIDString() == str(instance.uuid)]
+    row = Instance.objects.get(pk=instance.pk)
+    assert (row.host_id, row.state) == (source.pk, InstanceState.RUNNING)  # the database agrees with virsh
+    assert not django_rq.get_connection("default").exists(lock_key(instance.pk))

@@ -70,11 +70,12 @@ class Disk:
     format: str = "qcow2"
     readonly: bool = False
     serial: str = ""
+    cache: str = ""  # the host page cache mode (none, writeback...); "": QEMU's default
 
     def to_element(self) -> etree._Element:
         element = etree.Element("disk", type="file", device=self.device)
         if self.format:
-            sub(element, "driver", name="qemu", type=self.format)
+            sub(element, "driver", name="qemu", type=self.format, cache=self.cache or None)
         if self.source:
             sub(element, "source", file=self.source)
         sub(element, "target", dev=self.target, bus=self.bus or None)
@@ -95,6 +96,7 @@ class Disk:
             format=_attr(element.find("driver"), "type"),
             readonly=element.find("readonly") is not None,
             serial=element.findtext("serial", ""),
+            cache=_attr(element.find("driver"), "cache"),
         )
 
 

@@ -1,0 +1,1 @@
+"""Live migration: a running instance moves to another host, checked first, with progress and abort."""

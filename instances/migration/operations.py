@@ -1,0 +1,219 @@
+"""The live migration job: the checks again on what libvirt says now, the destination prepared (the
+image cached there, the network filters defined), the move with its progress, abort and rollback,
+and the same row moved to its new host."""
+
+import logging
+import time
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.urls import reverse
+
+from accounts.scope import operated_hosts
+from hosts.connections import pool
+from hosts.credentials import UnreadableSecret
+from hosts.models import Host
+from instances.images.cache import cache_image
+from instances.inventory import apply_domain
+from instances.models import Instance, InstanceState
+from instances.operation_support import Context, on_instance, record_state, require_state
+from jobs.registry import OperationFailed, operation
+from live.broadcast import broadcast
+from virt import images, migration, migration_storage
+from virt.domains import read_domain, read_domain_details
+from virt.errors import HostUnreachable, NotFound, VirtError
+from virt.guest import Guest
+from virt.migration_checks import check, guest_needs
+from virt.stopping import Stopped
+
+log = logging.getLogger(__name__)
+MIB = 1024 * 1024
+
+
+def tunables(params: dict) -> migration.Tunables:
+    """The migration's tunables: the operation's own, else the settings' defaults."""
+    return migration.Tunables(
+        max_downtime_ms=int(params.get("max_downtime_ms", settings.MIGRATION_MAX_DOWNTIME)),
+        bandwidth_mib=int(params.get("bandwidth_mib", settings.MIGRATION_BANDWIDTH)),
+        auto_converge=bool(params.get("auto_converge", settings.MIGRATION_AUTO_CONVERGE)),
+        post_copy=bool(params.get("post_copy", settings.MIGRATION_POST_COPY)),
+        completion_timeout=int(params.get("completion_timeout", settings.MIGRATION_COMPLETION_TIMEOUT)),
+    )
+
+
+def destination_of(op) -> Host:
+    """The operation's destination host, still there and still one its user may run instances on."""
+    dest = Host.objects.filter(pk=op.params.get("destination")).first()
+    if dest is None:
+        raise OperationFailed("The destination host was removed.")
+    if op.user is None or not operated_hosts(op.user, Host.objects.filter(pk=dest.pk)).exists():
+        raise OperationFailed(f"You may not run instances on {dest}.")
+    return dest
+
+
+def progress_of(figures: dict) -> tuple[int, str]:
+    """(percent, sentence) of a running migration's figures."""
+    total, done = figures.get("data_total", 0), figures.get("data_processed", 0)
+    percent = 20 + int(70 * min(done / total, 1)) if total else 20
+    page = figures.get("memory_page_size", 4096)
+    dirty = figures.get("memory_dirty_rate", 0) * page / MIB
+    return percent, (
+        f"Copying: {done / MIB:.0f} of {total / MIB:.0f} MiB sent, {figures.get('data_remaining', 0) / MIB:.0f} MiB "
+        f"left; pass {figures.get('memory_iteration', 0)}, dirtying {dirty:.1f} MiB/s, "
+        f"expected downtime {figures.get('downtime', 0)} ms"
+    )
+
+
+@operation("instance.live_migrate", label="Live-migrate instance", timeout=3 * 3600, stoppable=True)
+def live_migrate(op, report):
+    dest = destination_of(op)
+    with on_instance(op, report, f"Checking the move to {dest}") as ctx:
+        require_state(ctx, "migrate")
+        try:
+            credentials = dest.credentials()
+        except UnreadableSecret as error:
+            raise OperationFailed(str(error)) from None
+        try:
+            pool().get(dest.uri, credentials)  # opened (or taken from the pool) once: does it answer?
+        except HostUnreachable as error:
+            raise OperationFailed(
+                f"{dest} is down: the guest can only move to a host that answers ({error})."
+            ) from None
+        with pool().connection(dest.uri, credentials) as dest_conn:
+            return _migrate(op, report, ctx, dest, dest_conn)
+
+
+def _checks(ctx: Context, dest: Host, dest_conn, xml: str) -> list[str]:
+    """check_can_live_migrate_source and _destination: every reason it cannot move, read live."""
+    found = check(
+        guest_needs(xml),
+        migration.host_view(ctx.conn, ctx.instance.host.name),
+        migration.host_view(dest_conn, dest.name),
+        memory_ratio=settings.MEMORY_OVERCOMMIT_RATIO,
+        cpu_ratio=settings.CPU_OVERCOMMIT_RATIO,
+    )
+    cpu = migration.cpu_problem(dest_conn, xml, dest.name) if not found else ""
+    return found + ([cpu] if cpu else [])
+
+
+def _migrate(op, report, ctx: Context, dest: Host, dest_conn) -> dict:
+    started = time.monotonic()
+    xml = ctx.guest.xml()
+    found = _checks(ctx, dest, dest_conn, xml)
+    if found:
+        raise OperationFailed(" ".join(found))
+    images.ensure_pool(dest_conn, settings.INSTANCE_POOL_NAME, settings.INSTANCE_POOL_PATH)
+    folders = {str(PurePosixPath(path).parent) for path in migration.disk_paths(xml)}
+    apart = {folder for folder in folders if not migration.storage_is_shared(ctx.conn, dest_conn, folder)}
+    found = migration.page_cached_disks(xml, folders - apart)
+    if found:
+        raise OperationFailed(" ".join(found))
+    checked_ms = (time.monotonic() - started) * 1000
+    report(12, f"Checks passed in {checked_ms:.0f} ms; preparing {dest}")
+    if ctx.instance.image is not None:
+        cache_image(dest_conn, dest, ctx.instance.image)
+    filters = migration.copy_filters(ctx.conn, dest_conn, xml)
+    try:
+        disks = migration_storage.prepare_disks(ctx.conn, dest_conn, xml, apart, dest.name)
+    except VirtError:
+        migration.remove_filters(dest_conn, filters)
+        raise
+    _hold(ctx.instance)
+    copied = f", copying {', '.join(disks.copy_targets)}" if disks.copy_targets else ""
+    report(20, f"Moving to {dest}{copied}")
+    try:
+        seconds = ctx.guest.live_migrate(dest.uri, dest.migration_uri, tunables(op.params),
+                                         console_address=dest.console_host,
+                                         copy_disks=disks.copy_targets, shared_proven=bool(folders - apart),
+                                         progress=lambda figures: report(*progress_of(figures)))  # fmt: skip
+    except (Stopped, VirtError):
+        if not _landed(ctx, dest_conn):
+            _roll_back(ctx, dest_conn, filters, disks.made)
+            raise
+        seconds = time.monotonic() - started
+    downtime = migration.completed_downtime(dest_conn, str(ctx.instance.uuid))
+    move_row(ctx.instance, dest, dest_conn)
+    migration_storage.refresh_pools(ctx.conn, apart)
+    left = migration_storage.remove_paths(ctx.conn, disks.moved + migration_storage.logs_in(xml, apart))
+    said = f"{downtime} ms downtime" if downtime is not None else "downtime not reported"
+    kept = f"; left on {ctx.instance.host}: {', '.join(left)}" if left else ""
+    return {
+        "message": f"Moved to {dest} in {seconds:.1f} s ({said}; checks {checked_ms:.0f} ms){kept}",
+        "seconds": round(seconds, 3),
+        "downtime_ms": downtime,
+        "checks_ms": round(checked_ms, 1),
+        "url": reverse("instance-detail", args=[ctx.instance.pk]),
+        "link_text": str(ctx.instance),
+    }
+
+
+def _hold(instance: Instance) -> None:
+    """State Migrating: neither host's monitor adopts, removes or changes the row meanwhile."""
+    Instance.objects.filter(pk=instance.pk).update(state=InstanceState.MIGRATING)
+    instance.state = InstanceState.MIGRATING
+    broadcast("instance", instance.as_event())
+
+
+def _landed(ctx: Context, dest_conn) -> bool:
+    """After an error: True when the guest runs at the destination anyway and is gone here."""
+    uuid = str(ctx.instance.uuid)
+    try:
+        there = read_domain(dest_conn, uuid)
+        return read_domain(ctx.conn, uuid) is None and there is not None and there.state == InstanceState.RUNNING
+    except VirtError:
+        return False
+
+
+def _roll_back(ctx: Context, dest_conn, filters: list[str], made: list[str]) -> None:
+    """rollback_live_migration_at_destination: the volumes and filters made for it removed, the row
+    back in the state the source reports."""
+    left = migration.remove_filters(dest_conn, filters) + migration_storage.remove_paths(dest_conn, made)
+    if left:
+        log.warning("left on the destination after a failed migration: %s", left)
+    release(ctx)
+
+
+def release(ctx: Context) -> None:
+    """The row out of Migrating, in the state its host reports now."""
+    try:
+        state = ctx.guest.state()
+    except VirtError:
+        state = InstanceState.UNKNOWN
+    Instance.objects.filter(pk=ctx.instance.pk, state=InstanceState.MIGRATING).update(state=state)
+    record_state(ctx)
+
+
+def move_row(instance: Instance, dest: Host, dest_conn) -> None:
+    """post_live_migration: the same row (same pk, same UUID) now names its new host."""
+    uuid, source_id = str(instance.uuid), instance.host_id
+    record = read_domain(dest_conn, uuid)
+    state = record.state if record is not None else InstanceState.UNKNOWN
+    Instance.objects.filter(pk=instance.pk).update(host=dest, state=state)
+    apply_domain(dest, uuid, record, read_domain_details(dest_conn, uuid) if record is not None else None)
+    moved = Instance.objects.get(pk=instance.pk)
+    broadcast("instance", moved.as_event())
+    for host_id in (source_id, dest.pk):
+        broadcast("instances", {"id": "all", "host_id": host_id})
+
+
+def recover(op, instance: Instance, conn) -> str:
+    """For the reaper (instances.recovery), when the worker died mid-migration: a migration still
+    running is aborted, and the row is put where the guest is."""
+    uuid = str(instance.uuid)
+    try:
+        aborted = Guest.lookup(conn, uuid).abort_migration()
+    except NotFound:
+        aborted = False
+    record = read_domain(conn, uuid)
+    if record is not None:
+        Instance.objects.filter(pk=instance.pk, state=InstanceState.MIGRATING).update(state=record.state)
+        apply_domain(instance.host, uuid, record, read_domain_details(conn, uuid))
+        return f"{'its migration was aborted; ' if aborted else ''}it is still on {instance.host}"
+    dest = Host.objects.filter(pk=op.params.get("destination")).first()
+    if dest is not None:
+        dest_conn = pool().get(dest.uri, dest.credentials())
+        if read_domain(dest_conn, uuid) is not None:
+            move_row(instance, dest, dest_conn)
+            return f"it had moved to {dest}: the instance now names that host"
+    Instance.objects.filter(pk=instance.pk).update(state=InstanceState.UNKNOWN)
+    return f"it was found on neither {instance.host} nor the destination"

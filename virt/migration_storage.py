@@ -1,0 +1,117 @@
+"""The disks of a live migration between hosts that do not share their storage (pre_live_migration
+at the destination): each writable disk gets a volume of the same name at the same path there (an
+overlay on the same base, which the destination has cached) that the migration fills; read-only
+media (a config drive) is copied ahead. What was made is undone on a rollback, what was copied is
+removed from the source after a success."""
+
+import contextlib
+import io
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import libvirt
+from lxml import etree
+
+from virt.errors import InvalidOperation, translated
+from virt.migration import pool_at
+from virt.storage import CHUNK, stream_into
+
+MAX_MEDIA_BYTES = 256 * 1024 * 1024  # read-only media copied ahead of the migration (config drives)
+
+
+@dataclass
+class DiskMove:
+    copy_targets: list[str] = field(default_factory=list)  # disks the migration copies (vda...)
+    made: list[str] = field(default_factory=list)  # paths created at the destination
+    moved: list[str] = field(default_factory=list)  # paths at the source, removed after a success
+
+
+def _disks(guest_xml: str, folders: set[str]):
+    """(target, path, read-only) of the file disks in `folders`."""
+    for disk in etree.fromstring(guest_xml.encode()).iterfind("devices/disk"):
+        source, target = disk.find("source"), disk.find("target")
+        path = source.get("file") if source is not None else None
+        if path and target is not None and str(PurePosixPath(path).parent) in folders:
+            readonly = disk.get("device", "disk") != "disk" or disk.find("readonly") is not None
+            yield target.get("dev"), path, readonly
+
+
+def _volume_xml(volume: libvirt.virStorageVol) -> str:
+    """The source volume's definition as one to create elsewhere: name, capacity, format, backing."""
+    tree = etree.fromstring(volume.XMLDesc(0).encode())
+    made = etree.Element("volume")
+    etree.SubElement(made, "name").text = tree.findtext("name")
+    etree.SubElement(made, "capacity", unit="bytes").text = tree.findtext("capacity")
+    target = etree.SubElement(made, "target")
+    etree.SubElement(target, "format", type=tree.find("target/format").get("type", "raw"))
+    backing = tree.find("backingStore")
+    if backing is not None and backing.findtext("path"):
+        store = etree.SubElement(made, "backingStore")
+        etree.SubElement(store, "path").text = backing.findtext("path")
+        etree.SubElement(store, "format", type=backing.find("format").get("type", "raw"))
+    return etree.tostring(made, encoding="unicode")
+
+
+def _copy_contents(source: libvirt.virConnect, volume, dest: libvirt.virConnect, into) -> None:
+    size = volume.info()[1]
+    if size > MAX_MEDIA_BYTES:
+        raise InvalidOperation(f"{volume.path()} is too large to copy ahead ({size} bytes).")
+    data, stream = io.BytesIO(), source.newStream(0)
+    volume.download(stream, 0, 0, 0)
+    while chunk := stream.recv(CHUNK):
+        data.write(chunk)
+    stream.finish()
+    data.seek(0)
+    stream_into(dest, into, data, len(data.getvalue()))
+
+
+@translated
+def prepare_disks(source: libvirt.virConnect, dest: libvirt.virConnect, guest_xml: str, folders: set[str],
+                  dest_name: str) -> DiskMove:  # fmt: skip
+    """Make the guest's disks in `folders` (storage the two hosts do not share) at the destination."""
+    move = DiskMove()
+    try:
+        for target, path, readonly in _disks(guest_xml, folders):
+            folder = str(PurePosixPath(path).parent)
+            pool = pool_at(dest, folder)
+            if pool is None:
+                raise InvalidOperation(f"{dest_name} has no storage pool at {folder} for {target}.")
+            volume = source.storageVolLookupByPath(path)
+            made = pool.createXML(_volume_xml(volume), 0)
+            move.made.append(made.path())
+            if readonly:
+                _copy_contents(source, volume, dest, made)
+            else:
+                move.copy_targets.append(target)
+            move.moved.append(path)
+    except BaseException:
+        remove_paths(dest, move.made)
+        raise
+    return move
+
+
+def logs_in(guest_xml: str, folders: set[str]) -> list[str]:
+    """The guest's serial logs kept in `folders` (left behind at the source after a move)."""
+    root = etree.fromstring(guest_xml.encode())
+    paths = [log.get("file") for log in root.iterfind("devices/serial/log") if log.get("file")]
+    return [path for path in paths if str(PurePosixPath(path).parent) in folders]
+
+
+def remove_paths(conn: libvirt.virConnect, paths: list[str]) -> list[str]:
+    """Delete these volumes (each on its own); the paths that could not be."""
+    left = []
+    for path in paths:
+        try:
+            conn.storageVolLookupByPath(path).delete(0)
+        except libvirt.libvirtError as error:
+            if error.get_error_code() != libvirt.VIR_ERR_NO_STORAGE_VOL:
+                left.append(path)
+    return left
+
+
+def refresh_pools(conn: libvirt.virConnect, folders: set[str]) -> None:
+    """Pools see files libvirt did not make (a console log) only after a refresh."""
+    for folder in folders:
+        with contextlib.suppress(libvirt.libvirtError):
+            if (pool := pool_at(conn, folder)) is not None:
+                pool.refresh(0)
