@@ -68,8 +68,9 @@ def host_view(conn: libvirt.virConnect, name: str) -> HostView:
 
 @translated
 def cpu_problem(dest: libvirt.virConnect, guest_xml: str, dest_name: str) -> str:
-    """Why the guest's CPU cannot run on `dest` (libvirt's comparison against what the destination's
-    hypervisor can give), or "" when it can or names no CPU model."""
+    """Why the CPU of `guest_xml` cannot run on `dest` (libvirt's comparison against what the
+    destination's hypervisor can give), or "" when it can or names no CPU model. Given the guest's
+    definition, it catches a model forced through on the source (check='none')."""
     root = etree.fromstring(guest_xml.encode())
     cpu, os_type = root.find("cpu"), root.find("os/type")
     if cpu is None or cpu.find("model") is None or os_type is None:

@@ -92,7 +92,8 @@ def _checks(ctx: Context, dest: Host, dest_conn, xml: str) -> list[str]:
         memory_ratio=settings.MEMORY_OVERCOMMIT_RATIO,
         cpu_ratio=settings.CPU_OVERCOMMIT_RATIO,
     )
-    cpu = migration.cpu_problem(dest_conn, xml, dest.name) if not found else ""
+    # The CPU the guest is defined with (libvirt adjusts the running one to what the source gives).
+    cpu = migration.cpu_problem(dest_conn, ctx.guest.xml(inactive=True), dest.name) if not found else ""
     return found + ([cpu] if cpu else [])
 
 

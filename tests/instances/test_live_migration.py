@@ -90,7 +90,7 @@ def test_a_guest_on_local_storage_moves_with_its_disk(lab_hosts, lab_conns, spaw
 def lookup_disk(conn, instance) -> str:
     """The path of the instance's vda on the host behind `conn`."""
     root = etree.fromstring(lookup(conn, instance).XMLDesc(0).encode())
-    return root.find("devices/disk[target/@dev='vda']/source").get("file")
+    return root.xpath("devices/disk[target/@dev='vda']/source/@file")[0]
 
 
 ISOLATED = "<network><name>lvc-lab-only</name><bridge name='lvclabonly0'/></network>"
@@ -134,6 +134,8 @@ def test_a_cpu_the_destination_cannot_give_refuses_the_move(lab_hosts, lab_conns
     domain = lookup(lab_conns[source.name], instance)
     domain.destroy()  # started again with a CPU model forced through (TCG lacks its features)
     root = etree.fromstring(domain.XMLDesc(libvirt.VIR_DOMAIN_XML_SECURE).encode())
+    for cpu in root.findall("cpu"):
+        root.remove(cpu)
     root.append(etree.fromstring(FORCED_CPU))
     lab_conns[source.name].defineXML(etree.tostring(root, encoding="unicode")).create()
     refused(instance, dest, admin_user, f"The guest's CPU (Skylake-Server) is not compatible with what {dest.name} "
