@@ -286,6 +286,26 @@ def abort_running(domain: libvirt.virDomain) -> bool:
     return True
 
 
+@translated
+def clear_incoming(dest: libvirt.virConnect, uuid_: str, *, timeout: float = 15) -> bool:
+    """After an aborted migration whose caller is gone: wait for the destination's half-arrived
+    (paused, incoming) domain to go, destroying it if it stays; True when one was destroyed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            domain = dest.lookupByUUIDString(uuid_)
+            if domain.state()[0] == libvirt.VIR_DOMAIN_RUNNING:
+                return False  # it arrived after all: not ours to remove
+            if time.monotonic() > deadline:
+                domain.destroy()
+                return True
+        except libvirt.libvirtError as error:
+            if error.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                return False  # gone (libvirt's own cleanup)
+            raise
+        time.sleep(0.5)
+
+
 def _abort(domain: libvirt.virDomain) -> None:
     try:
         domain.abortJob()

@@ -87,6 +87,7 @@ def prepare_disks(source: libvirt.virConnect, dest: libvirt.virConnect, guest_xm
     except BaseException:
         remove_paths(dest, move.made)
         raise
+    move.made += logs_in(guest_xml, folders)  # written there by the arriving guest
     return move
 
 
@@ -98,7 +99,12 @@ def logs_in(guest_xml: str, folders: set[str]) -> list[str]:
 
 
 def remove_paths(conn: libvirt.virConnect, paths: list[str]) -> list[str]:
-    """Delete these volumes (each on its own); the paths that could not be."""
+    """Delete these volumes (each on its own; their pools refreshed first: a console log is a file
+    libvirt did not make); the paths that could not be."""
+    for folder in {str(PurePosixPath(path).parent) for path in paths}:
+        with contextlib.suppress(libvirt.libvirtError):
+            if (pool := pool_at(conn, folder)) is not None:
+                pool.refresh(0)
     left = []
     for path in paths:
         try:
@@ -107,11 +113,3 @@ def remove_paths(conn: libvirt.virConnect, paths: list[str]) -> list[str]:
             if error.get_error_code() != libvirt.VIR_ERR_NO_STORAGE_VOL:
                 left.append(path)
     return left
-
-
-def refresh_pools(conn: libvirt.virConnect, folders: set[str]) -> None:
-    """Pools see files libvirt did not make (a console log) only after a refresh."""
-    for folder in folders:
-        with contextlib.suppress(libvirt.libvirtError):
-            if (pool := pool_at(conn, folder)) is not None:
-                pool.refresh(0)

@@ -17,6 +17,7 @@ from instances.images.cache import cache_image
 from instances.inventory import apply_domain
 from instances.models import Instance, InstanceState
 from instances.operation_support import Context, on_instance, record_state, require_state
+from jobs.models import Operation
 from jobs.registry import OperationFailed, operation
 from live.broadcast import broadcast
 from virt import images, migration, migration_storage
@@ -119,6 +120,8 @@ def _migrate(op, report, ctx: Context, dest: Host, dest_conn) -> dict:
     except VirtError:
         migration.remove_filters(dest_conn, filters)
         raise
+    # What the reaper removes from the destination should this worker die mid-move.
+    Operation.objects.filter(pk=op.pk).update(result={"made": disks.made, "filters": filters})
     _hold(ctx.instance)
     copied = f", copying {', '.join(disks.copy_targets)}" if disks.copy_targets else ""
     report(20, f"Moving to {dest}{copied}")
@@ -134,7 +137,6 @@ def _migrate(op, report, ctx: Context, dest: Host, dest_conn) -> dict:
         seconds = time.monotonic() - started
     downtime = migration.completed_downtime(dest_conn, str(ctx.instance.uuid))
     move_row(ctx.instance, dest, dest_conn)
-    migration_storage.refresh_pools(ctx.conn, apart)
     left = migration_storage.remove_paths(ctx.conn, disks.moved + migration_storage.logs_in(xml, apart))
     said = f"{downtime} ms downtime" if downtime is not None else "downtime not reported"
     kept = f"; left on {ctx.instance.host}: {', '.join(left)}" if left else ""
@@ -206,13 +208,18 @@ def recover(op, instance: Instance, conn) -> str:
     except NotFound:
         aborted = False
     record = read_domain(conn, uuid)
+    dest = Host.objects.filter(pk=op.params.get("destination")).first()
+    dest_conn = pool().get(dest.uri, dest.credentials()) if dest is not None else None
     if record is not None:
+        if dest_conn is not None and record.state == InstanceState.RUNNING:
+            migration.clear_incoming(dest_conn, uuid)  # libvirt's own cleanup there, waited for
+            made = op.result or {}
+            migration.remove_filters(dest_conn, made.get("filters", []))
+            migration_storage.remove_paths(dest_conn, made.get("made", []))
         Instance.objects.filter(pk=instance.pk, state=InstanceState.MIGRATING).update(state=record.state)
         apply_domain(instance.host, uuid, record, read_domain_details(conn, uuid))
         return f"{'its migration was aborted; ' if aborted else ''}it is still on {instance.host}"
-    dest = Host.objects.filter(pk=op.params.get("destination")).first()
-    if dest is not None:
-        dest_conn = pool().get(dest.uri, dest.credentials())
+    if dest_conn is not None:
         if read_domain(dest_conn, uuid) is not None:
             move_row(instance, dest, dest_conn)
             return f"it had moved to {dest}: the instance now names that host"

@@ -15,6 +15,7 @@ from instances.operation_support import lock_key
 from instances.services import create_instance, request_operation
 from jobs.models import Operation, OperationStatus
 from tests.support.instances import instance_volumes
+from tests.support.lab_hosts import volumes_of
 from tests.support.monitor import running_monitor
 from tests.support.processes import WorkerProcess, stop_thread_worker
 from tests.support.waiting import wait_for_operation, wait_until
@@ -150,10 +151,10 @@ def test_worker_killed_during_a_snapshot_to_image_copy_leaves_nothing(
 
 
 def test_worker_killed_during_a_live_migration_leaves_the_guest_running_where_it_was(
-    quick_reaper, lab_hosts, lab_conns, shared_storage, spawn_on, worker_process, admin_user
+    quick_reaper, lab_hosts, lab_conns, spawn_on, worker_process, admin_user
 ):
     source, dest = lab_hosts
-    instance = spawn_on(source)
+    instance = spawn_on(source)  # on each host's own storage: its disk is copied, volumes made there first
     op = request_operation(instance=instance, kind="instance.live_migrate", user=admin_user,
                            params={"destination": dest.pk, "bandwidth_mib": 1, "auto_converge": False})  # fmt: skip
     wait_until(lambda: "MiB sent" in Operation.objects.get(pk=op.pk).message, timeout=90,
@@ -166,6 +167,7 @@ def test_worker_killed_during_a_live_migration_leaves_the_guest_running_where_it
     assert op.error == f"The worker running this stopped; its migration was aborted; it is still on {source.name}."
     assert lab_conns[source.name].lookupByUUIDString(str(instance.uuid)).isActive()
     assert not [d for d in lab_conns[dest.name].listAllDomains(0) if d.UUIDString() == str(instance.uuid)]
+    assert volumes_of(lab_conns[dest.name], instance.uuid) == []  # nothing left at the destination
     row = Instance.objects.get(pk=instance.pk)
     assert (row.host_id, row.state) == (source.pk, InstanceState.RUNNING)  # the database agrees with virsh
     assert not django_rq.get_connection("default").exists(lock_key(instance.pk))
