@@ -8,6 +8,7 @@ from django.urls import reverse
 from lxml import etree
 
 from hosts.models import Host
+from instances.build.operations import FIREWALL_SPEC
 from instances.models import Instance
 from instances.services import request_operation
 from jobs.services import request_stop
@@ -15,6 +16,7 @@ from tests.support.instances import in_guest, succeeded
 from tests.support.lab_hosts import lab_guest, lookup, volumes_of
 from tests.support.waiting import wait_for_operation, wait_until
 
+NETWORK = "<network><name>lvc-lab-net</name><bridge name='lvclabnet0'/></network>"
 COUNTER = "(i=0; while true; do i=$((i+1)); echo tick-$i > /dev/ttyS0; sleep 0.3; done) & true"
 
 
@@ -52,24 +54,34 @@ def test_a_running_guest_moves_to_the_other_host_without_a_reboot(lab_hosts, lab
     assert op.result["url"] == reverse("instance-detail", args=[instance.pk])
 
 
-def test_an_aborted_migration_leaves_the_guest_running_where_it_was(lab_hosts, lab_conns, shared_storage, spawn_on,
+def test_an_aborted_migration_leaves_the_guest_running_where_it_was(lab_hosts, lab_conns, spawn_on, tiny_flavor,
                                                                      admin_user):  # fmt: skip
     source, dest = lab_hosts
-    instance = spawn_on(source)
-    guest = lab_guest(lab_conns[source.name], instance)
-    boot_id = in_guest(guest, "cat /proc/sys/kernel/random/boot_id").strip()
-    op = migrate(instance, dest, admin_user, bandwidth_mib=1, auto_converge=False)  # ~2 minutes at 1 MiB/s
+    networks = [conn.networkCreateXML(NETWORK) for conn in lab_conns.values()]
+    try:
+        tiny_flavor.extra_specs = {FIREWALL_SPEC: "clean-traffic"}  # a filter of its own, copied ahead
+        tiny_flavor.save()
+        instance = spawn_on(source, networks=("lvc-lab-net",))  # on local storage: its disk is copied
+        guest = lab_guest(lab_conns[source.name], instance)
+        boot_id = in_guest(guest, "cat /proc/sys/kernel/random/boot_id").strip()
+        op = migrate(instance, dest, admin_user, bandwidth_mib=1, auto_converge=False)  # minutes at 1 MiB/s
 
-    wait_until(lambda: "MiB sent" in type(op).objects.get(pk=op.pk).message, timeout=60, what="the copy under way")
-    request_stop(type(op).objects.get(pk=op.pk), user=admin_user)
-    op = wait_for_operation(op.pk, timeout=30)
+        wait_until(lambda: "MiB sent" in type(op).objects.get(pk=op.pk).message, timeout=60, what="the copy")
+        request_stop(type(op).objects.get(pk=op.pk), user=admin_user)
+        op = wait_for_operation(op.pk, timeout=30)
 
-    assert op.status == "aborted", f"{op.status}: {op.error or op.message}"
-    assert lookup(lab_conns[dest.name], instance) is None  # nothing left at the destination
-    assert lookup(lab_conns[source.name], instance).isActive()
-    row = Instance.objects.get(pk=instance.pk)
-    assert (row.host_id, row.state) == (source.pk, "running")
-    assert in_guest(guest, "cat /proc/sys/kernel/random/boot_id").strip() == boot_id  # unharmed, not rebooted
+        assert op.status == "aborted", f"{op.status}: {op.error or op.message}"
+        assert lookup(lab_conns[dest.name], instance) is None  # nothing left at the destination:
+        assert volumes_of(lab_conns[dest.name], instance.uuid) == []  # no volume,
+        assert not [f for f in lab_conns[dest.name].listAllNWFilters(0) if str(instance.uuid) in f.name()]  # no filter
+        assert lookup(lab_conns[source.name], instance).isActive()
+        assert volumes_of(lab_conns[source.name], instance.uuid)  # its own disks untouched
+        row = Instance.objects.get(pk=instance.pk)
+        assert (row.host_id, row.state) == (source.pk, "running")
+        assert in_guest(guest, "cat /proc/sys/kernel/random/boot_id").strip() == boot_id  # unharmed, not rebooted
+    finally:
+        for network in networks:
+            network.destroy()
 
 
 def test_a_guest_on_local_storage_moves_with_its_disk(lab_hosts, lab_conns, spawn_on, admin_user):
