@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test fresh-test setup hypervisor redis prepare lint clean
+.PHONY: run test fresh-test setup hypervisor redis prepare lint clean lab-up lab-down
 
 setup:
 	@scripts/setup.sh
@@ -34,6 +34,14 @@ test: setup hypervisor
 # .ci/run from a fresh clone of HEAD in a new private folder: what a new user or CI would see.
 fresh-test:
 	@scripts/fresh-test.sh
+
+# The multi-host harness by hand: two more libvirtds in network namespaces (tests/support/lab.py);
+# add them as hosts qemu+tcp://10.213.7.11/system and qemu+tcp://10.213.7.12/system.
+lab-up: setup hypervisor
+	@$(PY) -m tests.support.lab up
+
+lab-down:
+	@$(PY) -m tests.support.lab down
 
 lint:
 	@.venv/bin/ruff check .

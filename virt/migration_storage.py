@@ -36,7 +36,7 @@ def _disks(guest_xml: str, folders: set[str]):
             yield target.get("dev"), path, readonly
 
 
-def _volume_xml(volume: libvirt.virStorageVol) -> str:
+def volume_definition(volume: libvirt.virStorageVol) -> str:
     """The source volume's definition as one to create elsewhere: name, capacity, format, backing."""
     tree = etree.fromstring(volume.XMLDesc(0).encode())
     made = etree.Element("volume")
@@ -77,7 +77,7 @@ def prepare_disks(source: libvirt.virConnect, dest: libvirt.virConnect, guest_xm
             if pool is None:
                 raise InvalidOperation(f"{dest_name} has no storage pool at {folder} for {target}.")
             volume = source.storageVolLookupByPath(path)
-            made = pool.createXML(_volume_xml(volume), 0)
+            made = pool.createXML(volume_definition(volume), 0)
             move.made.append(made.path())
             if readonly:
                 _copy_contents(source, volume, dest, made)

@@ -132,6 +132,7 @@ def down() -> None:
 
 
 if __name__ == "__main__":
+    libvirt.registerErrorHandler(lambda *_: None, None)  # "not started yet" while waiting is expected
     command = sys.argv[1] if len(sys.argv) > 1 else "status"
     if command == "up":
         lab = Lab().up()

@@ -1,0 +1,165 @@
+"""Benchmark: our live migration (the real job, checks included) against a plain
+`virsh migrate --live --p2p` of the same guest, between the two namespaced lab hosts
+(tests/support/lab.py), with its disk on shared storage and on each host's own storage. The guest
+goes back and forth: ours one way, virsh the other, `--rounds` times. Prints, per kind, total
+seconds and downtime (as the destination's libvirt reports it) for both, their ratios, and the
+time our checks took; asserts nothing.
+
+    .venv/bin/python bench/migration.py [--rounds 3]
+"""
+
+from support import WORK  # first: sets Django up on throw-away state
+
+# isort: split
+
+import argparse
+import statistics
+import subprocess
+import time
+import uuid
+
+import django_rq
+import libvirt
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from lxml import etree
+
+from hosts.connections import pool
+from hosts.models import Host
+from hosts.services import probe
+from instances.inventory import sync_host
+from instances.models import Instance
+from instances.services import request_operation
+from tests.support.guest import LOG_DIR, MARKER, TinyGuest, tiny_guest_xml
+from tests.support.lab import SHARED, Lab
+from tests.support.worker import WorkerThread
+from virt.domains import read_domains
+from virt.migration_storage import volume_definition
+
+TARGETS = "targets: total and downtime <= 1.1x virsh; our checks <= 300 ms"
+# (name, folder) of the bench's pool, shared or not: each lab host's /var/lib/libvirt is its own.
+POOLS = {
+    True: ("lvc-bench-shared", str(SHARED / "bench")),
+    False: ("lvc-bench-local", "/var/lib/libvirt/images/lvc-bench"),
+}
+
+
+def pool_on(conn, name: str, path: str):
+    try:
+        return conn.storagePoolLookupByName(name)
+    except libvirt.libvirtError:
+        xml = f"<pool type='dir'><name>{name}</name><target><path>{path}</path></target></pool>"
+        pool = conn.storagePoolDefineXML(xml, 0)
+        pool.build(0)
+        pool.create(0)
+        return pool
+
+
+def guest_with_disk(source, dest, *, shared: bool) -> str:
+    """A tiny guest booted on `source` with a 64 MiB qcow2 disk (cache none) in a pool both hosts
+    have (at the same path: one folder when `shared`, each its own otherwise). Returns its name."""
+    name = f"lvc-bench-{uuid.uuid4().hex[:6]}"
+    pools = [pool_on(conn, *POOLS[shared]) for conn in (source, dest)]
+    volume = (f"<volume><name>{name}.qcow2</name><capacity unit='M'>64</capacity>"
+              "<target><format type='qcow2'/></target></volume>")  # fmt: skip
+    path = pools[0].createXML(volume, 0).path()
+    root = etree.fromstring(tiny_guest_xml(name, serial_log=LOG_DIR / f"{name}.log").encode())
+    disk = etree.SubElement(root.find("devices"), "disk", type="file", device="disk")
+    etree.SubElement(disk, "driver", name="qemu", type="qcow2", cache="none")
+    etree.SubElement(disk, "source", file=path)
+    etree.SubElement(disk, "target", dev="vda", bus="virtio")
+    source.defineXML(etree.tostring(root, encoding="unicode")).create()
+    TinyGuest(conn=source, name=name, serial_log=LOG_DIR / f"{name}.log").wait_for_serial(MARKER, timeout=120)
+    return name
+
+
+def disk_volume(conn, name: str):
+    """The volume of the guest's vda on the host behind `conn`."""
+    root = etree.fromstring(conn.lookupByName(name).XMLDesc(0).encode())
+    return conn.storageVolLookupByPath(root.xpath("devices/disk[target/@dev='vda']/source/@file")[0])
+
+
+def downtime(conn, name: str) -> float:
+    return conn.lookupByName(name).jobStats(libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED).get("downtime", 0)
+
+
+def ours(instance: Instance, dest: Host, user) -> tuple[float, float, float]:
+    """(seconds, downtime ms, checks ms) of the live migration job, from queued to finished."""
+    started = time.monotonic()
+    op = request_operation(instance=instance, kind="instance.live_migrate", user=user, params={"destination": dest.pk})
+    while not op.is_finished:
+        time.sleep(0.02)
+        op.refresh_from_db()
+    assert op.status == "succeeded", f"{op.status}: {op.error}"
+    return time.monotonic() - started, op.result["downtime_ms"], op.result["checks_ms"]
+
+
+def virsh(source: Host, dest: Host, name: str, dest_conn, *, shared: bool) -> tuple[float, float]:
+    storage = ["--unsafe"] if shared else ["--copy-storage-inc"]
+    command = ["virsh", "-c", source.uri, "migrate", "--live", "--p2p", "--persistent", "--undefinesource",
+               *storage, name, dest.uri, dest.migration_uri]  # fmt: skip
+    started = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return time.monotonic() - started, downtime(dest_conn, name)
+
+
+def run(kind: str, hosts: tuple[Host, Host], conns: dict, user, rounds: int) -> None:
+    a, b = hosts
+    shared = kind == "shared"
+    name = guest_with_disk(conns[a.name], conns[b.name], shared=shared)
+    sync_host(a, read_domains(conns[a.name]))  # the monitor's adoption, done here
+    instance = Instance.objects.get(host=a, name=name)
+    mine, theirs = [], []
+    for _ in range(rounds):
+        mine.append(ours(instance, b, user))
+        instance.refresh_from_db()
+        volume = None if shared else disk_volume(conns[b.name], name)
+        if volume is not None:  # virsh copies into a volume that must be there already
+            pool_on(conns[a.name], *POOLS[False]).createXML(volume_definition(volume), 0)
+        theirs.append(virsh(b, a, name, conns[a.name], shared=shared))
+        if volume is not None:  # and leaves the source's behind (our job removes it)
+            volume.delete(0)
+        Instance.objects.filter(pk=instance.pk).update(host=a)  # virsh moved it back behind our back
+        instance.refresh_from_db()
+    total = (statistics.median(m[0] for m in mine), statistics.median(t[0] for t in theirs))
+    down = (statistics.median(m[1] for m in mine), statistics.median(t[1] for t in theirs))
+    checks = statistics.median(m[2] for m in mine)
+    print(f"{kind:>10}: total ours {total[0]:.2f} s, virsh {total[1]:.2f} s (ratio {total[0] / total[1]:.2f}); "
+          f"downtime ours {down[0]:.0f} ms, virsh {down[1]:.0f} ms (ratio {down[0] / max(down[1], 1):.2f}); "
+          f"our checks {checks:.0f} ms")  # fmt: skip
+    conns[a.name].lookupByName(name).destroy()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    libvirt.registerErrorHandler(lambda *_: None, None)
+    call_command("migrate", verbosity=0)
+    django_rq.get_connection("default").flushdb()
+    user = User.objects.create_superuser("bench", "bench@example.com", "x")
+    lab = Lab().up()
+    worker = WorkerThread(django_rq.get_queue("default")).start()
+    conns = {name: libvirt.open(host.uri) for name, host in lab.hosts.items()}
+    try:
+        # Consoles on every address of a host: virsh moves the guest back without rewriting them.
+        hosts = tuple(Host.objects.create(name=name, uri=host.uri, migration_address=host.address,
+                                          console_address="0.0.0.0")
+                      for name, host in lab.hosts.items())  # fmt: skip
+        for host in hosts:
+            probe(host)
+        print(f"{args.rounds} rounds each way; state in {WORK}; {TARGETS}")
+        for kind in ("shared", "local"):
+            run(kind, hosts, conns, user, args.rounds)
+    finally:
+        worker.stop()
+        for conn in conns.values():  # closed while their daemons still answer
+            conn.close()
+        for host in lab.hosts.values():
+            pool().drop(host.uri)
+        lab.down()
+
+
+if __name__ == "__main__":
+    main()
