@@ -139,6 +139,7 @@ MIGRATION_MAX_DOWNTIME = env_int("MIGRATION_MAX_DOWNTIME", 300, minimum=1)  # ms
 MIGRATION_BANDWIDTH = env_int("MIGRATION_BANDWIDTH", 0, minimum=0)  # MiB/s; 0: as fast as the link goes
 MIGRATION_AUTO_CONVERGE = env_bool("MIGRATION_AUTO_CONVERGE", True)  # slow the guest's CPU when not converging
 MIGRATION_POST_COPY = env_bool("MIGRATION_POST_COPY", False)  # switch to post-copy when not converging
+MAINTENANCE_PARALLEL = env_int("MAINTENANCE_PARALLEL", 2, minimum=1)  # guests a drain moves at once
 MIGRATION_COMPLETION_TIMEOUT = env_int("MIGRATION_COMPLETION_TIMEOUT", 600, minimum=5)  # s, then aborted
 
 # Console logs: at most this many bytes from the end of a serial log are fetched and shown.

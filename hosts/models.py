@@ -33,6 +33,9 @@ class Host(models.Model):
         help_text="Where other hosts send a live migration's data to this one (an address of its migration "
         "network); empty: the URI's host.",
     )
+    maintenance = models.BooleanField(
+        default=False, editable=False, help_text="In maintenance: no new instance or migration lands here."
+    )
     resume_guests = models.BooleanField(
         "start guests again when the host comes back",
         default=False,

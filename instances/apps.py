@@ -17,5 +17,6 @@ class InstancesConfig(AppConfig):
 
         for feature in FEATURES:
             import_module(f"instances.{feature}.operations")  # registers its operations
+        import_module("instances.migration.maintenance")  # and the host maintenance (a drain migrates)
         register_authority("instance", job_authority)  # jobs check their user again when they start
         register_recovery("instance", recover)  # the reaper puts an instance right when its worker died

@@ -62,11 +62,16 @@ def instance_lock(instance_id: int):
             log.warning("instance lock %s had expired", instance_id)
 
 
-@contextmanager
 def on_instance(op, report, message: str, *, need_guest: bool = True):
     """`with on_instance(op, report, "Starting") as ctx:` — locked, connected, guest looked up."""
+    return on_instance_id(int(op.target_id), report, message, need_guest=need_guest)
+
+
+@contextmanager
+def on_instance_id(instance_id: int, report, message: str, *, need_guest: bool = True):
+    """on_instance for an instance that is not the operation's target (a host's drain moves many)."""
     try:
-        instance = Instance.objects.select_related("host").get(pk=op.target_id)
+        instance = Instance.objects.select_related("host").get(pk=instance_id)
     except Instance.DoesNotExist:
         raise OperationFailed("The instance no longer exists.") from None
     with instance_lock(instance.pk):

@@ -6,13 +6,14 @@ whose heartbeat stopped: their worker died."""
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.db import connection
 from django.utils import timezone
 
 from jobs.models import Operation, OperationStatus
-from virt.stopping import StopSignal
+from virt.stopping import StopSignal, stoppable
 
 log = logging.getLogger(__name__)
 BEAT_EVERY = 5.0  # seconds between heartbeats (and lock extensions)
@@ -91,3 +92,18 @@ class Heartbeat:
 def current() -> Heartbeat | None:
     """The heartbeat of the operation running on this thread, if any."""
     return getattr(_local, "beat", None)
+
+
+@contextmanager
+def helping(beat: Heartbeat | None) -> Iterator[None]:
+    """Run a helper thread of the job (one of several guests a drain moves at once) as part of it:
+    its locks kept alive by the job's heartbeat, its waits and copies stopped with the job."""
+    _local.beat = beat
+    try:
+        if beat is None:
+            yield
+        else:
+            with stoppable(beat.signal):
+                yield
+    finally:
+        _local.beat = None

@@ -88,6 +88,17 @@ ROUTES = {
     "host-edit": [("get", _host("a"), CHANGE_PAGE), ("get", _host("b"), OTHER_CHANGE)],
     "host-delete": [("get", _host("a"), (200, 403, 403, 403, 403, 302))],
     "host-check": [("get", _host("a"), POST_ONLY), ("post", _host("a"), CHANGE)],
+    "host-maintenance-start": [
+        ("get", _host("a", "host_pk"), CHANGE_PAGE),
+        ("get", _host("b", "host_pk"), OTHER_CHANGE),
+        ("post", _host("a", "host_pk"), CHANGE),
+        ("post", _host("b", "host_pk"), (302, 404, 404, 403, 403, 302)),
+    ],
+    "host-maintenance-end": [
+        ("get", _host("a", "host_pk"), POST_ONLY),
+        ("post", _host("a", "host_pk"), CHANGE),
+        ("post", _host("b", "host_pk"), (302, 404, 404, 403, 403, 302)),
+    ],
     "storage-pools": [
         ("get", _host("a", "host_pk"), VIEW),
         ("get", _host("b", "host_pk"), OTHER_VIEW),

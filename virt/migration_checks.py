@@ -37,6 +37,7 @@ class HostView:
     vcpus_committed: int
     networks: frozenset[str] = frozenset()  # active ones
     bridges: frozenset[str] | None = None  # None: not known here (checked by the job)
+    maintenance: bool = False  # nothing new lands there
 
 
 def platform(xml: str) -> dict:
@@ -94,6 +95,8 @@ def check(guest: GuestNeeds, source: HostView, dest: HostView, *, memory_ratio: 
         return [f"{dest.name} {same}: choose another host."]
     if not dest.up:
         return [f"{dest.name} is down: the guest can only move to a host that answers."]
+    if dest.maintenance:
+        return [f"{dest.name} is in maintenance: nothing new lands there until it ends."]
     problems = []
     kinds = [t for t in dest.guest_types if t.get("os_type") == guest.os_type and t.get("arch") == guest.arch]
     if not guest.arch:  # not known from the inventory yet: the job checks the live definition

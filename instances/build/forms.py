@@ -46,7 +46,9 @@ def check_file_path(path: str) -> str:
 
 
 class InstanceCreateForm(forms.Form):
-    host = forms.ModelChoiceField(queryset=Host.objects.none(), help_text="Only hosts that are up are offered.")
+    host = forms.ModelChoiceField(
+        queryset=Host.objects.none(), help_text="Only hosts that are up and not in maintenance are offered."
+    )
     name = forms.CharField(max_length=100)
     flavor = forms.ModelChoiceField(queryset=Flavor.objects.all())
     image = forms.ModelChoiceField(queryset=Image.objects.all())
@@ -71,7 +73,8 @@ class InstanceCreateForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        hosts = operated_hosts(user, Host.objects.filter(status=HostStatus.UP).only("pk", "name", "inventory"))
+        hosts = Host.objects.filter(status=HostStatus.UP, maintenance=False).only("pk", "name", "inventory")
+        hosts = operated_hosts(user, hosts)
         self.fields["host"].queryset = hosts
         names = sorted({net["name"] for host in hosts for net in host.inventory.get("networks", [])})
         self.fields["networks"].choices = [(name, name) for name in names]

@@ -8,6 +8,7 @@ from django.db import close_old_connections
 from django.urls import reverse
 
 from hosts.credentials import UnreadableSecret, decrypt
+from hosts.models import Host
 from instances.build.pinning import dedicated_cpus
 from instances.images.cache import cache_image
 from instances.models import Instance, InstanceState
@@ -175,6 +176,8 @@ def spawn(op, report):
 
 def _spawn_on_host(op, report):
     with on_instance(op, report, "Creating", need_guest=False) as ctx:
+        if Host.objects.filter(pk=ctx.instance.host_id, maintenance=True).exists():
+            raise OperationFailed(f"{ctx.instance.host} is in maintenance: no new instance lands there.")
         try:
             _spawn(op, report, ctx)
         except BaseException as error:

@@ -28,6 +28,7 @@ def host_view_of(host: Host) -> HostView:
         vcpus_total=resources.get("vcpus_total") or host.cpus or 0,
         vcpus_committed=claimed["vcpus"] or 0,
         networks=frozenset(net["name"] for net in inventory.get("networks", []) if net.get("active")),
+        maintenance=host.maintenance,
     )
 
 

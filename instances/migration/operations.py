@@ -2,6 +2,7 @@
 image cached there, the network filters defined), the move with its progress, abort and rollback,
 and the same row moved to its new host."""
 
+import dataclasses
 import logging
 import time
 from pathlib import PurePosixPath
@@ -16,7 +17,7 @@ from hosts.models import Host
 from instances.images.cache import cache_image
 from instances.inventory import apply_domain
 from instances.models import Instance, InstanceState
-from instances.operation_support import Context, on_instance, record_state, require_state
+from instances.operation_support import Context, on_instance_id, record_state, require_state
 from jobs.models import Operation
 from jobs.registry import OperationFailed, operation
 from live.broadcast import broadcast
@@ -67,8 +68,13 @@ def progress_of(figures: dict) -> tuple[int, str]:
 
 @operation("instance.live_migrate", label="Live-migrate instance", timeout=3 * 3600, stoppable=True)
 def live_migrate(op, report):
-    dest = destination_of(op)
-    with on_instance(op, report, f"Checking the move to {dest}") as ctx:
+    return move(int(op.target_id), destination_of(op), op.params, report, op_id=op.pk)
+
+
+def move(instance_id: int, dest: Host, params: dict, report, *, op_id: int | None = None) -> dict:
+    """Live-migrate the instance to `dest` with the tunables in `params`; the job's result. `op_id`:
+    the operation whose result keeps what was made at the destination, for the reaper."""
+    with on_instance_id(instance_id, report, f"Checking the move to {dest}") as ctx:
         require_state(ctx, "migrate")
         try:
             credentials = dest.credentials()
@@ -81,15 +87,17 @@ def live_migrate(op, report):
                 f"{dest} is down: the guest can only move to a host that answers ({error})."
             ) from None
         with pool().connection(dest.uri, credentials) as dest_conn:
-            return _migrate(op, report, ctx, dest, dest_conn)
+            return _migrate(params, report, ctx, dest, dest_conn, op_id)
 
 
 def _checks(ctx: Context, dest: Host, dest_conn, xml: str) -> list[str]:
     """check_can_live_migrate_source and _destination: every reason it cannot move, read live."""
+    dest_view = migration.host_view(dest_conn, dest.name)
+    maintenance = Host.objects.filter(pk=dest.pk, maintenance=True).exists()
     found = check(
         guest_needs(xml),
         migration.host_view(ctx.conn, ctx.instance.host.name),
-        migration.host_view(dest_conn, dest.name),
+        dataclasses.replace(dest_view, maintenance=maintenance),
         memory_ratio=settings.MEMORY_OVERCOMMIT_RATIO,
         cpu_ratio=settings.CPU_OVERCOMMIT_RATIO,
     )
@@ -98,7 +106,7 @@ def _checks(ctx: Context, dest: Host, dest_conn, xml: str) -> list[str]:
     return found + ([cpu] if cpu else [])
 
 
-def _migrate(op, report, ctx: Context, dest: Host, dest_conn) -> dict:
+def _migrate(params: dict, report, ctx: Context, dest: Host, dest_conn, op_id: int | None) -> dict:
     started = time.monotonic()
     xml = ctx.guest.xml()
     found = _checks(ctx, dest, dest_conn, xml)
@@ -121,12 +129,12 @@ def _migrate(op, report, ctx: Context, dest: Host, dest_conn) -> dict:
         migration.remove_filters(dest_conn, filters)
         raise
     # What the reaper removes from the destination should this worker die mid-move.
-    Operation.objects.filter(pk=op.pk).update(result={"made": disks.made, "filters": filters})
+    Operation.objects.filter(pk=op_id).update(result={"made": disks.made, "filters": filters})
     _hold(ctx.instance)
     copied = f", copying {', '.join(disks.copy_targets)}" if disks.copy_targets else ""
     report(20, f"Moving to {dest}{copied}")
     try:
-        seconds = ctx.guest.live_migrate(dest.uri, dest.migration_uri, tunables(op.params),
+        seconds = ctx.guest.live_migrate(dest.uri, dest.migration_uri, tunables(params),
                                          console_address=dest.console_host,
                                          copy_disks=disks.copy_targets, shared_proven=bool(folders - apart),
                                          progress=lambda figures: report(*progress_of(figures)))  # fmt: skip

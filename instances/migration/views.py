@@ -1,12 +1,18 @@
-"""The migrate page: the destination and tunables; the checks shown all at once; queued when they pass."""
+"""The migrate page (destination and tunables; the checks shown all at once; queued when they pass), and
+starting and ending a host's maintenance."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
 from config.forms import posted
+from hosts.access import get_host_for_user
 from instances.access import get_instance_for_user
 from instances.migration.forms import MigrateForm
+from instances.models import Instance, InstanceState
 from instances.operation_pages import operation_page
+from jobs.services import NoWorker, start_operation
 
 
 @require_http_methods(["GET", "POST"])
@@ -21,3 +27,31 @@ def migrate(request, pk: int):
     )
     return operation_page(request, instance, form=form, kind="instance.live_migrate",
                           title=f"Migrate {instance} to another host", submit="Migrate", text=text)  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def maintenance_start(request, host_pk: int):
+    """Confirm, then queue the drain of the host (jobs: instances.migration.maintenance)."""
+    host = get_host_for_user(request, host_pk, "change")
+    if request.method == "POST":
+        return _queue(request, host, "host.maintenance", f"{host} is going into maintenance")
+    running = Instance.objects.filter(host=host, state__in=(InstanceState.RUNNING, InstanceState.PAUSED)).count()
+    return render(request, "instances/migration/maintenance.html", {"host": host, "running": running})
+
+
+@require_POST
+@login_required
+def maintenance_end(request, host_pk: int):
+    host = get_host_for_user(request, host_pk, "change")
+    return _queue(request, host, "host.end_maintenance", f"{host} is being reopened")
+
+
+def _queue(request, host, kind: str, text: str):
+    try:
+        op = start_operation(kind=kind, target=host, user=request.user)
+    except NoWorker as error:
+        messages.error(request, str(error))
+        return redirect("host-detail", pk=host.pk)
+    messages.info(request, f"{text} (operation #{op.pk}).")
+    return redirect("operation-detail", pk=op.pk)

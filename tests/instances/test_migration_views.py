@@ -93,3 +93,23 @@ def test_a_shut_off_instance_has_no_migrate_link_and_is_refused(client_for, oper
     assert reverse("instance-migrate", args=[instance.pk]) not in text
     _response, text = page(client_for(operator), instance, {"destination": hosts["beta"].pk, **TUNABLES})
     assert "web-1 is shut off: only a running guest moves live." in text and not Operation.objects.exists()
+
+
+def test_a_host_in_maintenance_is_shown_so_and_nothing_new_is_offered_there(client_for, operator, hosts, instance,
+                                                                             rq_worker):  # fmt: skip
+    client = client_for(operator)
+    text = client.get(reverse("host-maintenance-start", args=[hosts["alpha"].pk])).content.decode()
+    assert "its 1 running guest live-migrates" in " ".join(text.split())
+    response = client.post(reverse("host-maintenance-start", args=[hosts["beta"].pk]))
+    op = Operation.objects.get()
+    assert (op.kind, op.target_id, response.url) == ("host.maintenance", str(hosts["beta"].pk),
+                                                     reverse("operation-detail", args=[op.pk]))  # fmt: skip
+    Host.objects.filter(pk=hosts["beta"].pk).update(maintenance=True)  # as the job does first
+    assert "In maintenance" in client.get(reverse("host-detail", args=[hosts["beta"].pk])).content.decode()
+    assert "In maintenance" in client.get(reverse("host-list")).content.decode()
+    create = client.get(reverse("instance-create")).content.decode()
+    assert f'value="{hosts["gamma"].pk}"' in create and f'value="{hosts["beta"].pk}"' not in create
+    _response, text = page(client, instance, {"destination": hosts["beta"].pk, **TUNABLES})
+    assert "beta is in maintenance: nothing new lands there until it ends." in text
+    client.post(reverse("host-maintenance-end", args=[hosts["beta"].pk]))
+    assert Operation.objects.filter(kind="host.end_maintenance", target_id=str(hosts["beta"].pk)).exists()
