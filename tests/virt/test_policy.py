@@ -88,7 +88,7 @@ def test_defaults_for_a_plain_vnc_guest():
         memory_mib=1024,
         type="qemu",
         boot=Boot(arch="x86_64", machine=""),
-        disks=[Disk(target="vda", source=ROOT, bus="virtio", format="qcow2")],
+        disks=[Disk(target="vda", source=ROOT, bus="virtio", format="qcow2", cache="none")],
         interfaces=[Interface(type="network", source="default", model="virtio")],
         graphics=[Graphics(type="vnc", listen="127.0.0.1", port=-1)],
         serial=Serial(log_file=LOG),
@@ -125,7 +125,7 @@ def test_video_model_extra_spec_overrides_the_default():
 def test_config_drive_is_a_readonly_raw_cdrom_after_the_root_disk(machine, bus, target):
     domain = build_domain(spec(config_drive=DRIVE, extra_specs={"hw:machine_type": machine}))
     root, drive = domain.disks
-    assert root == Disk(target="vda", source=ROOT, bus="virtio", format="qcow2")
+    assert root == Disk(target="vda", source=ROOT, bus="virtio", format="qcow2", cache="none")
     assert drive == Disk(target=target, source=DRIVE, device="cdrom", bus=bus, format="raw", readonly=True)
     assert domain.boot.machine == machine
 
