@@ -74,16 +74,6 @@ class LabHost(PrivateLibvirtd):
     def start(self, **kwargs) -> None:
         super().start(options="--listen", **kwargs)
 
-    def answers(self) -> bool:
-        """Through TCP, as the console will reach it."""
-        try:
-            conn = libvirt.open(self.uri)
-            conn.listAllDomains(0)
-            conn.close()
-            return True
-        except libvirt.libvirtError:
-            return False
-
     def clear(self) -> None:
         """Its guests gone, its daemon stopped, anything left in its namespace killed, unplugged."""
         with contextlib.suppress(libvirt.libvirtError):
