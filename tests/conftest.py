@@ -34,6 +34,8 @@ PASSWORD = "correct-horse-battery"
 EXIT_GRACE = 60  # seconds the process may take to exit once the session is over
 # A test touches the database when it asks for one of these (directly or through other fixtures).
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup"}
+# A test drives real guests when it asks for the shared libvirtd or the multi-host lab.
+GUEST_FIXTURES = {"qemu_conn", "lab"}
 
 
 def pytest_addoption(parser):
@@ -54,7 +56,8 @@ def runs_on_both_databases(item) -> bool:
     depending on how the database behaves (constraints under concurrency, the reaper)."""
     if not touches_database(item):
         return False
-    return "qemu_conn" not in item.fixturenames or item.get_closest_marker("both_databases") is not None
+    drives_guests = bool(GUEST_FIXTURES & set(item.fixturenames))
+    return not drives_guests or item.get_closest_marker("both_databases") is not None
 
 
 def pytest_collection_modifyitems(config, items):
