@@ -3,9 +3,10 @@
 (tests/support/lab.py), with its disk on shared storage and on each host's own storage. The guest
 goes back and forth: ours one way, virsh the other, `--rounds` times. Prints, per kind, total
 seconds and downtime (as the destination's libvirt reports it) for both, their ratios, and the
-time our checks took; asserts nothing.
+time our checks took; then a host's maintenance draining `--drain` guests against virsh moving
+them back one after another. Asserts nothing.
 
-    .venv/bin/python bench/migration.py [--rounds 3]
+    .venv/bin/python bench/migration.py [--rounds 3] [--drain 5]
 """
 
 from support import WORK  # first: sets Django up on throw-away state
@@ -20,6 +21,7 @@ import uuid
 
 import django_rq
 import libvirt
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from lxml import etree
@@ -30,6 +32,7 @@ from hosts.services import probe
 from instances.inventory import sync_host
 from instances.models import Instance
 from instances.services import request_operation
+from jobs.services import start_operation
 from tests.support.guest import LOG_DIR, MARKER, TinyGuest, tiny_guest_xml
 from tests.support.lab import SHARED, Lab
 from tests.support.worker import WorkerThread
@@ -131,9 +134,33 @@ def run(kind: str, hosts: tuple[Host, Host], conns: dict, user, rounds: int) -> 
     conns[a.name].lookupByName(name).destroy()
 
 
+def drain(hosts: tuple[Host, Host], conns: dict, user, count: int) -> None:
+    """Host maintenance moving `count` guests off a host (MAINTENANCE_PARALLEL at a time), against
+    virsh moving them back one after another."""
+    a, b = hosts
+    names = [guest_with_disk(conns[a.name], conns[b.name], shared=True) for _ in range(count)]
+    sync_host(a, read_domains(conns[a.name]))
+    started = time.monotonic()
+    op = start_operation(kind="host.maintenance", target=a, user=user)
+    while not op.is_finished:
+        time.sleep(0.05)
+        op.refresh_from_db()
+    ours_seconds = time.monotonic() - started
+    assert op.status == "succeeded", op.error
+    started = time.monotonic()
+    for name in names:
+        virsh(b, a, name, conns[a.name], shared=True)
+    virsh_seconds = time.monotonic() - started
+    print(f"{'drain':>10}: {count} guests off a host, ours {ours_seconds:.2f} s ({settings.MAINTENANCE_PARALLEL} "
+          f"at a time), virsh one after another {virsh_seconds:.2f} s (ratio {ours_seconds / virsh_seconds:.2f})")  # fmt: skip
+    for name in names:
+        conns[a.name].lookupByName(name).destroy()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--drain", type=int, default=5, help="guests the drain moves")
     args = parser.parse_args()
     libvirt.registerErrorHandler(lambda *_: None, None)
     call_command("migrate", verbosity=0)
@@ -152,6 +179,7 @@ def main() -> None:
         print(f"{args.rounds} rounds each way; state in {WORK}; {TARGETS}")
         for kind in ("shared", "local"):
             run(kind, hosts, conns, user, args.rounds)
+        drain(hosts, conns, user, args.drain)
     finally:
         worker.stop()
         for conn in conns.values():  # closed while their daemons still answer

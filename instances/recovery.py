@@ -11,7 +11,7 @@ from hosts.connections import pool
 from hosts.credentials import UnreadableSecret
 from instances.build.operations import forget_or_hold
 from instances.inventory import apply_domain
-from instances.migration.operations import recover as recover_migration
+from instances.migration.recovery import recover_instance as recover_migration
 from instances.models import Instance, InstanceState
 from instances.operation_support import lock_key
 from instances.snapshots.operations import export_volume

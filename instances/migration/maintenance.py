@@ -68,12 +68,13 @@ def start_maintenance(op, report):
     if not guests:
         return {"message": f"{host} is in maintenance; no guest was running there", "lines": {}}
     lines = {guest.name: "waiting" for guest in sorted(guests, key=lambda guest: guest.name)}
+    moving = {}  # instance pk: its destination and what was made there (for the reaper)
     beat = heartbeat.current()
 
     def say(name: str, text: str) -> None:
         lines[name] = text
         moved = sum(line.startswith("moved") for line in lines.values())
-        Operation.objects.filter(pk=op.pk).update(result={"lines": lines})
+        Operation.objects.filter(pk=op.pk).update(result={"lines": lines, "moving": moving})
         report(5 + 90 * moved // len(lines), f"{moved} of {len(lines)} moved; {name}: {text}")
 
     def drain_one(guest: Instance) -> None:
@@ -84,8 +85,14 @@ def start_maintenance(op, report):
                 dest, why = choose_destination(guest, op.user)
                 if dest is None:
                     return say(guest.name, f"cannot move: {why}")
+                moving[str(guest.pk)] = {"destination": dest.pk}
                 say(guest.name, f"moving to {dest}")
-                result = move(guest.pk, dest, {}, lambda _progress, text: say(guest.name, f"to {dest}: {text}"))
+
+                def remember(prepared: dict) -> None:
+                    moving[str(guest.pk)].update(prepared)
+
+                result = move(guest.pk, dest, {}, lambda _progress, text: say(guest.name, f"to {dest}: {text}"),
+                              remember=remember)  # fmt: skip
                 say(guest.name, f"moved to {dest}: {result['message']}")
             except Stopped as stopped:
                 say(guest.name, f"not moved: {stopped}")
@@ -100,6 +107,5 @@ def start_maintenance(op, report):
     summary = f"{len(lines) - len(stayed)} of {len(lines)} guests moved off {host}"
     stopping.check(f"Aborted: {summary}; {host} stays in maintenance")
     if stayed:
-        Operation.objects.filter(pk=op.pk).update(result={"lines": lines})
         raise OperationFailed(f"{summary}; still there: " + "; ".join(f"{name} ({lines[name]})" for name in stayed))
     return {"message": f"{summary}; it is in maintenance", "lines": lines}

@@ -23,10 +23,8 @@ from jobs.registry import OperationFailed, operation
 from live.broadcast import broadcast
 from virt import images, migration, migration_storage
 from virt.domains import read_domain, read_domain_details
-from virt.errors import HostUnreachable, NotFound, VirtError
-from virt.guest import Guest
+from virt.errors import HostUnreachable, VirtError
 from virt.migration_checks import check, guest_needs
-from virt.stopping import Stopped
 
 log = logging.getLogger(__name__)
 MIB = 1024 * 1024
@@ -68,12 +66,16 @@ def progress_of(figures: dict) -> tuple[int, str]:
 
 @operation("instance.live_migrate", label="Live-migrate instance", timeout=3 * 3600, stoppable=True)
 def live_migrate(op, report):
-    return move(int(op.target_id), destination_of(op), op.params, report, op_id=op.pk)
+    def remember(prepared: dict) -> None:
+        Operation.objects.filter(pk=op.pk).update(result=prepared)
+
+    return move(int(op.target_id), destination_of(op), op.params, report, remember=remember)
 
 
-def move(instance_id: int, dest: Host, params: dict, report, *, op_id: int | None = None) -> dict:
-    """Live-migrate the instance to `dest` with the tunables in `params`; the job's result. `op_id`:
-    the operation whose result keeps what was made at the destination, for the reaper."""
+def move(instance_id: int, dest: Host, params: dict, report, *, remember) -> dict:
+    """Live-migrate the instance to `dest` with the tunables in `params`; the job's result.
+    `remember(prepared)` keeps what is made at the destination before the move (for the reaper,
+    instances.migration.recovery, should the worker die)."""
     with on_instance_id(instance_id, report, f"Checking the move to {dest}") as ctx:
         require_state(ctx, "migrate")
         try:
@@ -87,7 +89,7 @@ def move(instance_id: int, dest: Host, params: dict, report, *, op_id: int | Non
                 f"{dest} is down: the guest can only move to a host that answers ({error})."
             ) from None
         with pool().connection(dest.uri, credentials) as dest_conn:
-            return _migrate(params, report, ctx, dest, dest_conn, op_id)
+            return _migrate(params, report, ctx, dest, dest_conn, remember)
 
 
 def _checks(ctx: Context, dest: Host, dest_conn, xml: str) -> list[str]:
@@ -106,7 +108,7 @@ def _checks(ctx: Context, dest: Host, dest_conn, xml: str) -> list[str]:
     return found + ([cpu] if cpu else [])
 
 
-def _migrate(params: dict, report, ctx: Context, dest: Host, dest_conn, op_id: int | None) -> dict:
+def _migrate(params: dict, report, ctx: Context, dest: Host, dest_conn, remember) -> dict:
     started = time.monotonic()
     xml = ctx.guest.xml()
     found = _checks(ctx, dest, dest_conn, xml)
@@ -128,8 +130,7 @@ def _migrate(params: dict, report, ctx: Context, dest: Host, dest_conn, op_id: i
     except VirtError:
         migration.remove_filters(dest_conn, filters)
         raise
-    # What the reaper removes from the destination should this worker die mid-move.
-    Operation.objects.filter(pk=op_id).update(result={"made": disks.made, "filters": filters})
+    remember({"made": disks.made, "filters": filters})
     _hold(ctx.instance)
     copied = f", copying {', '.join(disks.copy_targets)}" if disks.copy_targets else ""
     report(20, f"Moving to {dest}{copied}")
@@ -138,7 +139,7 @@ def _migrate(params: dict, report, ctx: Context, dest: Host, dest_conn, op_id: i
                                          console_address=dest.console_host,
                                          copy_disks=disks.copy_targets, shared_proven=bool(folders - apart),
                                          progress=lambda figures: report(*progress_of(figures)))  # fmt: skip
-    except (Stopped, VirtError):
+    except BaseException:  # aborted, failed, or the job itself broke: the guest is put back as it is
         if not _landed(ctx, dest_conn):
             _roll_back(ctx, dest_conn, filters, disks.made)
             raise
@@ -205,31 +206,3 @@ def move_row(instance: Instance, dest: Host, dest_conn) -> None:
     broadcast("instance", moved.as_event())
     for host_id in (source_id, dest.pk):
         broadcast("instances", {"id": "all", "host_id": host_id})
-
-
-def recover(op, instance: Instance, conn) -> str:
-    """For the reaper (instances.recovery), when the worker died mid-migration: a migration still
-    running is aborted, and the row is put where the guest is."""
-    uuid = str(instance.uuid)
-    try:
-        aborted = Guest.lookup(conn, uuid).abort_migration()
-    except NotFound:
-        aborted = False
-    record = read_domain(conn, uuid)
-    dest = Host.objects.filter(pk=op.params.get("destination")).first()
-    dest_conn = pool().get(dest.uri, dest.credentials()) if dest is not None else None
-    if record is not None:
-        if dest_conn is not None and record.state == InstanceState.RUNNING:
-            migration.clear_incoming(dest_conn, uuid)  # libvirt's own cleanup there, waited for
-            made = op.result or {}
-            migration.remove_filters(dest_conn, made.get("filters", []))
-            migration_storage.remove_paths(dest_conn, made.get("made", []))
-        Instance.objects.filter(pk=instance.pk, state=InstanceState.MIGRATING).update(state=record.state)
-        apply_domain(instance.host, uuid, record, read_domain_details(conn, uuid))
-        return f"{'its migration was aborted; ' if aborted else ''}it is still on {instance.host}"
-    if dest_conn is not None:
-        if read_domain(dest_conn, uuid) is not None:
-            move_row(instance, dest, dest_conn)
-            return f"it had moved to {dest}: the instance now names that host"
-    Instance.objects.filter(pk=instance.pk).update(state=InstanceState.UNKNOWN)
-    return f"it was found on neither {instance.host} nor the destination"

@@ -14,6 +14,7 @@ from instances.models import Image, Instance, InstanceState
 from instances.operation_support import lock_key
 from instances.services import create_instance, request_operation
 from jobs.models import Operation, OperationStatus
+from jobs.services import start_operation
 from tests.support.instances import instance_volumes
 from tests.support.lab_hosts import volumes_of
 from tests.support.monitor import running_monitor
@@ -168,6 +169,35 @@ def test_worker_killed_during_a_live_migration_leaves_the_guest_running_where_it
     assert lab_conns[source.name].lookupByUUIDString(str(instance.uuid)).isActive()
     assert not [d for d in lab_conns[dest.name].listAllDomains(0) if d.UUIDString() == str(instance.uuid)]
     assert volumes_of(lab_conns[dest.name], instance.uuid) == []  # nothing left at the destination
+    row = Instance.objects.get(pk=instance.pk)
+    assert (row.host_id, row.state) == (source.pk, InstanceState.RUNNING)  # the database agrees with virsh
+    assert not django_rq.get_connection("default").exists(lock_key(instance.pk))
+
+
+@pytest.fixture
+def slow_migrations(monkeypatch):
+    """Live migrations at 1 MiB/s in the worker process started after it (their default bandwidth)."""
+    monkeypatch.setenv("MIGRATION_BANDWIDTH", "1")
+    monkeypatch.setenv("MIGRATION_AUTO_CONVERGE", "false")
+
+
+def test_worker_killed_during_a_host_drain_leaves_the_guest_running_where_it_was(
+    quick_reaper, lab_hosts, lab_conns, spawn_on, slow_migrations, worker_process, admin_user
+):
+    source, dest = lab_hosts
+    instance = spawn_on(source)
+    op = start_operation(kind="host.maintenance", target=source, user=admin_user)
+    wait_until(lambda: "MiB sent" in Operation.objects.get(pk=op.pk).message, timeout=90,
+               what=lambda: f"the drain copying:\n{worker_process.log()}")  # fmt: skip
+    worker_process.kill()
+
+    op = reaped(op)
+    assert op.status == OperationStatus.FAILED
+    assert op.error == (f"The worker running this stopped; {instance.name}: its migration was aborted; "
+                        f"it is still on {source.name}.")  # fmt: skip
+    assert lab_conns[source.name].lookupByUUIDString(str(instance.uuid)).isActive()
+    assert not [d for d in lab_conns[dest.name].listAllDomains(0) if d.UUIDString() == str(instance.uuid)]
+    assert volumes_of(lab_conns[dest.name], instance.uuid) == []
     row = Instance.objects.get(pk=instance.pk)
     assert (row.host_id, row.state) == (source.pk, InstanceState.RUNNING)  # the database agrees with virsh
     assert not django_rq.get_connection("default").exists(lock_key(instance.pk))
