@@ -151,8 +151,9 @@ def drain(hosts: tuple[Host, Host], conns: dict, user, count: int) -> None:
     for name in names:
         virsh(b, a, name, conns[a.name], shared=True)
     virsh_seconds = time.monotonic() - started
-    print(f"{'drain':>10}: {count} guests off a host, ours {ours_seconds:.2f} s ({settings.MAINTENANCE_PARALLEL} "
-          f"at a time), virsh one after another {virsh_seconds:.2f} s (ratio {ours_seconds / virsh_seconds:.2f})")  # fmt: skip
+    at_once = settings.MAINTENANCE_PARALLEL
+    print(f"{'drain':>10}: {count} guests off a host, ours {ours_seconds:.2f} s ({at_once} at a time), "
+          f"virsh one after another {virsh_seconds:.2f} s (ratio {ours_seconds / virsh_seconds:.2f})")  # fmt: skip
     for name in names:
         conns[a.name].lookupByName(name).destroy()
 
