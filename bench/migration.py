@@ -33,7 +33,7 @@ from instances.inventory import sync_host
 from instances.models import Instance
 from instances.services import request_operation
 from jobs.services import start_operation
-from tests.support.guest import LOG_DIR, MARKER, TinyGuest, tiny_guest_xml
+from tests.support.guest import GUEST_DIR, LOG_DIR, MARKER, TinyGuest, tiny_guest_xml
 from tests.support.lab import SHARED, Lab
 from tests.support.worker import WorkerThread
 from virt.domains import read_domains
@@ -63,6 +63,8 @@ def guest_with_disk(source, dest, *, shared: bool) -> str:
     have (at the same path: one folder when `shared`, each its own otherwise). Returns its name."""
     name = f"lvc-bench-{uuid.uuid4().hex[:6]}"
     pools = [pool_on(conn, *POOLS[shared]) for conn in (source, dest)]
+    for conn in (source, dest):  # its kernel and initrd, as a pool both have (checked before a move)
+        pool_on(conn, "lvc-bench-kernel", str(GUEST_DIR))
     volume = (f"<volume><name>{name}.qcow2</name><capacity unit='M'>64</capacity>"
               "<target><format type='qcow2'/></target></volume>")  # fmt: skip
     path = pools[0].createXML(volume, 0).path()

@@ -16,7 +16,8 @@ from virt.errors import InvalidOperation, translated
 from virt.migration import pool_at
 from virt.storage import CHUNK, stream_into
 
-MAX_MEDIA_BYTES = 256 * 1024 * 1024  # read-only media copied ahead of the migration (config drives)
+MIB = 1024 * 1024
+MAX_MEDIA_BYTES = 256 * MIB  # read-only media copied ahead of the migration (config drives)
 
 
 @dataclass
@@ -89,6 +90,58 @@ def prepare_disks(source: libvirt.virConnect, dest: libvirt.virConnect, guest_xm
         raise
     move.made += logs_in(guest_xml, folders)  # written there by the arriving guest
     return move
+
+
+@translated
+def space_problems(source: libvirt.virConnect, dest: libvirt.virConnect, guest_xml: str, folders: set[str],
+                   dest_name: str) -> list[str]:  # fmt: skip
+    """Sentences about pools of `dest` too small for the guest's disks in `folders` (to be copied)."""
+    needed: dict[str, int] = {}
+    for _target, path, _readonly in _disks(guest_xml, folders):
+        folder = str(PurePosixPath(path).parent)
+        needed[folder] = needed.get(folder, 0) + source.storageVolLookupByPath(path).info()[2]  # allocation
+    problems = []
+    for folder, size in needed.items():
+        pool = pool_at(dest, folder)
+        free = pool.info()[3] if pool is not None else 0
+        if pool is not None and size > free:
+            problems.append(f"{dest_name} has not enough space in {folder}: the disks to copy take "
+                            f"{size // MIB} MiB, {free // MIB} MiB are free there.")  # fmt: skip
+    return problems
+
+
+@translated
+def missing_files(dest: libvirt.virConnect, guest_xml: str, copied: set[str], dest_name: str) -> list[str]:
+    """Sentences about files the guest needs that `dest` does not have: read-only media, kernel and
+    initrd outside the folders whose files are copied (`copied`) or shared. libvirt knows a file
+    that is in one of the host's storage pools."""
+    root = etree.fromstring(guest_xml.encode())
+    wanted = [("kernel", root.findtext("os/kernel")), ("initrd", root.findtext("os/initrd"))]
+    for disk in root.iterfind("devices/disk"):
+        source, media = disk.find("source"), disk.find("readonly") is not None or disk.get("device") == "cdrom"
+        if source is not None and source.get("file") and media:
+            wanted.append((f"{disk.get('device', 'disk')} {disk.find('target').get('dev')}", source.get("file")))
+    problems = []
+    for what, path in wanted:
+        if not path or str(PurePosixPath(path).parent) in copied:
+            continue
+        if not _has_volume(dest, path):
+            problems.append(f"The guest's {what} is {path}, which {dest_name} does not have in any storage pool.")
+    return problems
+
+
+def _has_volume(conn: libvirt.virConnect, path: str) -> bool:
+    for attempt in range(2):
+        try:
+            conn.storageVolLookupByPath(path)
+            return True
+        except libvirt.libvirtError as error:
+            if error.get_error_code() != libvirt.VIR_ERR_NO_STORAGE_VOL or attempt:
+                return False
+        if (pool := pool_at(conn, str(PurePosixPath(path).parent))) is None:
+            return False
+        pool.refresh(0)  # a file put there outside libvirt
+    return False
 
 
 def logs_in(guest_xml: str, folders: set[str]) -> list[str]:

@@ -118,12 +118,16 @@ def _migrate(params: dict, report, ctx: Context, dest: Host, dest_conn, remember
     folders = {str(PurePosixPath(path).parent) for path in migration.disk_paths(xml)}
     apart = {folder for folder in folders if not migration.storage_is_shared(ctx.conn, dest_conn, folder)}
     found = migration.page_cached_disks(xml, folders - apart)
+    found += migration_storage.space_problems(ctx.conn, dest_conn, xml, apart, dest.name)
     if found:
         raise OperationFailed(" ".join(found))
     checked_ms = (time.monotonic() - started) * 1000
     report(12, f"Checks passed in {checked_ms:.0f} ms; preparing {dest}")
     if ctx.instance.image is not None:
-        cache_image(dest_conn, dest, ctx.instance.image)
+        cache_image(dest_conn, dest, ctx.instance.image)  # pre_live_migration: its files there
+    found = migration_storage.missing_files(dest_conn, xml, folders, dest.name)
+    if found:
+        raise OperationFailed(" ".join(found))
     filters = migration.copy_filters(ctx.conn, dest_conn, xml)
     try:
         disks = migration_storage.prepare_disks(ctx.conn, dest_conn, xml, apart, dest.name)
