@@ -103,8 +103,11 @@ def space_problems(source: libvirt.virConnect, dest: libvirt.virConnect, guest_x
     problems = []
     for folder, size in needed.items():
         pool = pool_at(dest, folder)
-        free = pool.info()[3] if pool is not None else 0
-        if pool is not None and size > free:
+        if pool is None:  # made when the disks are (prepare_disks says so if it cannot be)
+            continue
+        pool.refresh(0)
+        free = pool.info()[3]
+        if size > free:
             problems.append(f"{dest_name} has not enough space in {folder}: the disks to copy take "
                             f"{size // MIB} MiB, {free // MIB} MiB are free there.")  # fmt: skip
     return problems

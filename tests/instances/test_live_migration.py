@@ -2,6 +2,8 @@
 job with the tiny TCG guest: it keeps running, the row moves, an abort leaves it where it was."""
 
 import re
+import subprocess
+from pathlib import Path
 
 import libvirt
 from django.urls import reverse
@@ -9,12 +11,15 @@ from lxml import etree
 
 from hosts.models import Host
 from instances.build.operations import FIREWALL_SPEC
+from instances.inventory import sync_host
 from instances.models import Instance
 from instances.services import request_operation
 from jobs.services import request_stop
+from tests.support.guest import define_tiny_guest, kernel
 from tests.support.instances import in_guest, succeeded
 from tests.support.lab_hosts import lab_guest, lookup, volumes_of
 from tests.support.waiting import wait_for_operation, wait_until
+from virt.domains import read_domains
 
 NETWORK = "<network><name>lvc-lab-net</name><bridge name='lvclabnet0'/></network>"
 COUNTER = "(i=0; while true; do i=$((i+1)); echo tick-$i > /dev/ttyS0; sleep 0.3; done) & true"
@@ -152,3 +157,25 @@ def test_a_cpu_the_destination_cannot_give_refuses_the_move(lab_hosts, lab_conns
     lab_conns[source.name].defineXML(etree.tostring(root, encoding="unicode")).create()
     refused(instance, dest, admin_user, f"The guest's CPU (Skylake-Server) is not compatible with what {dest.name} "
             "can give it.", lab_conns)  # fmt: skip
+
+
+def test_files_the_destination_lacks_and_too_little_space_refuse_the_move(lab, lab_hosts, lab_conns, spawn_on,
+                                                                           admin_user):  # fmt: skip
+    source, dest = lab_hosts
+    adopted = define_tiny_guest(lab_conns[source.name])  # its kernel is a file of this machine, in no pool
+    sync_host(source, read_domains(lab_conns[source.name]))
+    instance = Instance.objects.get(host=source, name=adopted.name)
+    refused(instance, dest, admin_user, f"The guest's kernel is {kernel()}, which {dest.name} does not have in any "
+            "storage pool.", lab_conns)  # fmt: skip
+
+    instance = spawn_on(source)  # its disks on each host's own storage: they must fit there
+    folder = Path(lookup_disk(lab_conns[source.name], instance)).parent
+    libvirtd = lab.hosts[dest.name].process.pid
+    (lab.hosts[dest.name].root / "lib" / folder.relative_to("/var/lib/libvirt")).mkdir(parents=True, exist_ok=True)
+    subprocess.run(["nsenter", "-t", str(libvirtd), "-m", "mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs",
+                    str(folder)], check=True)  # fmt: skip
+    try:
+        refused(instance, dest, admin_user, f"{dest.name} has not enough space in {folder}: the disks to copy take",
+                lab_conns)  # fmt: skip
+    finally:
+        subprocess.run(["nsenter", "-t", str(libvirtd), "-m", "umount", str(folder)], check=True)
