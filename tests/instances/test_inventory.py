@@ -131,3 +131,15 @@ def test_guests_running_before_the_host_went_down_are_started_when_it_comes_back
         wait_until(lambda: guest.domain.isActive(), timeout=30, what="guest started")
     op = Operation.objects.get(kind="instance.start", target_id=str(row.pk))
     assert op.user is None and op.params == {"reason": "host came back"}
+
+
+def test_a_migrating_instance_is_moved_by_its_job_not_removed_and_adopted_by_the_monitor(host):
+    """While its row says Migrating, the source's reconcile (domain gone) keeps it and the
+    destination's (domain arrived) adopts no second row, nor does a single event there."""
+    there = Host.objects.create(name="other", uri="test:///default?other")
+    moving = record("web-1")
+    row = Instance.objects.create(host=host, uuid=moving.uuid, name="web-1", state=InstanceState.MIGRATING)
+    sync_host(host, [])
+    sync_host(there, [moving])
+    apply_domain(there, moving.uuid, moving)
+    assert list(Instance.objects.values_list("pk", "host_id", "state")) == [(row.pk, host.pk, "migrating")]
