@@ -25,6 +25,14 @@ NETWORK = "<network><name>lvc-lab-net</name><bridge name='lvclabnet0'/></network
 COUNTER = "(i=0; while true; do i=$((i+1)); echo tick-$i > /dev/ttyS0; sleep 0.3; done) & true"
 
 
+def boot_id(guest) -> str:
+    """The guest kernel's boot id (a new one at every boot)."""
+    found = re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                      in_guest(guest, "cat /proc/sys/kernel/random/boot_id"))  # fmt: skip
+    assert found, "no boot id read from the guest"
+    return found.group()
+
+
 def last_tick(guest) -> int:
     ticks = re.findall(r"tick-(\d+)", guest.serial_text())
     return int(ticks[-1]) if ticks else 0
@@ -40,7 +48,7 @@ def test_a_running_guest_moves_to_the_other_host_without_a_reboot(lab_hosts, lab
     source, dest = lab_hosts
     instance = spawn_on(source)
     guest = lab_guest(lab_conns[source.name], instance)
-    boot_id = in_guest(guest, "cat /proc/sys/kernel/random/boot_id").strip()
+    booted = boot_id(guest)
     in_guest(guest, COUNTER)
     wait_until(lambda: last_tick(guest) >= 3, timeout=30, what="the counter ticking on the serial line")
     before = last_tick(guest)
@@ -54,7 +62,7 @@ def test_a_running_guest_moves_to_the_other_host_without_a_reboot(lab_hosts, lab
     assert (row.host_id, row.uuid, row.state) == (dest.pk, instance.uuid, "running")
     there = lab_guest(lab_conns[dest.name], row)
     wait_until(lambda: last_tick(there) > before + 3, timeout=60, what="the counter going on after the move")
-    assert in_guest(there, "cat /proc/sys/kernel/random/boot_id").strip() == boot_id  # the same boot
+    assert boot_id(there) == booted  # the same boot
     assert f"Moved to {dest.name}" in op.message and op.result["downtime_ms"] is not None
     assert op.result["url"] == reverse("instance-detail", args=[instance.pk])
 
@@ -68,7 +76,7 @@ def test_an_aborted_migration_leaves_the_guest_running_where_it_was(lab_hosts, l
         tiny_flavor.save()
         instance = spawn_on(source, networks=("lvc-lab-net",))  # on local storage: its disk is copied
         guest = lab_guest(lab_conns[source.name], instance)
-        boot_id = in_guest(guest, "cat /proc/sys/kernel/random/boot_id").strip()
+        booted = boot_id(guest)
         op = migrate(instance, dest, admin_user, bandwidth_mib=1, auto_converge=False)  # minutes at 1 MiB/s
 
         wait_until(lambda: "MiB sent" in type(op).objects.get(pk=op.pk).message, timeout=60, what="the copy")
@@ -83,7 +91,7 @@ def test_an_aborted_migration_leaves_the_guest_running_where_it_was(lab_hosts, l
         assert volumes_of(lab_conns[source.name], instance.uuid)  # its own disks untouched
         row = Instance.objects.get(pk=instance.pk)
         assert (row.host_id, row.state) == (source.pk, "running")
-        assert in_guest(guest, "cat /proc/sys/kernel/random/boot_id").strip() == boot_id  # unharmed, not rebooted
+        assert boot_id(guest) == booted  # unharmed, not rebooted
     finally:
         for network in networks:
             network.destroy()
