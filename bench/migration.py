@@ -182,7 +182,8 @@ def main() -> None:
         print(f"{args.rounds} rounds each way; state in {WORK}; {TARGETS}")
         for kind in ("shared", "local"):
             run(kind, hosts, conns, user, args.rounds)
-        drain(hosts, conns, user, args.drain)
+        if args.drain:
+            drain(hosts, conns, user, args.drain)
     finally:
         worker.stop()
         for conn in conns.values():  # closed while their daemons still answer
