@@ -33,13 +33,6 @@ class Tunables:
     completion_timeout: int = 600  # seconds: then the migration is aborted
 
 
-@dataclass(frozen=True)
-class Moved:
-    seconds: float
-    downtime_ms: int | None  # as libvirt reports it on the destination
-    data_mib: int
-
-
 @translated
 def host_view(conn: libvirt.virConnect, name: str) -> HostView:
     """A host as the checks see it, read from libvirt now."""
@@ -56,7 +49,7 @@ def host_view(conn: libvirt.virConnect, name: str) -> HostView:
         name=name,
         up=True,
         uuid=caps.uuid,
-        guest_types=tuple(g for g in caps.as_dict()["guest_types"]),
+        guest_types=tuple(caps.as_dict()["guest_types"]),
         memory_total_mib=node[1],
         memory_committed_mib=sum(info[1] for info in infos) // 1024,
         vcpus_total=node[2],
