@@ -8,7 +8,7 @@ import libvirt
 from lxml import etree
 
 from virt.errors import translated
-from virt.storage import dir_pool_xml, stream_into, upload_volume, volume_element, volume_xml
+from virt.storage import dir_pool_xml, refresh_pool, stream_into, upload_volume, volume_element, volume_xml
 from virt.xml.domain import sub
 
 
@@ -25,7 +25,7 @@ def ensure_pool(conn: libvirt.virConnect, name: str, path: str) -> str:
         pool.setAutostart(1)
     if not pool.isActive():
         pool.create(0)
-    pool.refresh(0)
+    refresh_pool(pool)
     return etree.fromstring(pool.XMLDesc(0)).findtext("target/path")
 
 

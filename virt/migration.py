@@ -17,6 +17,7 @@ from virt import stopping
 from virt.capabilities import read_capabilities
 from virt.errors import VirtError, translate, translated
 from virt.migration_checks import HostView
+from virt.storage import refresh_pool
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.5  # how often a running migration's figures are read
@@ -107,6 +108,9 @@ def page_cached_disks(guest_xml: str, folders: set[str]) -> list[str]:
     return problems
 
 
+_REFRESHING = threading.Lock()  # shared-storage probes of this process, one at a time
+
+
 def pool_at(conn: libvirt.virConnect, directory: str) -> libvirt.virStoragePool | None:
     """The active pool of the host whose folder is `directory`, or None."""
     for pool in conn.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE):
@@ -124,18 +128,19 @@ def storage_is_shared(source: libvirt.virConnect, dest: libvirt.virConnect, dire
     if dest_pool is None or source_pool is None:
         return False
     name = f".lvc-shared-probe-{uuid.uuid4().hex}"
-    probe = dest_pool.createXML(_PROBE_XML.format(name=name), 0)
-    try:
-        source_pool.refresh(0)
-        source_pool.storageVolLookupByName(name)
-        return True
-    except libvirt.libvirtError as error:
-        if error.get_error_code() != libvirt.VIR_ERR_NO_STORAGE_VOL:
-            raise
-        return False
-    finally:
-        probe.delete(0)
-        source_pool.refresh(0)
+    with _REFRESHING:
+        probe = dest_pool.createXML(_PROBE_XML.format(name=name), 0)
+        try:
+            refresh_pool(source_pool)
+            source_pool.storageVolLookupByName(name)
+            return True
+        except libvirt.libvirtError as error:
+            if error.get_error_code() != libvirt.VIR_ERR_NO_STORAGE_VOL:
+                raise
+            return False
+        finally:
+            probe.delete(0)
+            refresh_pool(source_pool)
 
 
 @translated

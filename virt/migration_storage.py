@@ -14,7 +14,7 @@ from lxml import etree
 
 from virt.errors import InvalidOperation, translated
 from virt.migration import pool_at
-from virt.storage import CHUNK, stream_into
+from virt.storage import CHUNK, refresh_pool, stream_into
 
 MIB = 1024 * 1024
 MAX_MEDIA_BYTES = 256 * MIB  # read-only media copied ahead of the migration (config drives)
@@ -105,7 +105,7 @@ def space_problems(source: libvirt.virConnect, dest: libvirt.virConnect, guest_x
         pool = pool_at(dest, folder)
         if pool is None:  # made when the disks are (prepare_disks says so if it cannot be)
             continue
-        pool.refresh(0)
+        refresh_pool(pool)
         free = pool.info()[3]
         if size > free:
             problems.append(f"{dest_name} has not enough space in {folder}: the disks to copy take "
@@ -143,7 +143,7 @@ def _has_volume(conn: libvirt.virConnect, path: str) -> bool:
                 return False
         if (pool := pool_at(conn, str(PurePosixPath(path).parent))) is None:
             return False
-        pool.refresh(0)  # a file put there outside libvirt
+        refresh_pool(pool)  # a file put there outside libvirt
     return False
 
 
@@ -160,7 +160,7 @@ def remove_paths(conn: libvirt.virConnect, paths: list[str]) -> list[str]:
     for folder in {str(PurePosixPath(path).parent) for path in paths}:
         with contextlib.suppress(libvirt.libvirtError):
             if (pool := pool_at(conn, folder)) is not None:
-                pool.refresh(0)
+                refresh_pool(pool)
     left = []
     for path in paths:
         try:

@@ -234,6 +234,22 @@ def upload_volume(conn, pool_name: str, name: str, source: str, progress=None) -
     return done
 
 
+REFRESH_TRIES = 50  # a pool refuses a refresh while a volume is being made or deleted in it
+
+
+def refresh_pool(pool: libvirt.virStoragePool) -> None:
+    """pool.refresh, waited out while the pool is busy ("asynchronous jobs running": another job
+    making or deleting a volume there, e.g. the other guests of a host's drain)."""
+    for attempt in range(REFRESH_TRIES):
+        try:
+            pool.refresh(0)
+            return
+        except libvirt.libvirtError as error:
+            if "asynchronous jobs" not in (error.get_error_message() or "") or attempt == REFRESH_TRIES - 1:
+                raise
+        stopping.sleep(0.1)
+
+
 def stream_into(conn, volume, file, total: int, progress=None) -> int:
     """Upload `total` bytes read from `file` into `volume` over a libvirt stream (aborted on any
     failure). Calls progress(done, total) after each chunk; returns the bytes sent."""
