@@ -20,11 +20,18 @@ def ensure_pool(conn: libvirt.virConnect, name: str, path: str) -> str:
     except libvirt.libvirtError as error:
         if error.get_error_code() != libvirt.VIR_ERR_NO_STORAGE_POOL:
             raise
-        pool = conn.storagePoolDefineXML(dir_pool_xml(name, path), 0)
-        pool.build(0)
-        pool.setAutostart(1)
+        try:
+            pool = conn.storagePoolDefineXML(dir_pool_xml(name, path), 0)
+            pool.build(0)
+            pool.setAutostart(1)
+        except libvirt.libvirtError:  # defined meanwhile by another job (a drain's other guest)
+            pool = conn.storagePoolLookupByName(name)
     if not pool.isActive():
-        pool.create(0)
+        try:
+            pool.create(0)
+        except libvirt.libvirtError:
+            if not pool.isActive():  # else started meanwhile by another job
+                raise
     refresh_pool(pool)
     return etree.fromstring(pool.XMLDesc(0)).findtext("target/path")
 

@@ -4,6 +4,7 @@ and the same row moved to its new host."""
 
 import dataclasses
 import logging
+import threading
 import time
 from pathlib import PurePosixPath
 
@@ -114,27 +115,28 @@ def _migrate(params: dict, report, ctx: Context, dest: Host, dest_conn, remember
     found = _checks(ctx, dest, dest_conn, xml)
     if found:
         raise OperationFailed(" ".join(found))
-    images.ensure_pool(dest_conn, settings.INSTANCE_POOL_NAME, settings.INSTANCE_POOL_PATH)
-    folders = {str(PurePosixPath(path).parent) for path in migration.disk_paths(xml)}
-    apart = {folder for folder in folders if not migration.storage_is_shared(ctx.conn, dest_conn, folder)}
-    found = migration.page_cached_disks(xml, folders - apart)
-    found += migration_storage.space_problems(ctx.conn, dest_conn, xml, apart, dest.name)
-    if found:
-        raise OperationFailed(" ".join(found))
-    checked_ms = (time.monotonic() - started) * 1000
-    report(12, f"Checks passed in {checked_ms:.0f} ms; preparing {dest}")
-    if ctx.instance.image is not None:
-        cache_image(dest_conn, dest, ctx.instance.image)  # pre_live_migration: its files there
-    found = migration_storage.missing_files(dest_conn, xml, folders, dest.name)
-    if found:
-        raise OperationFailed(" ".join(found))
-    filters = migration.copy_filters(ctx.conn, dest_conn, xml)
-    try:
-        disks = migration_storage.prepare_disks(ctx.conn, dest_conn, xml, apart, dest.name)
-    except VirtError:
-        migration.remove_filters(dest_conn, filters)
-        raise
-    remember({"made": disks.made, "filters": filters})
+    with _preparing(dest.pk):  # a drain's guests share the destination's pools and image cache
+        images.ensure_pool(dest_conn, settings.INSTANCE_POOL_NAME, settings.INSTANCE_POOL_PATH)
+        folders = {str(PurePosixPath(path).parent) for path in migration.disk_paths(xml)}
+        apart = {folder for folder in folders if not migration.storage_is_shared(ctx.conn, dest_conn, folder)}
+        found = migration.page_cached_disks(xml, folders - apart)
+        found += migration_storage.space_problems(ctx.conn, dest_conn, xml, apart, dest.name)
+        if found:
+            raise OperationFailed(" ".join(found))
+        checked_ms = (time.monotonic() - started) * 1000
+        report(12, f"Checks passed in {checked_ms:.0f} ms; preparing {dest}")
+        if ctx.instance.image is not None:
+            cache_image(dest_conn, dest, ctx.instance.image)  # pre_live_migration: its files there
+        found = migration_storage.missing_files(dest_conn, xml, folders, dest.name)
+        if found:
+            raise OperationFailed(" ".join(found))
+        filters = migration.copy_filters(ctx.conn, dest_conn, xml)
+        try:
+            disks = migration_storage.prepare_disks(ctx.conn, dest_conn, xml, apart, dest.name)
+        except VirtError:
+            migration.remove_filters(dest_conn, filters)
+            raise
+        remember({"made": disks.made, "filters": filters})
     _hold(ctx.instance)
     copied = f", copying {', '.join(disks.copy_targets)}" if disks.copy_targets else ""
     report(20, f"Moving to {dest}{copied}")
@@ -161,6 +163,16 @@ def _migrate(params: dict, report, ctx: Context, dest: Host, dest_conn, remember
         "url": reverse("instance-detail", args=[ctx.instance.pk]),
         "link_text": str(ctx.instance),
     }
+
+
+_LOCKS_GUARD = threading.Lock()
+_DESTINATION_LOCKS: dict[int, threading.Lock] = {}
+
+
+def _preparing(host_id: int) -> threading.Lock:
+    """The lock this process takes while it checks storage and prepares `host_id` for a guest."""
+    with _LOCKS_GUARD:
+        return _DESTINATION_LOCKS.setdefault(host_id, threading.Lock())
 
 
 def _hold(instance: Instance) -> None:
