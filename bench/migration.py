@@ -36,8 +36,10 @@ from jobs.services import start_operation
 from tests.support.guest import GUEST_DIR, LOG_DIR, MARKER, TinyGuest, tiny_guest_xml
 from tests.support.lab import SHARED, Lab
 from tests.support.worker import WorkerThread
+from virt import images
 from virt.domains import read_domains
 from virt.migration_storage import volume_definition
+from virt.storage import volume_xml
 
 TARGETS = "targets: total and downtime <= 1.1x virsh; our checks <= 300 ms"
 # (name, folder) of the bench's pool, shared or not: each lab host's /var/lib/libvirt is its own.
@@ -48,14 +50,9 @@ POOLS = {
 
 
 def pool_on(conn, name: str, path: str):
-    try:
-        return conn.storagePoolLookupByName(name)
-    except libvirt.libvirtError:
-        xml = f"<pool type='dir'><name>{name}</name><target><path>{path}</path></target></pool>"
-        pool = conn.storagePoolDefineXML(xml, 0)
-        pool.build(0)
-        pool.create(0)
-        return pool
+    """The dir pool `name` at `path` on the host behind `conn`, made and started when missing."""
+    images.ensure_pool(conn, name, path)
+    return conn.storagePoolLookupByName(name)
 
 
 def guest_with_disk(source, dest, *, shared: bool) -> str:
@@ -65,9 +62,7 @@ def guest_with_disk(source, dest, *, shared: bool) -> str:
     pools = [pool_on(conn, *POOLS[shared]) for conn in (source, dest)]
     for conn in (source, dest):  # its kernel and initrd, as a pool both have (checked before a move)
         pool_on(conn, "lvc-bench-kernel", str(GUEST_DIR))
-    volume = (f"<volume><name>{name}.qcow2</name><capacity unit='M'>64</capacity>"
-              "<target><format type='qcow2'/></target></volume>")  # fmt: skip
-    path = pools[0].createXML(volume, 0).path()
+    path = pools[0].createXML(volume_xml(f"{name}.qcow2", 64 * 1024 * 1024, "qcow2"), 0).path()
     root = etree.fromstring(tiny_guest_xml(name, serial_log=LOG_DIR / f"{name}.log").encode())
     disk = etree.SubElement(root.find("devices"), "disk", type="file", device="disk")
     etree.SubElement(disk, "driver", name="qemu", type="qcow2", cache="none")

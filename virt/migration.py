@@ -17,12 +17,11 @@ from virt import stopping
 from virt.capabilities import read_capabilities
 from virt.errors import VirtError, translate, translated
 from virt.migration_checks import HostView
-from virt.storage import refresh_pool
+from virt.storage import refresh_pool, volume_xml
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.5  # how often a running migration's figures are read
 POST_COPY_AFTER = 3  # memory iterations (passes over the guest's RAM) before switching to post-copy
-_PROBE_XML = "<volume><name>{name}</name><capacity>0</capacity><target><format type='raw'/></target></volume>"
 
 
 @dataclass(frozen=True)
@@ -77,35 +76,41 @@ def cpu_problem(dest: libvirt.virConnect, guest_xml: str, dest_name: str) -> str
     return ""
 
 
-def disk_paths(guest_xml: str) -> list[str]:
-    """The files of the guest's writable disks (CD-ROMs and read-only media are not copied)."""
-    root = etree.fromstring(guest_xml.encode())
-    paths = []
-    for disk in root.iterfind("devices/disk"):
-        source = disk.find("source")
-        if disk.get("device", "disk") != "disk" or disk.find("readonly") is not None or source is None:
+@dataclass(frozen=True)
+class FileDisk:
+    target: str  # vda, hdc...
+    path: str
+    media: bool  # a CD-ROM or read-only: never written, so never copied by the migration itself
+    cache: str  # the host page cache mode, "" for QEMU's default
+
+    @property
+    def folder(self) -> str:
+        return str(PurePosixPath(self.path).parent)
+
+
+def file_disks(guest_xml: str) -> list[FileDisk]:
+    """The guest's disks backed by a file (block devices and network disks are not moved here)."""
+    disks = []
+    for disk in etree.fromstring(guest_xml.encode()).iterfind("devices/disk"):
+        source, target, driver = disk.find("source"), disk.find("target"), disk.find("driver")
+        if source is None or not source.get("file") or target is None:
             continue
-        if source.get("file"):
-            paths.append(source.get("file"))
-    return paths
+        media = disk.get("device", "disk") != "disk" or disk.find("readonly") is not None
+        cache = driver.get("cache", "") if driver is not None else ""
+        disks.append(FileDisk(target=target.get("dev", ""), path=source.get("file"), media=media, cache=cache))
+    return disks
 
 
 def page_cached_disks(guest_xml: str, folders: set[str]) -> list[str]:
     """Sentences about writable disks in `folders` (shared storage) that use the host's page cache:
     libvirt moves those only with cache mode none or directsync (else the destination could read
     what the source has not written yet)."""
-    problems = []
-    for disk in etree.fromstring(guest_xml.encode()).iterfind("devices/disk"):
-        source, driver = disk.find("source"), disk.find("driver")
-        path = source.get("file") if source is not None else None
-        cache = driver.get("cache", "") if driver is not None else ""
-        if not path or disk.find("readonly") is not None or str(PurePosixPath(path).parent) not in folders:
-            continue
-        if cache not in ("none", "directsync"):
-            target = disk.find("target").get("dev")
-            problems.append(f"Disk {target} is on shared storage with the host's page cache in use (cache mode "
-                            f"{cache or 'default'}): it can only move with cache mode none or directsync.")  # fmt: skip
-    return problems
+    return [
+        f"Disk {disk.target} is on shared storage with the host's page cache in use (cache mode "
+        f"{disk.cache or 'default'}): it can only move with cache mode none or directsync."
+        for disk in file_disks(guest_xml)
+        if not disk.media and disk.folder in folders and disk.cache not in ("none", "directsync")
+    ]
 
 
 _REFRESHING = threading.Lock()  # shared-storage probes of this process, one at a time
@@ -127,9 +132,9 @@ def storage_is_shared(source: libvirt.virConnect, dest: libvirt.virConnect, dire
     dest_pool, source_pool = pool_at(dest, directory), pool_at(source, directory)
     if dest_pool is None or source_pool is None:
         return False
-    name = f".lvc-shared-probe-{uuid.uuid4().hex}"
+    name = f"lvc-shared-probe-{uuid.uuid4().hex}"
     with _REFRESHING:
-        probe = dest_pool.createXML(_PROBE_XML.format(name=name), 0)
+        probe = dest_pool.createXML(volume_xml(name, 0, "raw"), 0)
         try:
             refresh_pool(source_pool)
             source_pool.storageVolLookupByName(name)

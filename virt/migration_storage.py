@@ -13,7 +13,7 @@ import libvirt
 from lxml import etree
 
 from virt.errors import InvalidOperation, translated
-from virt.migration import pool_at
+from virt.migration import file_disks, pool_at
 from virt.storage import CHUNK, refresh_pool, stream_into
 
 MIB = 1024 * 1024
@@ -25,16 +25,6 @@ class DiskMove:
     copy_targets: list[str] = field(default_factory=list)  # disks the migration copies (vda...)
     made: list[str] = field(default_factory=list)  # paths created at the destination
     moved: list[str] = field(default_factory=list)  # paths at the source, removed after a success
-
-
-def _disks(guest_xml: str, folders: set[str]):
-    """(target, path, read-only) of the file disks in `folders`."""
-    for disk in etree.fromstring(guest_xml.encode()).iterfind("devices/disk"):
-        source, target = disk.find("source"), disk.find("target")
-        path = source.get("file") if source is not None else None
-        if path and target is not None and str(PurePosixPath(path).parent) in folders:
-            readonly = disk.get("device", "disk") != "disk" or disk.find("readonly") is not None
-            yield target.get("dev"), path, readonly
 
 
 def volume_definition(volume: libvirt.virStorageVol) -> str:
@@ -72,19 +62,18 @@ def prepare_disks(source: libvirt.virConnect, dest: libvirt.virConnect, guest_xm
     """Make the guest's disks in `folders` (storage the two hosts do not share) at the destination."""
     move = DiskMove()
     try:
-        for target, path, readonly in _disks(guest_xml, folders):
-            folder = str(PurePosixPath(path).parent)
-            pool = pool_at(dest, folder)
+        for disk in (disk for disk in file_disks(guest_xml) if disk.folder in folders):
+            pool = pool_at(dest, disk.folder)
             if pool is None:
-                raise InvalidOperation(f"{dest_name} has no storage pool at {folder} for {target}.")
-            volume = source.storageVolLookupByPath(path)
+                raise InvalidOperation(f"{dest_name} has no storage pool at {disk.folder} for {disk.target}.")
+            volume = source.storageVolLookupByPath(disk.path)
             made = pool.createXML(volume_definition(volume), 0)
             move.made.append(made.path())
-            if readonly:
+            if disk.media:
                 _copy_contents(source, volume, dest, made)
             else:
-                move.copy_targets.append(target)
-            move.moved.append(path)
+                move.copy_targets.append(disk.target)
+            move.moved.append(disk.path)
     except BaseException:
         remove_paths(dest, move.made)
         raise
@@ -97,9 +86,8 @@ def space_problems(source: libvirt.virConnect, dest: libvirt.virConnect, guest_x
                    dest_name: str) -> list[str]:  # fmt: skip
     """Sentences about pools of `dest` too small for the guest's disks in `folders` (to be copied)."""
     needed: dict[str, int] = {}
-    for _target, path, _readonly in _disks(guest_xml, folders):
-        folder = str(PurePosixPath(path).parent)
-        needed[folder] = needed.get(folder, 0) + source.storageVolLookupByPath(path).info()[2]  # allocation
+    for disk in (disk for disk in file_disks(guest_xml) if disk.folder in folders):
+        needed[disk.folder] = needed.get(disk.folder, 0) + source.storageVolLookupByPath(disk.path).info()[2]
     problems = []
     for folder, size in needed.items():
         pool = pool_at(dest, folder)
@@ -120,10 +108,7 @@ def missing_files(dest: libvirt.virConnect, guest_xml: str, copied: set[str], de
     that is in one of the host's storage pools."""
     root = etree.fromstring(guest_xml.encode())
     wanted = [("kernel", root.findtext("os/kernel")), ("initrd", root.findtext("os/initrd"))]
-    for disk in root.iterfind("devices/disk"):
-        source, media = disk.find("source"), disk.find("readonly") is not None or disk.get("device") == "cdrom"
-        if source is not None and source.get("file") and media:
-            wanted.append((f"{disk.get('device', 'disk')} {disk.find('target').get('dev')}", source.get("file")))
+    wanted += [(f"medium {disk.target}", disk.path) for disk in file_disks(guest_xml) if disk.media]
     problems = []
     for what, path in wanted:
         if not path or str(PurePosixPath(path).parent) in copied:

@@ -6,7 +6,6 @@ import dataclasses
 import logging
 import threading
 import time
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.urls import reverse
@@ -117,7 +116,7 @@ def _migrate(params: dict, report, ctx: Context, dest: Host, dest_conn, remember
         raise OperationFailed(" ".join(found))
     with _preparing(dest.pk):  # a drain's guests share the destination's pools and image cache
         images.ensure_pool(dest_conn, settings.INSTANCE_POOL_NAME, settings.INSTANCE_POOL_PATH)
-        folders = {str(PurePosixPath(path).parent) for path in migration.disk_paths(xml)}
+        folders = {disk.folder for disk in migration.file_disks(xml) if not disk.media}
         apart = {folder for folder in folders if not migration.storage_is_shared(ctx.conn, dest_conn, folder)}
         found = migration.page_cached_disks(xml, folders - apart)
         found += migration_storage.space_problems(ctx.conn, dest_conn, xml, apart, dest.name)
