@@ -4,9 +4,10 @@
 goes back and forth: ours one way, virsh the other, `--rounds` times. Prints, per kind, total
 seconds and downtime (as the destination's libvirt reports it) for both, their ratios, and the
 time our checks took; then a host's maintenance draining `--drain` guests against virsh moving
-them back one after another. Asserts nothing.
+them back one after another; then `--cold` cold migrations and a resize of a guest with 1 GiB in its
+overlay, our disk copy against `virsh vol-download | virsh vol-upload`. Asserts nothing.
 
-    .venv/bin/python bench/migration.py [--rounds 3] [--drain 5]
+    .venv/bin/python bench/migration.py [--rounds 3] [--drain 5] [--cold 2]
 """
 
 from support import WORK  # first: sets Django up on throw-away state
@@ -30,7 +31,7 @@ from hosts.connections import pool
 from hosts.models import Host
 from hosts.services import probe
 from instances.inventory import sync_host
-from instances.models import Instance
+from instances.models import Flavor, Instance
 from instances.services import request_operation
 from jobs.services import start_operation
 from tests.support.guest import GUEST_DIR, LOG_DIR, MARKER, TinyGuest, tiny_guest_xml
@@ -41,7 +42,8 @@ from virt.domains import read_domains
 from virt.migration_storage import volume_definition
 from virt.storage import volume_xml
 
-TARGETS = "targets: total and downtime <= 1.1x virsh; our checks <= 300 ms"
+TARGETS = "targets: total and downtime <= 1.1x virsh; our checks <= 300 ms; cold copy <= 1.1x virsh vol-download|upload"
+MIB = 1024 * 1024
 # (name, folder) of the bench's pool, shared or not: each lab host's /var/lib/libvirt is its own.
 POOLS = {
     True: ("lvc-bench-shared", str(SHARED / "bench")),
@@ -55,14 +57,14 @@ def pool_on(conn, name: str, path: str):
     return conn.storagePoolLookupByName(name)
 
 
-def guest_with_disk(source, dest, *, shared: bool) -> str:
-    """A tiny guest booted on `source` with a 64 MiB qcow2 disk (cache none) in a pool both hosts
-    have (at the same path: one folder when `shared`, each its own otherwise). Returns its name."""
+def guest_with_disk(source, dest, *, shared: bool, size: int = 64 * MIB) -> str:
+    """A tiny guest booted on `source` with a qcow2 disk of `size` bytes (cache none) in a pool both
+    hosts have (at the same path: one folder when `shared`, each its own otherwise). Returns its name."""
     name = f"lvc-bench-{uuid.uuid4().hex[:6]}"
     pools = [pool_on(conn, *POOLS[shared]) for conn in (source, dest)]
     for conn in (source, dest):  # its kernel and initrd, as a pool both have (checked before a move)
         pool_on(conn, "lvc-bench-kernel", str(GUEST_DIR))
-    path = pools[0].createXML(volume_xml(f"{name}.qcow2", 64 * 1024 * 1024, "qcow2"), 0).path()
+    path = pools[0].createXML(volume_xml(f"{name}.qcow2", size, "qcow2"), 0).path()
     root = etree.fromstring(tiny_guest_xml(name, serial_log=LOG_DIR / f"{name}.log").encode())
     disk = etree.SubElement(root.find("devices"), "disk", type="file", device="disk")
     etree.SubElement(disk, "driver", name="qemu", type="qcow2", cache="none")
@@ -155,10 +157,66 @@ def drain(hosts: tuple[Host, Host], conns: dict, user, count: int) -> None:
         conns[a.name].lookupByName(name).destroy()
 
 
+def resized(instance: Instance, flavor: Flavor, dest: Host, user) -> dict:
+    """The resize job's result (moved to `dest` at `flavor`, then confirmed)."""
+    results = []
+    for kind, params in (("instance.resize", {"flavor": flavor.pk, "destination": dest.pk}),
+                         ("instance.confirm_resize", {})):  # fmt: skip
+        op = request_operation(instance=instance, kind=kind, user=user, params=params)
+        while not op.is_finished:
+            time.sleep(0.05)
+            op.refresh_from_db()
+        assert op.status == "succeeded", f"{kind} {op.status}: {op.error}"
+        results.append(op.result)
+        instance.refresh_from_db()
+    return results[0]
+
+
+def virsh_copy(source: Host, dest: Host, volume, dest_conn) -> float:
+    """Seconds `virsh vol-download | virsh vol-upload` takes to copy `volume` from source to dest
+    (into a new volume of the same definition beside the guest's there, removed after)."""
+    name = f"{volume.name()}-virsh"
+    dest_pool = pool_on(dest_conn, *POOLS[False])
+    made = dest_pool.createXML(volume_definition(volume, name), 0)
+    pipe = (f"virsh -q -c {source.uri} vol-download --pool {POOLS[False][0]} {volume.name()} /dev/stdout | "
+            f"virsh -q -c {dest.uri} vol-upload --pool {POOLS[False][0]} {name} /dev/stdin")  # fmt: skip
+    started = time.monotonic()
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", pipe], capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    made.delete(0)
+    assert done.returncode == 0, done.stderr
+    return seconds
+
+
+def cold(hosts: tuple[Host, Host], conns: dict, user, rounds: int) -> None:
+    """Cold migrations back and forth, then a resize onto the other host, of a running guest with 1 GiB
+    written into its overlay: our copy against virsh's pipe of the same volume, and the guest's downtime."""
+    a, b = hosts
+    name = guest_with_disk(conns[a.name], conns[b.name], shared=False, size=1024 * MIB)
+    TinyGuest(conn=conns[a.name], name=name, serial_log=LOG_DIR / f"{name}.log").run_on_serial(
+        "dd if=/dev/zero of=/dev/vda bs=1M count=1023 2>/dev/null; sync; echo FILLED-$((2*3))", "FILLED-6",
+        timeout=900)  # fmt: skip
+    sync_host(a, read_domains(conns[a.name]))
+    instance = Instance.objects.get(host=a, name=name)
+    same = Flavor.objects.create(name="bench-cold", vcpus=1, memory_mib=128, disk_gib=1)
+    bigger = Flavor.objects.create(name="bench-bigger", vcpus=2, memory_mib=192, disk_gib=2)
+    for step in range(rounds + 1):
+        source, dest = (a, b) if step % 2 == 0 else (b, a)
+        flavor = same if step < rounds else bigger
+        result = resized(instance, flavor, dest, user)
+        theirs = virsh_copy(dest, source, disk_volume(conns[dest.name], name), conns[source.name])  # same bytes back
+        what = "cold migration" if flavor == same else "resize"
+        print(f"{what:>14}: {result['copied_bytes'] / MIB:.0f} MiB copied, ours {result['copy_seconds']:.2f} s, "
+              f"virsh vol-download|vol-upload {theirs:.2f} s (ratio {result['copy_seconds'] / theirs:.2f}); "
+              f"guest down {result['downtime_s']:.1f} s (power off to running)")  # fmt: skip
+    conns[b.name if rounds % 2 == 0 else a.name].lookupByName(name).destroy()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--drain", type=int, default=5, help="guests the drain moves")
+    parser.add_argument("--cold", type=int, default=2, help="cold migrations (then one resize); 0: none")
     args = parser.parse_args()
     libvirt.registerErrorHandler(lambda *_: None, None)
     call_command("migrate", verbosity=0)
@@ -179,6 +237,8 @@ def main() -> None:
             run(kind, hosts, conns, user, args.rounds)
         if args.drain:
             drain(hosts, conns, user, args.drain)
+        if args.cold:
+            cold(hosts, conns, user, args.cold)
     finally:
         worker.stop()
         for conn in conns.values():  # closed while their daemons still answer

@@ -141,6 +141,9 @@ MIGRATION_AUTO_CONVERGE = env_bool("MIGRATION_AUTO_CONVERGE", True)  # slow the 
 MIGRATION_POST_COPY = env_bool("MIGRATION_POST_COPY", False)  # switch to post-copy when not converging
 MAINTENANCE_PARALLEL = env_int("MAINTENANCE_PARALLEL", 2, minimum=1)  # guests a drain moves at once
 MIGRATION_COMPLETION_TIMEOUT = env_int("MIGRATION_COMPLETION_TIMEOUT", 600, minimum=5)  # s, then aborted
+# Seconds a resize or cold migration waits for Confirm or Revert before it is confirmed by itself; 0: never.
+RESIZE_CONFIRM_WINDOW = env_int("RESIZE_CONFIRM_WINDOW", 24 * 3600, minimum=0)
+RESIZE_BANDWIDTH = env_int("RESIZE_BANDWIDTH", 0, minimum=0)  # MiB/s a disk copy between hosts may take; 0: all
 
 # Console logs: at most this many bytes from the end of a serial log are fetched and shown.
 CONSOLE_LOG_MAX_BYTES = env_int("CONSOLE_LOG_MAX_BYTES", 1024 * 1024, minimum=1024)

@@ -18,6 +18,7 @@ from hosts.services import mark_down, mark_up
 from instances import device_stats
 from instances.inventory import apply_details, apply_domain, sync_host
 from instances.lifecycle.resume import resume_guests
+from instances.resize.settle import confirm_due
 from jobs.reaper import REAP_EVERY, reap_once
 from virt.domains import read_domain, read_domain_details, read_domains
 from virt.errors import VirtError
@@ -75,6 +76,7 @@ class Monitor:
         if time.monotonic() >= self._next_reap:
             self._next_reap = time.monotonic() + REAP_EVERY
             self._guarded("reaping operations whose worker died", reap_once)
+            self._guarded("confirming resizes left unconfirmed", confirm_due)
 
     @staticmethod
     def _guarded(what: str, func, *args) -> None:

@@ -22,12 +22,15 @@ class Action:
     params: dict = field(default_factory=dict)
     confirm: str = ""  # asked before a destructive action; empty: no confirmation
     rescued: bool | None = False  # True: only while rescued; None: either way
+    resizing: bool | None = False  # True: only while a resize waits for Confirm or Revert; None: either way
     doing: str = ""  # for the job's refusal: "Cannot <doing> <instance>: it is <state>." (default: name)
     form: str = ""  # the form asking for its parameters on the confirmation page (dotted path)
     button: bool = True  # a button of the instance page; False: a link to a page of its own
 
     def allowed(self, instance: Instance) -> bool:
         if self.rescued is not None and instance.rescued != self.rescued:
+            return False
+        if self.resizing is not None and instance.resizing != self.resizing:
             return False
         return instance.state in self.states
 
@@ -38,18 +41,18 @@ class Action:
 ACTIONS = {
     action.name: action
     for action in [
-        Action("start", "instance.start", "Start", frozenset({S.SHUTOFF, S.CRASHED, S.SUSPENDED})),
-        Action("stop", "instance.stop", "Shut down", frozenset({S.RUNNING}), doing="shut down",
+        Action("start", "instance.start", "Start", frozenset({S.SHUTOFF, S.CRASHED, S.SUSPENDED}), resizing=None),
+        Action("stop", "instance.stop", "Shut down", frozenset({S.RUNNING}), doing="shut down", resizing=None,
                confirm="The guest is asked to power off (ACPI); after the timeout it is forced off."),
         Action("force-stop", "instance.stop", "Force off", frozenset({S.RUNNING, S.PAUSED, S.SHUTDOWN, S.CRASHED}),
                params={"force": True}, confirm="The guest is stopped at once, like pulling the plug: unsaved data "
-               "in the guest is lost.", rescued=None, doing="force off"),
-        Action("reboot", "instance.reboot", "Reboot", frozenset({S.RUNNING}),
+               "in the guest is lost.", rescued=None, doing="force off", resizing=None),
+        Action("reboot", "instance.reboot", "Reboot", frozenset({S.RUNNING}), resizing=None,
                confirm="The guest is asked to shut down and is started again; a guest that does not shut down "
                "within the timeout is rebooted hard."),
         Action("hard-reboot", "instance.reboot", "Hard reboot", frozenset({S.RUNNING, S.PAUSED, S.CRASHED}),
                params={"hard": True}, confirm="The guest is stopped at once and started again: unsaved data in "
-               "the guest is lost.", doing="hard reboot"),
+               "the guest is lost.", doing="hard reboot", resizing=None),
         Action("pause", "instance.pause", "Pause", frozenset({S.RUNNING}), rescued=None),
         Action("unpause", "instance.unpause", "Unpause", frozenset({S.PAUSED}), rescued=None),
         Action("suspend", "instance.suspend", "Suspend", MEMORY_STATES),
@@ -66,6 +69,13 @@ ACTIONS = {
                form="instances.rescue.forms.RescueForm"),
         Action("unrescue", "instance.unrescue", "Unrescue", ANY_STATE, rescued=True,
                confirm="The rescue guest is stopped and the original definition is restored and started."),
+        Action("confirm-resize", "instance.confirm_resize", "Confirm resize", ANY_STATE, resizing=True,
+               confirm="The instance keeps its new size and host; what it left where it was before is deleted, so "
+               "the resize can no longer be reverted."),
+        Action("revert-resize", "instance.revert_resize", "Revert resize", ANY_STATE, resizing=True,
+               confirm="The resized guest is stopped and removed with its new disks; the instance comes back as it "
+               "was before the resize, on its old host (started if it was running). What the guest wrote since "
+               "the resize is lost."),
         Action("autostart-on", "instance.autostart", "Autostart on", ANY_STATE, params={"enabled": True}),
         Action("autostart-off", "instance.autostart", "Autostart off", ANY_STATE, params={"enabled": False}),
         Action("delete", "instance.delete", "Delete", ANY_STATE, rescued=None,
@@ -75,6 +85,8 @@ ACTIONS = {
         Action("set-password", "instance.set_password", "Set admin password", frozenset({S.RUNNING}),
                doing="set a password on", button=False),
         Action("migrate", "instance.live_migrate", "Migrate", MEMORY_STATES, doing="live-migrate", button=False),
+        Action("resize", "instance.resize", "Resize or cold-migrate", frozenset({S.RUNNING, S.SHUTOFF}),
+               doing="resize", button=False),
         Action("disk-swap", "instance.swap_volume", "Swap", frozenset({S.RUNNING}), rescued=None, button=False),
         Action("disk-snapshot", "instance.disk_snapshot", "Disk snapshot", frozenset({S.RUNNING}), rescued=None,
                button=False),

@@ -3,7 +3,19 @@ from importlib import import_module
 from django.apps import AppConfig
 
 # The feature packages: each may have views, forms, urls and operations (its job handlers).
-FEATURES = ("lifecycle", "build", "rescue", "disks", "nics", "firewall", "snapshots", "agent", "images", "migration")
+FEATURES = (
+    "lifecycle",
+    "build",
+    "rescue",
+    "disks",
+    "nics",
+    "firewall",
+    "snapshots",
+    "agent",
+    "images",
+    "migration",
+    "resize",
+)
 
 
 class InstancesConfig(AppConfig):

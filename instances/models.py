@@ -129,6 +129,10 @@ class Instance(models.Model):
     rescue_definition = models.TextField(
         blank=True, editable=False, help_text="While rescued: the original domain XML, restored by unrescue."
     )
+    pending_resize = models.JSONField(
+        default=dict, blank=True, editable=False,
+        help_text="While a resize waits for Confirm or Revert: where it came from and how to put it back.",
+    )  # fmt: skip
     created = models.DateTimeField(default=timezone.now, editable=False)
     updated = models.DateTimeField(auto_now=True)
 
@@ -149,6 +153,11 @@ class Instance(models.Model):
     @property
     def rescued(self) -> bool:
         return bool(self.rescue_definition)
+
+    @property
+    def resizing(self) -> bool:
+        """A resize or cold migration waits for Confirm or Revert."""
+        return bool(self.pending_resize)
 
     def as_event(self) -> dict:
         """What open pages receive when the instance changes."""

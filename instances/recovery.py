@@ -14,6 +14,8 @@ from instances.inventory import apply_domain
 from instances.migration.recovery import recover_instance as recover_migration
 from instances.models import Instance, InstanceState
 from instances.operation_support import lock_key
+from instances.resize.settle import RESIZE_KINDS
+from instances.resize.settle import recover as recover_resize
 from instances.snapshots.operations import export_volume
 from jobs.models import Operation
 from virt import images
@@ -41,6 +43,8 @@ def recover(op: Operation) -> str:
     _remove_partial_file(op)
     try:
         conn = pool().get(instance.host.uri, instance.host.credentials())
+        if instance.state == InstanceState.MIGRATING and op.kind in RESIZE_KINDS:
+            return recover_resize(op, instance)
         if instance.state == InstanceState.MIGRATING:
             return recover_migration(op, instance, conn)
         if instance.state == InstanceState.BUILDING:

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("instances.snapshots.urls")),
     path("", include("instances.agent.urls")),
     path("", include("instances.migration.urls")),
+    path("", include("instances.resize.urls")),
 ]

@@ -155,6 +155,12 @@ ROUTES = {
         ("post", _instance("a"), (200, 200, 404, 403, 403, 302)),  # empty: the form again, with errors
         ("post", _instance("b"), OTHER_CHANGE),
     ],
+    "instance-resize": [
+        ("get", _instance("a"), CHANGE_PAGE),
+        ("get", _instance("b"), OTHER_CHANGE),
+        ("post", _instance("a"), (200, 200, 404, 403, 403, 302)),  # empty: the form again, with errors
+        ("post", _instance("b"), OTHER_CHANGE),
+    ],
     "interface-attach": [("get", _instance("a"), CHANGE_PAGE), ("get", _instance("b"), OTHER_CHANGE)],
     "interface-detach": [("get", _nic("a"), CHANGE_PAGE), ("post", _nic("a"), CHANGE)],
     "interface-link": [

@@ -100,9 +100,18 @@ class Guest:
         self.domain.setAutostart(1 if enabled else 0)
 
     @translated
-    def undefine(self) -> None:
-        """Forget the definition with its managed-save image, snapshot/checkpoint metadata and NVRAM."""
-        self.domain.undefineFlags(_UNDEFINE_ALL)
+    def undefine(self, *, keep_nvram: bool = False) -> None:
+        """Forget the definition with its managed-save image, snapshot/checkpoint metadata and NVRAM
+        (kept with `keep_nvram`: a resize may define it again)."""
+        if keep_nvram:
+            flags = (_UNDEFINE_ALL & ~libvirt.VIR_DOMAIN_UNDEFINE_NVRAM) | libvirt.VIR_DOMAIN_UNDEFINE_KEEP_NVRAM
+            self.domain.undefineFlags(flags)
+        else:
+            self.domain.undefineFlags(_UNDEFINE_ALL)
+
+    @translated
+    def snapshot_count(self) -> int:
+        return self.domain.snapshotNum(0)
 
     def wait_for_state(self, states: set[str], *, timeout: float, interval: float = 0.25) -> bool:
         """Poll until the guest reaches one of `states`; False when `timeout` passed first."""

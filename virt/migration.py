@@ -188,10 +188,10 @@ def definitions_for(domain: libvirt.virDomain, console_address: str) -> tuple[st
     flags = libvirt.VIR_DOMAIN_XML_SECURE | libvirt.VIR_DOMAIN_XML_MIGRATABLE
     live = domain.XMLDesc(flags)
     persistent = domain.XMLDesc(flags | libvirt.VIR_DOMAIN_XML_INACTIVE) if domain.isPersistent() else live
-    return _listening_on(live, console_address), _listening_on(persistent, console_address)
+    return listening_on(live, console_address), listening_on(persistent, console_address)
 
 
-def _listening_on(xml: str, address: str) -> str:
+def listening_on(xml: str, address: str) -> str:
     root = etree.fromstring(xml.encode())
     for graphics in root.iterfind("devices/graphics"):
         if graphics.get("listen") is not None:

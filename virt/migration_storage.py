@@ -1,11 +1,11 @@
 """The disks of a live migration between hosts that do not share their storage (pre_live_migration
 at the destination): each writable disk gets a volume of the same name at the same path there (an
 overlay on the same base, which the destination has cached) that the migration fills; read-only
-media (a config drive) is copied ahead. What was made is undone on a rollback, what was copied is
+media (a config drive) is copied ahead. A cold move (resize, cold migration) copies every disk
+ahead through libvirt's storage streams. What was made is undone on a rollback, what was copied is
 removed from the source after a success."""
 
 import contextlib
-import io
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -14,10 +14,9 @@ from lxml import etree
 
 from virt.errors import InvalidOperation, translated
 from virt.migration import file_disks, pool_at
-from virt.storage import CHUNK, refresh_pool, stream_into
+from virt.storage import copy_volume, physical_size, refresh_pool
 
 MIB = 1024 * 1024
-MAX_MEDIA_BYTES = 256 * MIB  # read-only media copied ahead of the migration (config drives)
 
 
 @dataclass
@@ -25,13 +24,15 @@ class DiskMove:
     copy_targets: list[str] = field(default_factory=list)  # disks the migration copies (vda...)
     made: list[str] = field(default_factory=list)  # paths created at the destination
     moved: list[str] = field(default_factory=list)  # paths at the source, removed after a success
+    copied_bytes: int = 0  # copied ahead (read-only media; with copy_all, every disk)
 
 
-def volume_definition(volume: libvirt.virStorageVol) -> str:
-    """The source volume's definition as one to create elsewhere: name, capacity, format, backing."""
+def volume_definition(volume: libvirt.virStorageVol, name: str = "") -> str:
+    """The volume's definition as one to create elsewhere (or, named `name`, beside it): name,
+    capacity, format, backing."""
     tree = etree.fromstring(volume.XMLDesc(0).encode())
     made = etree.Element("volume")
-    etree.SubElement(made, "name").text = tree.findtext("name")
+    etree.SubElement(made, "name").text = name or tree.findtext("name")
     etree.SubElement(made, "capacity", unit="bytes").text = tree.findtext("capacity")
     target = etree.SubElement(made, "target")
     etree.SubElement(target, "format", type=tree.find("target/format").get("type", "raw"))
@@ -43,34 +44,34 @@ def volume_definition(volume: libvirt.virStorageVol) -> str:
     return etree.tostring(made, encoding="unicode")
 
 
-def _copy_contents(source: libvirt.virConnect, volume, dest: libvirt.virConnect, into) -> None:
-    size = volume.info()[1]
-    if size > MAX_MEDIA_BYTES:
-        raise InvalidOperation(f"{volume.path()} is too large to copy ahead ({size} bytes).")
-    data, stream = io.BytesIO(), source.newStream(0)
-    volume.download(stream, 0, 0, 0)
-    while chunk := stream.recv(CHUNK):
-        data.write(chunk)
-    stream.finish()
-    data.seek(0)
-    stream_into(dest, into, data, len(data.getvalue()))
-
-
 @translated
 def prepare_disks(source: libvirt.virConnect, dest: libvirt.virConnect, guest_xml: str, folders: set[str],
-                  dest_name: str) -> DiskMove:  # fmt: skip
-    """Make the guest's disks in `folders` (storage the two hosts do not share) at the destination."""
-    move = DiskMove()
+                  dest_name: str, *, copy_all: bool = False, progress=None,
+                  bandwidth_mib: int = 0) -> DiskMove:  # fmt: skip
+    """Make the guest's disks in `folders` (storage the two hosts do not share) at the destination.
+    Read-only media is copied now; writable disks are left to the live migration, or with
+    `copy_all` (a guest that is off) copied now too, with progress(done, total) in bytes, at most
+    `bandwidth_mib` MiB/s (0: as fast as it goes)."""
+    disks = [disk for disk in file_disks(guest_xml) if disk.folder in folders]
+    volumes = [source.storageVolLookupByPath(disk.path) for disk in disks]
+    sizes = [physical_size(volume) for volume in volumes]
+    move, copied, total = DiskMove(), 0, sum(sizes)
+
+    def sent(done: int, _size: int) -> None:
+        if progress:
+            progress(copied + done, total)
+
     try:
-        for disk in (disk for disk in file_disks(guest_xml) if disk.folder in folders):
+        for disk, volume, size in zip(disks, volumes, sizes, strict=True):
             pool = pool_at(dest, disk.folder)
             if pool is None:
                 raise InvalidOperation(f"{dest_name} has no storage pool at {disk.folder} for {disk.target}.")
-            volume = source.storageVolLookupByPath(disk.path)
             made = pool.createXML(volume_definition(volume), 0)
             move.made.append(made.path())
-            if disk.media:
-                _copy_contents(source, volume, dest, made)
+            if disk.media or copy_all:
+                copy_volume(source, volume, dest, made, sent, bandwidth_mib=bandwidth_mib)
+                copied += size
+                move.copied_bytes = copied
             else:
                 move.copy_targets.append(disk.target)
             move.moved.append(disk.path)

@@ -33,7 +33,8 @@ FIREWALL_SPEC = "lvc:firewall"  # extra spec: the host filter (e.g. clean-traffi
 def own_volumes(instance: Instance) -> list[str]:
     """Names of the volumes the console creates for an instance in the instance pool."""
     uuid = instance.uuid
-    return [f"{uuid}-disk.qcow2", f"{uuid}-config.iso", f"{uuid}-rescue.qcow2", f"{uuid}-console.log"]
+    return [f"{uuid}-disk.qcow2", f"{uuid}-config.iso", f"{uuid}-rescue.qcow2", f"{uuid}-console.log",
+            f"{uuid}-disk.pre-resize.qcow2"]  # fmt: skip
 
 
 def _virt_type(capabilities: dict) -> str:

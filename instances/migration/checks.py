@@ -1,12 +1,15 @@
-"""The checks before a live migration, fed from the database (the facts the monitor keeps): what
-the migrate page shows. The job runs the same checks again on what libvirt says then
-(virt.migration.host_view), with the CPU comparison and the shared-storage probe on top."""
+"""The checks before a live migration (or a cold move to another host), fed from the database (the
+facts the monitor keeps): what the migrate and resize pages show. The job runs the same checks
+again on what libvirt says then (virt.migration.host_view), with the CPU comparison and the
+shared-storage probe on top."""
+
+import dataclasses
 
 from django.conf import settings
 from django.db.models import Sum
 
 from hosts.models import Host, HostStatus
-from instances.models import Instance, InstanceState
+from instances.models import Flavor, Instance, InstanceState
 from jobs.models import ACTIVE, Operation
 from virt.migration_checks import HostView, check, needs_from_details
 
@@ -32,16 +35,20 @@ def host_view_of(host: Host) -> HostView:
     )
 
 
-def problems(instance: Instance, dest: Host) -> list[str]:
-    """Every reason the instance cannot move to `dest` now, as far as the database knows."""
+def problems(instance: Instance, dest: Host, *, flavor: Flavor | None = None) -> list[str]:
+    """Every reason the instance cannot move to `dest` now, as far as the database knows: live, or
+    with `flavor` powered off at that flavor's size (resize, cold migration)."""
+    needs = needs_from_details(instance.name, instance.details)
+    if flavor is not None:
+        needs = dataclasses.replace(needs, vcpus=flavor.vcpus, memory_mib=flavor.memory_mib)
     found = check(
-        needs_from_details(instance.name, instance.details),
+        needs,
         host_view_of(instance.host),
         host_view_of(dest),
         memory_ratio=settings.MEMORY_OVERCOMMIT_RATIO,
         cpu_ratio=settings.CPU_OVERCOMMIT_RATIO,
     )
-    if instance.state not in (InstanceState.RUNNING, InstanceState.PAUSED):
+    if flavor is None and instance.state not in (InstanceState.RUNNING, InstanceState.PAUSED):
         found.insert(0, f"{instance} is {instance.get_state_display().lower()}: only a running guest moves live.")
     if Operation.objects.filter(target_type="instance", target_id=str(instance.pk), status__in=ACTIVE).exists():
         found.append(f"Another operation is running on {instance}: wait for it to end.")

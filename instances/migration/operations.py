@@ -2,6 +2,7 @@
 image cached there, the network filters defined), the move with its progress, abort and rollback,
 and the same row moved to its new host."""
 
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -24,7 +25,7 @@ from live.broadcast import broadcast
 from virt import images, migration, migration_storage
 from virt.domains import read_domain, read_domain_details
 from virt.errors import HostUnreachable, VirtError
-from virt.migration_checks import check, guest_needs
+from virt.migration_checks import GuestNeeds, check, guest_needs
 
 log = logging.getLogger(__name__)
 MIB = 1024 * 1024
@@ -78,26 +79,33 @@ def move(instance_id: int, dest: Host, params: dict, report, *, remember) -> dic
     instances.migration.recovery, should the worker die)."""
     with on_instance_id(instance_id, report, f"Checking the move to {dest}") as ctx:
         require_state(ctx, "migrate")
-        try:
-            credentials = dest.credentials()
-        except UnreadableSecret as error:
-            raise OperationFailed(str(error)) from None
-        try:
-            pool().get(dest.uri, credentials)  # opened (or taken from the pool) once: does it answer?
-        except HostUnreachable as error:
-            raise OperationFailed(
-                f"{dest} is down: the guest can only move to a host that answers ({error})."
-            ) from None
-        with pool().connection(dest.uri, credentials) as dest_conn:
+        with connected(dest) as dest_conn:
             return _migrate(params, report, ctx, dest, dest_conn, remember)
 
 
-def _checks(ctx: Context, dest: Host, dest_conn, xml: str) -> list[str]:
-    """check_can_live_migrate_source and _destination: every reason it cannot move, read live."""
+@contextlib.contextmanager
+def connected(dest: Host):
+    """`with connected(dest) as dest_conn:` the destination's connection, or OperationFailed saying
+    why there is none."""
+    try:
+        credentials = dest.credentials()
+    except UnreadableSecret as error:
+        raise OperationFailed(str(error)) from None
+    try:
+        pool().get(dest.uri, credentials)  # opened (or taken from the pool) once: does it answer?
+    except HostUnreachable as error:
+        raise OperationFailed(f"{dest} is down: the guest can only move to a host that answers ({error}).") from None
+    with pool().connection(dest.uri, credentials) as dest_conn:
+        yield dest_conn
+
+
+def checks_against(ctx: Context, dest: Host, dest_conn, xml: str, needs: GuestNeeds | None = None) -> list[str]:
+    """check_can_live_migrate_source and _destination: every reason the guest (`needs`, else as `xml`
+    defines it) cannot move, read live."""
     dest_view = migration.host_view(dest_conn, dest.name)
     maintenance = Host.objects.filter(pk=dest.pk, maintenance=True).exists()
     found = check(
-        guest_needs(xml),
+        needs or guest_needs(xml),
         migration.host_view(ctx.conn, ctx.instance.host.name),
         dataclasses.replace(dest_view, maintenance=maintenance),
         memory_ratio=settings.MEMORY_OVERCOMMIT_RATIO,
@@ -111,7 +119,7 @@ def _checks(ctx: Context, dest: Host, dest_conn, xml: str) -> list[str]:
 def _migrate(params: dict, report, ctx: Context, dest: Host, dest_conn, remember) -> dict:
     started = time.monotonic()
     xml = ctx.guest.xml()
-    found = _checks(ctx, dest, dest_conn, xml)
+    found = checks_against(ctx, dest, dest_conn, xml)
     if found:
         raise OperationFailed(" ".join(found))
     with _preparing(dest.pk):  # a drain's guests share the destination's pools and image cache

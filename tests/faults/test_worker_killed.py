@@ -10,13 +10,13 @@ import django_rq
 import libvirt
 import pytest
 
-from instances.models import Image, Instance, InstanceState
+from instances.models import Flavor, Image, Instance, InstanceState
 from instances.operation_support import lock_key
 from instances.services import create_instance, request_operation
 from jobs.models import Operation, OperationStatus
 from jobs.services import start_operation
-from tests.support.instances import instance_volumes
-from tests.support.lab_hosts import volumes_of
+from tests.support.instances import in_guest, instance_volumes
+from tests.support.lab_hosts import lab_guest, volumes_of
 from tests.support.monitor import running_monitor
 from tests.support.processes import WorkerProcess, stop_thread_worker
 from tests.support.waiting import wait_for_operation, wait_until
@@ -171,6 +171,31 @@ def test_worker_killed_during_a_live_migration_leaves_the_guest_running_where_it
     assert volumes_of(lab_conns[dest.name], instance.uuid) == []  # nothing left at the destination
     row = Instance.objects.get(pk=instance.pk)
     assert (row.host_id, row.state) == (source.pk, InstanceState.RUNNING)  # the database agrees with virsh
+    assert not django_rq.get_connection("default").exists(lock_key(instance.pk))
+
+
+def test_worker_killed_during_a_resize_puts_the_guest_back_where_it_was(
+    quick_reaper, lab_hosts, lab_conns, spawn_on, worker_process, admin_user
+):
+    source, dest = lab_hosts
+    instance = spawn_on(source)
+    in_guest(lab_guest(lab_conns[source.name], instance), "dd if=/dev/zero of=/dev/vda bs=1M count=24; sync")
+    flavor = Flavor.objects.create(name="tiny-big", vcpus=2, memory_mib=192, disk_gib=2)
+    op = request_operation(instance=instance, kind="instance.resize", user=admin_user,
+                           params={"flavor": flavor.pk, "destination": dest.pk, "bandwidth_mib": 2})  # fmt: skip
+    wait_until(lambda: "Copying disks" in Operation.objects.get(pk=op.pk).message, timeout=120,
+               what=lambda: f"the resize copying:\n{worker_process.log()}")  # fmt: skip
+    worker_process.kill()
+    assert Instance.objects.get(pk=instance.pk).state == InstanceState.MIGRATING  # what a dead worker leaves
+
+    op = reaped(op)
+    assert op.status == OperationStatus.FAILED
+    assert op.error == f"The worker running this stopped; it is back on {source.name} as before the resize."
+    assert lab_conns[source.name].lookupByUUIDString(str(instance.uuid)).isActive()  # started again
+    assert not [d for d in lab_conns[dest.name].listAllDomains(0) if d.UUIDString() == str(instance.uuid)]
+    assert volumes_of(lab_conns[dest.name], instance.uuid) == []  # nothing left at the destination
+    row = Instance.objects.get(pk=instance.pk)
+    assert (row.host_id, row.state, row.resizing) == (source.pk, InstanceState.RUNNING, False)
     assert not django_rq.get_connection("default").exists(lock_key(instance.pk))
 
 

@@ -1,0 +1,25 @@
+"""The resize page (a flavor and a host; the checks shown at once; queued when they pass). Confirm and
+Revert are buttons of the instance page (instances.actions)."""
+
+from django.contrib.auth.decorators import login_required
+from django.views.decorators.http import require_http_methods
+
+from config.forms import posted
+from instances.access import get_instance_for_user
+from instances.operation_pages import operation_page
+from instances.resize.forms import ResizeForm
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def resize(request, pk: int):
+    instance = get_instance_for_user(request, pk, "change")
+    form = ResizeForm(posted(request), instance=instance, user=request.user)
+    text = (
+        "The guest is shut down (gracefully, then forced after the timeout), given the new flavor — on another "
+        "host its disks are copied there — and started again if it was running. It then waits for you: Confirm "
+        "keeps it, Revert brings it back exactly as it was. Unconfirmed resizes are confirmed by themselves "
+        "after a while."
+    )
+    return operation_page(request, instance, form=form, kind="instance.resize", title=f"Resize or cold-migrate "
+                          f"{instance}", submit="Resize", text=text)  # fmt: skip

@@ -1,0 +1,88 @@
+"""Resize and cold migration on the hypervisors: the guest's definition with its new size, its
+writable disks set aside on their own storage (what a revert puts back, where the resized guest
+uses the same files), and the root disk grown. Disks that move to another host's own storage are
+copied by virt.migration_storage.prepare_disks."""
+
+import contextlib
+from pathlib import PurePosixPath
+
+import libvirt
+from lxml import etree
+
+from virt.errors import InvalidOperation, translated
+from virt.migration import file_disks, listening_on
+from virt.migration_storage import volume_definition
+from virt.storage import copy_volume
+from virt.xml.edit import set_size
+
+ASIDE = ".pre-resize"  # the copy of `name.qcow2` kept for a revert is `name.pre-resize.qcow2`
+
+
+def resized_definition(xml: str, *, vcpus: int, memory_mib: int, console_address: str) -> str:
+    """The guest's definition with the new size, its consoles listening on `console_address` (the host it is defined
+    on)."""
+    root = etree.fromstring(xml.encode())
+    try:
+        set_size(root, vcpus=vcpus, memory_mib=memory_mib)
+    except ValueError as error:
+        raise InvalidOperation(f"{root.findtext('name')} cannot be resized: {error}.") from None
+    return listening_on(etree.tostring(root, encoding="unicode"), console_address)
+
+
+def root_disk(xml: str) -> str:
+    """The path of the guest's first writable file disk (its root disk), "" when it has none."""
+    return next((disk.path for disk in file_disks(xml) if not disk.media), "")
+
+
+def aside_path(path: str) -> str:
+    found = PurePosixPath(path)
+    return str(found.with_name(f"{found.stem}{ASIDE}{found.suffix}"))
+
+
+def _volume(conn: libvirt.virConnect, path: str):
+    with contextlib.suppress(libvirt.libvirtError):
+        return conn.storageVolLookupByPath(path)
+    return None
+
+
+def _replace(conn: libvirt.virConnect, source, path: str, progress=None) -> None:
+    """The volume at `path` (removed first when there) made anew as a copy of `source`, beside it."""
+    if (old := _volume(conn, path)) is not None:
+        old.delete(0)
+    made = source.storagePoolLookupByVolume().createXML(volume_definition(source, PurePosixPath(path).name), 0)
+    try:
+        copy_volume(conn, source, conn, made, progress)
+    except BaseException:
+        with contextlib.suppress(libvirt.libvirtError):
+            made.delete(0)
+        raise
+
+
+@translated
+def set_aside(conn: libvirt.virConnect, path: str, progress=None) -> str:
+    """Copy the volume at `path` beside itself (aside_path); the copy's path."""
+    aside = aside_path(path)
+    _replace(conn, conn.storageVolLookupByPath(path), aside, progress)
+    return aside
+
+
+@translated
+def put_back(conn: libvirt.virConnect, path: str) -> bool:
+    """The volume at `path` as it was when set aside, the copy removed; False when there is no copy
+    (never set aside, or already put back): `path` is left as it is."""
+    aside = _volume(conn, aside_path(path))
+    if aside is None:
+        return False
+    _replace(conn, aside, path)
+    aside.delete(0)
+    return True
+
+
+@translated
+def grow(conn: libvirt.virConnect, path: str, capacity: int) -> bool:
+    """Grow the volume at `path` to `capacity` bytes; False when it is that large already."""
+    volume = conn.storageVolLookupByPath(path)
+    if capacity <= volume.info()[1]:
+        return False
+    volume.resize(capacity, 0)
+    return True
