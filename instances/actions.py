@@ -69,6 +69,10 @@ ACTIONS = {
                form="instances.rescue.forms.RescueForm"),
         Action("unrescue", "instance.unrescue", "Unrescue", ANY_STATE, rescued=True,
                confirm="The rescue guest is stopped and the original definition is restored and started."),
+        Action("rebuild", "instance.rebuild", "Rebuild", frozenset({S.RUNNING, S.SHUTOFF, S.CRASHED}),
+               confirm="Its root disk is deleted and made anew from the image, with a new config drive: everything "
+               "written to it is lost. Name, UUID, flavor and NIC MACs stay; it is started again if it ran.",
+               form="instances.rebuild.forms.RebuildForm"),
         Action("confirm-resize", "instance.confirm_resize", "Confirm resize", ANY_STATE, resizing=True,
                confirm="The instance keeps its new size and host; what it left where it was before is deleted, so "
                "the resize can no longer be reverted."),

@@ -15,6 +15,7 @@ FEATURES = (
     "images",
     "migration",
     "resize",
+    "rebuild",
 )
 
 

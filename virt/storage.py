@@ -251,11 +251,12 @@ def refresh_pool(pool: libvirt.virStoragePool) -> None:
         stopping.sleep(0.1)
 
 
-def stream_into(conn, volume, file, total: int, progress=None) -> int:
+def stream_into(conn, volume, file, total: int, progress=None, *, bandwidth_mib: int = 0) -> int:
     """Upload `total` bytes read from `file` into `volume` over a libvirt stream (aborted on any
-    failure). Calls progress(done, total) after each chunk; returns the bytes sent."""
+    failure), at most `bandwidth_mib` MiB/s when not 0. Calls progress(done, total) after each
+    chunk; returns the bytes sent. Stoppable."""
     stream = conn.newStream(0)
-    done = 0
+    done, started = 0, time.monotonic()
     try:
         volume.upload(stream, 0, total, 0)
         while chunk := file.read(CHUNK):
@@ -266,6 +267,8 @@ def stream_into(conn, volume, file, total: int, progress=None) -> int:
             if progress:
                 progress(done, total)
             stopping.check(f"the copy was stopped after {done} of {total} bytes")
+            if bandwidth_mib and (ahead := done / (bandwidth_mib * 1024 * 1024) - (time.monotonic() - started)) > 0:
+                stopping.sleep(ahead, f"the copy was stopped after {done} of {total} bytes")
         stream.finish()
     except BaseException:
         with contextlib.suppress(libvirt.libvirtError):
@@ -274,34 +277,30 @@ def stream_into(conn, volume, file, total: int, progress=None) -> int:
     return done
 
 
+class _Downloading:
+    """A libvirt download stream, read like a file (by stream_into)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def read(self, size: int) -> bytes:
+        return self.stream.recv(size)
+
+
 def copy_volume(source, volume, dest, into, progress=None, *, bandwidth_mib: int = 0) -> int:
     """Pipe the bytes of `volume` (on the host behind `source`) into the volume `into` (on `dest`,
     possibly the same host) through two libvirt streams: no shared storage, no SSH. A qcow2 overlay
     travels as it is, naming its backing file. At most `bandwidth_mib` MiB/s when not 0. Calls
     progress(done, total) after each chunk; returns the bytes sent. Stoppable; on any failure both
     streams are aborted."""
-    total = physical_size(volume)
-    down, up = source.newStream(0), dest.newStream(0)
-    done, started = 0, time.monotonic()
+    down = source.newStream(0)
     try:
         volume.download(down, 0, 0, 0)
-        into.upload(up, 0, total, 0)
-        while chunk := down.recv(CHUNK):
-            view = memoryview(chunk)
-            while view:
-                view = view[up.send(bytes(view)) :]
-            done += len(chunk)
-            if progress:
-                progress(done, max(total, done))
-            stopping.check(f"the copy was stopped after {done} of {total} bytes")
-            if bandwidth_mib and (ahead := done / (bandwidth_mib * 1024 * 1024) - (time.monotonic() - started)) > 0:
-                stopping.sleep(ahead, f"the copy was stopped after {done} of {total} bytes")
+        done = stream_into(dest, into, _Downloading(down), physical_size(volume), progress, bandwidth_mib=bandwidth_mib)
         down.finish()
-        up.finish()
     except BaseException:
-        for stream in (down, up):
-            with contextlib.suppress(libvirt.libvirtError):
-                stream.abort()
+        with contextlib.suppress(libvirt.libvirtError):
+            down.abort()
         raise
     return done
 

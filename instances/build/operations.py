@@ -47,7 +47,8 @@ def _virt_type(capabilities: dict) -> str:
     return "qemu"
 
 
-def _config_drive(op, instance: Instance) -> bytes:
+def config_drive(op, instance: Instance) -> bytes:
+    """The NoCloud ISO of the instance, from the operation's params (password, SSH keys, files)."""
     params = op.params
     try:
         password = decrypt(params.get("admin_password", ""))
@@ -58,7 +59,7 @@ def _config_drive(op, instance: Instance) -> bytes:
                              ssh_keys=tuple(params.get("ssh_keys", [])), files=files)  # fmt: skip
 
 
-def _forget_secrets(op) -> None:
+def forget_secrets(op) -> None:
     """The admin password is on the config drive now; the operation's input need not keep it."""
     params = {key: value for key, value in op.params.items() if key != "admin_password"}
     Operation.objects.filter(pk=op.pk).update(params=params)
@@ -84,8 +85,8 @@ def _spawn(op, report, ctx: Context) -> None:
         root = images.create_blank(conn, pool, disk_name, capacity=flavor.disk_gib * GIB)
 
     report(55, "Writing the config drive")
-    drive = images.write_volume(conn, pool, f"{uuid}-config.iso", _config_drive(op, instance))
-    _forget_secrets(op)
+    drive = images.write_volume(conn, pool, f"{uuid}-config.iso", config_drive(op, instance))
+    forget_secrets(op)
 
     networks, nic_filter = tuple(op.params.get("networks", [])), ""
     base = str(flavor.extra_specs.get(FIREWALL_SPEC, "")).strip()
@@ -182,7 +183,7 @@ def _spawn_on_host(op, report):
         try:
             _spawn(op, report, ctx)
         except BaseException as error:
-            _forget_secrets(op)
+            forget_secrets(op)
             close_old_connections()
             cleaned = _cleanup(ctx)
             if isinstance(error, Stopped):

@@ -42,10 +42,19 @@ def power_off(ctx, report, *, timeout: float, retry: float, progress=(10, 80)) -
     return "forced"
 
 
-def _timeouts(op) -> tuple[float, float]:
-    timeout = float(op.params.get("timeout", settings.POWER_OFF_TIMEOUT))
-    retry = float(op.params.get("retry", settings.POWER_OFF_RETRY))
+def timeouts(params: dict) -> tuple[float, float]:
+    """(timeout, retry) of a graceful power off: the operation's own, else the settings'."""
+    timeout = float(params.get("timeout", settings.POWER_OFF_TIMEOUT))
+    retry = float(params.get("retry", settings.POWER_OFF_RETRY))
     return timeout, retry
+
+
+def power_off_for(ctx, report, params: dict, *, progress: tuple[int, int]) -> str:
+    """power_off with the operation's timeouts (resize, rebuild); reports how it went."""
+    timeout, retry = timeouts(params)
+    how = power_off(ctx, report, timeout=timeout, retry=retry, progress=progress)
+    report(progress[1], "Powered off by the guest (ACPI)" if how == "graceful" else f"Forced off after {timeout:g} s")
+    return how
 
 
 @operation("instance.start", label="Start instance", stoppable=True)
@@ -67,7 +76,7 @@ def stop(op, report):
             ctx.guest.destroy()
             return {**done(ctx, report), "message": "Forced off"}
         require_state(ctx, "stop")
-        timeout, retry = _timeouts(op)
+        timeout, retry = timeouts(op.params)
         how = power_off(ctx, report, timeout=timeout, retry=retry)
         message = "Powered off by the guest (ACPI)" if how == "graceful" else f"Forced off after {timeout:g} s"
         return {**done(ctx, report), "message": message}
@@ -84,7 +93,7 @@ def reboot(op, report):
             message = "Rebooted hard"
         else:
             require_state(ctx, "reboot")
-            timeout, retry = _timeouts(op)
+            timeout, retry = timeouts(op.params)
             how = power_off(ctx, report, timeout=timeout, retry=retry)
             message = "Rebooted" if how == "graceful" else f"No shutdown within {timeout:g} s: rebooted hard"
         boot(ctx, report)

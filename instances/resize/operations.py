@@ -14,7 +14,7 @@ from django.utils import timezone
 from hosts.credentials import encrypt
 from hosts.models import Host
 from instances.images.cache import cache_image
-from instances.lifecycle.operations import power_off
+from instances.lifecycle.operations import power_off_for
 from instances.migration.operations import (
     _hold,
     _preparing,
@@ -104,9 +104,7 @@ def _resize(ctx: Context, report, flavor: Flavor, dest: Host, dest_conn, remembe
     }  # fmt: skip
     down_since = time.monotonic()
     if record["was_running"]:
-        how = power_off(ctx, report, timeout=float(settings.POWER_OFF_TIMEOUT), retry=float(settings.POWER_OFF_RETRY),
-                        progress=(15, 25))  # fmt: skip
-        report(25, "Powered off by the guest" if how == "graceful" else "Forced off after the timeout")
+        power_off_for(ctx, report, params, progress=(15, 25))
     _hold(ctx.instance)
     remember(record)
     try:
