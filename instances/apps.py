@@ -16,6 +16,7 @@ FEATURES = (
     "migration",
     "resize",
     "rebuild",
+    "clone",
 )
 
 

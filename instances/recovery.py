@@ -10,6 +10,7 @@ from django.conf import settings
 from hosts.connections import pool
 from hosts.credentials import UnreadableSecret
 from instances.build.operations import forget_or_hold
+from instances.clone.operations import recover_clone
 from instances.inventory import apply_domain
 from instances.migration.recovery import recover_instance as recover_migration
 from instances.models import Instance, InstanceState
@@ -42,6 +43,7 @@ def recover(op: Operation) -> str:
     django_rq.get_connection("default").delete(lock_key(instance.pk))
     _remove_partial_file(op)
     try:
+        cloned = recover_clone(op) if op.kind == "instance.clone" else ""
         conn = pool().get(instance.host.uri, instance.host.credentials())
         if instance.state == InstanceState.MIGRATING and op.kind in RESIZE_KINDS:
             return recover_resize(op, instance)
@@ -60,7 +62,7 @@ def recover(op: Operation) -> str:
     if instance is None:
         return "the instance is no longer on its host"
     jobs = f"its block job on {', '.join(aborted)} was aborted; " if aborted else ""
-    return f"{jobs}state re-read from the host: {instance.get_state_display().lower()}"
+    return f"{cloned}{jobs}state re-read from the host: {instance.get_state_display().lower()}"
 
 
 def _abort_block_jobs(conn, uuid: str) -> list[str]:

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("instances.agent.urls")),
     path("", include("instances.migration.urls")),
     path("", include("instances.resize.urls")),
+    path("", include("instances.clone.urls")),
 ]

@@ -155,6 +155,11 @@ ROUTES = {
         ("post", _instance("a"), (200, 200, 404, 403, 403, 302)),  # empty: the form again, with errors
         ("post", _instance("b"), OTHER_CHANGE),
     ],
+    "instance-clone": [
+        ("get", _instance("a"), CHANGE_PAGE),
+        ("get", _instance("b"), OTHER_CHANGE),
+        ("post", _instance("a"), (200, 200, 404, 403, 403, 302)),  # empty: the form again, with errors
+    ],
     "instance-resize": [
         ("get", _instance("a"), CHANGE_PAGE),
         ("get", _instance("b"), OTHER_CHANGE),
