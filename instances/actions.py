@@ -89,6 +89,7 @@ ACTIONS = {
         Action("set-password", "instance.set_password", "Set admin password", frozenset({S.RUNNING}),
                doing="set a password on", button=False),
         Action("migrate", "instance.live_migrate", "Migrate", MEMORY_STATES, doing="live-migrate", button=False),
+        Action("grow", "instance.grow", "Grow", frozenset({S.RUNNING}), button=False, resizing=None),
         Action("clone", "instance.clone", "Clone", frozenset({S.SHUTOFF}), button=False),
         Action("resize", "instance.resize", "Resize or cold-migrate", frozenset({S.RUNNING, S.SHUTOFF}),
                doing="resize", button=False),

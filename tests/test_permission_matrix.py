@@ -160,6 +160,11 @@ ROUTES = {
         ("get", _instance("b"), OTHER_CHANGE),
         ("post", _instance("a"), (200, 200, 404, 403, 403, 302)),  # empty: the form again, with errors
     ],
+    "instance-grow": [
+        ("get", _instance("a"), CHANGE_PAGE),
+        ("get", _instance("b"), OTHER_CHANGE),
+        ("post", _instance("a"), (200, 200, 404, 403, 403, 302)),  # empty: the form again, with errors
+    ],
     "instance-resize": [
         ("get", _instance("a"), CHANGE_PAGE),
         ("get", _instance("b"), OTHER_CHANGE),

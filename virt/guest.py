@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import libvirt
 
-from virt import agent, blockjobs, disks, firewall, migration, nics, snapshots, stopping
+from virt import agent, blockjobs, disks, firewall, migration, nics, resize, snapshots, stopping
 from virt.domains import state_name
 from virt.errors import NotFound, translated
 from virt.xml.domain import Domain
@@ -108,6 +108,10 @@ class Guest:
             self.domain.undefineFlags(flags)
         else:
             self.domain.undefineFlags(_UNDEFINE_ALL)
+
+    def grow(self, *, vcpus: int, memory_mib: int) -> bool:
+        """virt.resize.grow_live: more vCPUs and memory while it runs."""
+        return resize.grow_live(self.domain, vcpus=vcpus, memory_mib=memory_mib)
 
     @translated
     def snapshot_count(self) -> int:

@@ -152,6 +152,16 @@ def _disks(spec: GuestSpec, machine: str) -> list[Disk]:
     return disks
 
 
+def _room(spec: GuestSpec, key: str, size: int) -> int:
+    """The extra spec `key`: how far the guest may grow while running (at least `size`); 0 when unset."""
+    value = str(spec.extra_specs.get(key, "")).strip()
+    if not value:
+        return 0
+    if not value.isdigit() or int(value) < size or int(value) > 64 * 1024 * 1024:
+        raise PolicyError(f"extra spec {key} = {value!r} must be a whole number, at least the flavor's {size}")
+    return int(value)
+
+
 def build_domain(spec: GuestSpec) -> Domain:
     """The domain this policy gives `spec`; PolicyError names any value it cannot honour."""
     _choice(spec.virt_type, VIRT_TYPES, "virtualization type")
@@ -164,11 +174,16 @@ def build_domain(spec: GuestSpec) -> Domain:
     vif_model = _spec(spec, "hw:vif_model", "virtio", VIF_MODELS)
     video = _spec(spec, "hw:video_model", DEFAULT_VIDEO.get(graphics, ""), VIDEO_MODELS)
     numa = _numa(spec)
+    max_vcpus, max_memory = _room(spec, "lvc:max_vcpus", spec.vcpus), _room(spec, "lvc:max_memory_mib", spec.memory_mib)
+    if (max_vcpus or max_memory) and numa.cells:
+        raise PolicyError("extra specs lvc:max_vcpus / lvc:max_memory_mib do not go with guest NUMA cells")
     return Domain(
         name=spec.name,
         uuid=spec.uuid,
         vcpus=spec.vcpus,
         memory_mib=spec.memory_mib,
+        max_vcpus=max_vcpus,
+        max_memory_mib=max_memory,
         type=spec.virt_type,
         boot=Boot(kernel=spec.kernel, initrd=spec.initrd, cmdline=spec.cmdline, machine=machine),
         disks=_disks(spec, machine),

@@ -86,3 +86,47 @@ def grow(conn: libvirt.virConnect, path: str, capacity: int) -> bool:
         return False
     volume.resize(capacity, 0)
     return True
+
+
+def _sizes(domain: libvirt.virDomain) -> tuple[int, int, int, int]:
+    """(vCPUs, most vCPUs, memory MiB, most memory MiB) of the running guest's definition."""
+    root = etree.fromstring(domain.XMLDesc(0).encode())
+    most_vcpus = int(root.findtext("vcpu") or 1)
+    vcpus = int(root.find("vcpu").get("current", most_vcpus))
+    most_memory = int(root.findtext("memory") or 0) // 1024  # KiB
+    return vcpus, most_vcpus, int(root.findtext("currentMemory") or 0) // 1024 or most_memory, most_memory
+
+
+@translated
+def grow_live(domain: libvirt.virDomain, *, vcpus: int, memory_mib: int) -> bool:
+    """Raise the running guest's vCPUs and memory (the balloon) to these, now and in its persistent
+    definition, within the maximums it is defined with. Memory first, then vCPUs: a vCPU change the
+    guest refuses takes the memory back, so nothing is half applied. Returns whether the guest
+    agent brought the new vCPUs online (else the guest's own hotplug rules do)."""
+    now_vcpus, most_vcpus, now_memory, most_memory = _sizes(domain)
+    problems = []
+    if vcpus < now_vcpus or memory_mib < now_memory:
+        problems.append(f"It only grows while running: it has {now_vcpus} vCPU and {now_memory} MiB.")
+    if vcpus > most_vcpus:
+        problems.append(f"Its definition allows at most {most_vcpus} vCPUs while running (extra spec lvc:max_vcpus).")
+    if memory_mib > most_memory:
+        problems.append(f"Its definition allows at most {most_memory} MiB while running (extra spec "
+                        "lvc:max_memory_mib).")  # fmt: skip
+    if problems:
+        raise InvalidOperation(" ".join(problems))
+    both = libvirt.VIR_DOMAIN_AFFECT_LIVE | libvirt.VIR_DOMAIN_AFFECT_CONFIG
+    if memory_mib > now_memory:
+        domain.setMemoryFlags(memory_mib * 1024, both)
+    if vcpus == now_vcpus:
+        return False
+    try:
+        domain.setVcpusFlags(vcpus, both)
+    except libvirt.libvirtError:
+        if memory_mib > now_memory:
+            domain.setMemoryFlags(now_memory * 1024, both)
+        raise
+    try:
+        domain.setVcpusFlags(vcpus, libvirt.VIR_DOMAIN_VCPU_GUEST)
+        return True
+    except libvirt.libvirtError:  # no guest agent: the guest onlines them by itself, or its admin does
+        return False

@@ -49,3 +49,25 @@ class ResizeForm(forms.Form):
         data = self.cleaned_data
         return {"flavor": data["flavor"].pk, "destination": data["destination"].pk,
                 "bandwidth_mib": data["bandwidth_mib"]}  # fmt: skip
+
+
+class GrowForm(forms.Form):
+    """More vCPUs and memory for a running instance, up to what its definition allows."""
+
+    vcpus = forms.IntegerField(label="vCPUs", min_value=1, max_value=256)
+    memory_mib = forms.IntegerField(label="Memory (MiB)", min_value=16, max_value=4 * 1024 * 1024)
+
+    def __init__(self, *args, instance: Instance, **kwargs):
+        kwargs.setdefault("initial", {"vcpus": instance.vcpus, "memory_mib": instance.memory_mib})
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+
+    def clean(self):
+        data = super().clean()
+        vcpus, memory = data.get("vcpus"), data.get("memory_mib")
+        if vcpus and memory and vcpus <= (self.instance.vcpus or 0) and memory <= (self.instance.memory_mib or 0):
+            self.add_error(None, "Nothing would grow: ask for more vCPUs or more memory.")
+        return data
+
+    def params(self) -> dict:
+        return {"vcpus": self.cleaned_data["vcpus"], "memory_mib": self.cleaned_data["memory_mib"]}

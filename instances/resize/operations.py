@@ -200,3 +200,13 @@ def revert_resize(op, report):
         said = settle.put_back(ctx.instance, ctx.instance.pending_resize)
         return {"message": f"Reverted: {said}", "url": reverse("instance-detail", args=[ctx.instance.pk]),
                 "link_text": str(ctx.instance)}  # fmt: skip
+
+
+@operation("instance.grow", label="Grow running instance")
+def grow_instance(op, report):
+    vcpus, memory_mib = int(op.params["vcpus"]), int(op.params["memory_mib"])
+    with on_instance(op, report, f"Growing to {vcpus} vCPU and {memory_mib} MiB") as ctx:
+        require_state(ctx, "grow")
+        onlined = ctx.guest.grow(vcpus=vcpus, memory_mib=memory_mib)
+        how = "; the guest agent brought the vCPUs online" if onlined else ""
+        return {**done(ctx, report), "message": f"Now {vcpus} vCPU and {memory_mib} MiB, running and defined{how}"}

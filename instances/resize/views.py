@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 from config.forms import posted
 from instances.access import get_instance_for_user
 from instances.operation_pages import operation_page
-from instances.resize.forms import ResizeForm
+from instances.resize.forms import GrowForm, ResizeForm
 
 
 @require_http_methods(["GET", "POST"])
@@ -23,3 +23,16 @@ def resize(request, pk: int):
     )
     return operation_page(request, instance, form=form, kind="instance.resize", title=f"Resize or cold-migrate "
                           f"{instance}", submit="Resize", text=text)  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def grow(request, pk: int):
+    instance = get_instance_for_user(request, pk, "change")
+    form = GrowForm(posted(request), instance=instance)
+    text = (
+        "More vCPUs and memory while it runs, up to the maximums it was defined with (its flavor's extra specs "
+        "lvc:max_vcpus and lvc:max_memory_mib); its definition keeps them. A change the guest refuses is taken back."
+    )
+    return operation_page(request, instance, form=form, kind="instance.grow", title=f"Grow {instance}",
+                          submit="Grow", text=text)  # fmt: skip

@@ -1,3 +1,4 @@
+# ruff: noqa: F401, F811
 """The clone page (on libvirt's test driver): offered for a shut-off instance only, a taken or bad
 name refused at once, a valid clone queued with its name and host."""
 
@@ -6,7 +7,7 @@ from django.urls import reverse
 
 from instances.models import Instance, InstanceState
 from jobs.models import Operation
-from tests.instances.test_migration_views import hosts, instance  # noqa: F401  (fixtures)
+from tests.instances.test_migration_views import hosts, instance  # fixtures (module-wide: ruff noqa F401, F811)
 
 pytestmark = pytest.mark.django_db
 
@@ -14,10 +15,10 @@ pytestmark = pytest.mark.django_db
 def test_a_clone_is_offered_when_shut_off_refused_when_its_name_is_taken_and_queued(
     client_for,
     operator,
-    hosts,  # noqa: F811
+    hosts,
     instance,
     rq_worker,
-):  # noqa: F811
+):
     client = client_for(operator)
     detail = reverse("instance-detail", args=[instance.pk])
     url = reverse("instance-clone", args=[instance.pk])

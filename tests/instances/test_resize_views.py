@@ -1,3 +1,4 @@
+# ruff: noqa: F401, F811
 """The resize page and the Confirm/Revert buttons (on libvirt's test driver, from the facts the
 monitor keeps): what it refuses at once and queues nothing, what it queues, and which buttons a
 waiting resize shows."""
@@ -8,7 +9,7 @@ from django.urls import reverse
 from instances.actions import actions_for
 from instances.models import Flavor, Instance
 from jobs.models import Operation
-from tests.instances.test_migration_views import hosts, instance  # noqa: F401  (fixtures)
+from tests.instances.test_migration_views import hosts, instance  # fixtures (module-wide: ruff noqa F401, F811)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def flavors(db):
 
 
 @pytest.fixture
-def sized(instance, flavors):  # noqa: F811
+def sized(instance, flavors):
     Instance.objects.filter(pk=instance.pk).update(flavor=flavors["small"])
     return Instance.objects.get(pk=instance.pk)
 
@@ -32,7 +33,7 @@ def page(client, row, data=None):
     return response, response.content.decode().replace("&#x27;", "'")
 
 
-def test_refusals_are_shown_at_once_and_nothing_is_queued(client_for, operator, hosts, sized, flavors):  # noqa: F811
+def test_refusals_are_shown_at_once_and_nothing_is_queued(client_for, operator, hosts, sized, flavors):
     client = client_for(operator)
     _response, text = page(client, sized)
     assert "Resize or cold-migrate web-1" in text and f'value="{hosts["beta"].pk}"' in text
@@ -49,7 +50,7 @@ def test_refusals_are_shown_at_once_and_nothing_is_queued(client_for, operator, 
     assert not Operation.objects.exists()
 
 
-def test_a_passing_resize_is_queued_with_its_flavor_and_host(client_for, operator, hosts, sized, flavors,  # noqa: F811
+def test_a_passing_resize_is_queued_with_its_flavor_and_host(client_for, operator, hosts, sized, flavors,
                                                              rq_worker):  # fmt: skip
     wanted = {"flavor": flavors["small"].pk, "destination": hosts["beta"].pk, "bandwidth_mib": 20}
     response, _text = page(client_for(operator), sized, wanted)
@@ -58,7 +59,7 @@ def test_a_passing_resize_is_queued_with_its_flavor_and_host(client_for, operato
     assert (op.kind, op.params) == ("instance.resize", wanted)
 
 
-def test_a_waiting_resize_offers_confirm_and_revert_and_little_else(client_for, operator, admin_user, hosts,  # noqa: F811
+def test_a_waiting_resize_offers_confirm_and_revert_and_little_else(client_for, operator, admin_user, hosts,
                                                                      sized):  # fmt: skip
     names = {action.name for action in actions_for(sized)}
     assert "delete" in names and "confirm-resize" not in names
@@ -71,3 +72,13 @@ def test_a_waiting_resize_offers_confirm_and_revert_and_little_else(client_for, 
     assert "Verify resize" in text and reverse("instance-resize", args=[sized.pk]) not in text
     response = client_for(admin_user).post(reverse("instance-action", args=[sized.pk, "delete"]), follow=True)
     assert "Delete is not possible while web-1 is" in response.content.decode() and not Operation.objects.exists()
+
+
+def test_grow_is_offered_while_running_and_queues_the_new_size(client_for, operator, sized, rq_worker):
+    client, url = client_for(operator), reverse("instance-grow", args=[sized.pk])
+    assert url in client.get(reverse("instance-detail", args=[sized.pk])).content.decode()
+    text = client.post(url, {"vcpus": 1, "memory_mib": 512}).content.decode()
+    assert "Nothing would grow: ask for more vCPUs or more memory." in text and not Operation.objects.exists()
+    client.post(url, {"vcpus": 2, "memory_mib": 1024})
+    op = Operation.objects.get()
+    assert (op.kind, op.params) == ("instance.grow", {"vcpus": 2, "memory_mib": 1024})

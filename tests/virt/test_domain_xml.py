@@ -110,7 +110,7 @@ def test_hostile_names_and_paths_are_escaped_and_round_trip():
 def test_reads_the_test_drivers_live_xml(test_driver):
     domain = Domain.from_xml(test_driver.lookupByName("test").XMLDesc(0))
     assert (domain.name, domain.uuid, domain.type) == ("test", "6695eb01-f6a4-8304-79aa-97f2502e193f", "test")
-    assert (domain.vcpus, domain.memory_mib) == (2, 8192)
+    assert (domain.vcpus, domain.memory_mib, domain.max_memory_mib) == (2, 2048, 8192)  # ballooned to 2 GiB
     assert domain.boot == Boot(arch="i686")
     assert domain.disks == [Disk(target="vda", source="/guest/diskimage1", format="")]
     assert domain.interfaces == [

@@ -50,6 +50,11 @@ def _int(text: str | None, default: int) -> int:
         return default
 
 
+def _room(maximum: int, current: int) -> int:
+    """A maximum that leaves room above `current` (0 when it does not, or is not known)."""
+    return maximum if current and maximum > current else 0
+
+
 def _memory_mib(element: etree._Element | None) -> int:
     """MiB in a <memory>-like element, honouring its unit attribute (KiB when absent)."""
     if element is None:
@@ -245,6 +250,8 @@ class Domain:
     memory_mib: int
     type: str = "qemu"
     boot: Boot = field(default_factory=Boot)
+    max_vcpus: int = 0  # room to grow while running (vCPU hotplug); 0: none
+    max_memory_mib: int = 0  # room to grow while running (the balloon); 0: none
     disks: list[Disk] = field(default_factory=list)
     interfaces: list[Interface] = field(default_factory=list)
     graphics: list[Graphics] = field(default_factory=list)
@@ -267,8 +274,12 @@ class Domain:
             sub(root, "uuid", self.uuid)
         if self.description:
             sub(root, "description", self.description)
-        sub(root, "memory", str(self.memory_mib), unit="MiB")
-        sub(root, "vcpu", str(self.vcpus))
+        memory = max(self.max_memory_mib, self.memory_mib)
+        sub(root, "memory", str(memory), unit="MiB")
+        if memory > self.memory_mib:
+            sub(root, "currentMemory", str(self.memory_mib), unit="MiB")
+        vcpus = max(self.max_vcpus, self.vcpus)
+        sub(root, "vcpu", str(vcpus), current=str(self.vcpus) if vcpus > self.vcpus else None)
         root.extend(tune.to_element() for tune in (self.cputune, self.numatune) if tune is not None)
         root.append(self.boot.to_element())
         if self.acpi:
@@ -309,8 +320,10 @@ class Domain:
         return cls(
             name=element.findtext("name", ""),
             uuid=element.findtext("uuid", ""),
-            vcpus=_int(element.findtext("vcpu"), 1),
-            memory_mib=_memory_mib(element.find("memory")),
+            vcpus=_int(_attr(element.find("vcpu"), "current"), _int(element.findtext("vcpu"), 1)),
+            memory_mib=_memory_mib(element.find("currentMemory")) or _memory_mib(element.find("memory")),
+            max_vcpus=_int(element.findtext("vcpu"), 1) if _attr(element.find("vcpu"), "current") else 0,
+            max_memory_mib=_room(_memory_mib(element.find("memory")), _memory_mib(element.find("currentMemory"))),
             type=element.get("type", ""),
             boot=Boot.from_element(element.find("os")),
             disks=[Disk.from_element(disk) for disk in devices.findall("disk")],
