@@ -233,7 +233,7 @@ def main() -> None:
         for host in hosts:
             probe(host)
         print(f"{args.rounds} rounds each way; state in {WORK}; {TARGETS}")
-        for kind in ("shared", "local"):
+        for kind in ("shared", "local") if args.rounds else ():
             run(kind, hosts, conns, user, args.rounds)
         if args.drain:
             drain(hosts, conns, user, args.drain)

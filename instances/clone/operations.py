@@ -17,13 +17,12 @@ from instances.migration.operations import connected, destination_of
 from instances.models import Instance, InstanceState
 from instances.operation_support import Context, on_instance, record_state, require_state
 from jobs.models import Operation
+from jobs.progress import transfer_progress
 from jobs.registry import OperationFailed, operation
 from live.broadcast import broadcast
 from virt import clone, firewall, images, migration, migration_storage
 from virt.errors import NotFound
 from virt.guest import Guest
-
-MIB = 1024**2
 
 
 @operation("instance.clone", label="Clone instance", timeout=3 * 3600, stoppable=True)
@@ -54,9 +53,7 @@ def _clone(op, report, ctx: Context, dest: Host, dest_conn, name: str) -> dict:
         drive = next((disk.path for disk in migration.file_disks(xml)
                       if PurePosixPath(disk.path).name == f"{source.uuid}-config.iso"), "")  # fmt: skip
 
-        def copying(done: int, total: int) -> None:
-            report(20 + int(65 * done / max(total, 1)), f"Copying disks: {done / MIB:.0f} of {total / MIB:.0f} MiB")
-
+        copying = transfer_progress(report, "Copying disks:", start=20, end=85)
         copies = clone.copy_disks(ctx.conn, dest_conn, xml, new_uuid, dest.name, copying, skip=(drive,))
         if drive:  # its own config drive: the clone's hostname and instance id
             pool = migration.pool_at(dest_conn, str(PurePosixPath(drive).parent)).name()

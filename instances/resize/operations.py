@@ -28,6 +28,7 @@ from instances.models import Flavor, Instance, InstanceState
 from instances.operation_support import Context, boot, done, on_instance, require_state
 from instances.resize import settle
 from jobs.models import Operation
+from jobs.progress import transfer_progress
 from jobs.registry import OperationFailed, operation
 from virt import images, migration, migration_storage, resize
 from virt.guest import Guest
@@ -150,10 +151,7 @@ def _finish(ctx: Context, report, flavor: Flavor, dest: Host, dest_conn, xml: st
     record["keep"] = [disk.path for disk in migration.file_disks(xml) if not disk.media and disk.folder not in apart]
     remember(record)
     if disks:
-
-        def copying(done: int, total: int) -> None:
-            report(25 + int(60 * done / max(total, 1)), f"Copying disks: {done / MIB:.0f} of {total / MIB:.0f} MiB")
-
+        copying = transfer_progress(report, "Copying disks:", start=25, end=85)
         bandwidth = int(params.get("bandwidth_mib", settings.RESIZE_BANDWIDTH))
         copy_started = time.monotonic()
         move = migration_storage.prepare_disks(ctx.conn, dest_conn, xml, apart, dest.name, copy_all=True,
