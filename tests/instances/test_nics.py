@@ -8,20 +8,9 @@ from lxml import etree
 from hosts.services import probe
 from instances.device_stats import device_rows
 from instances.models import Instance
-from tests.networks.support import random_subnet, remove_network, unique_name
 from tests.support.instances import in_guest, succeeded, wait_in_guest
-from virt.networks import define_network
 
 pytestmark = pytest.mark.qemu
-
-
-@pytest.fixture
-def isolated(qemu_conn):
-    """A running isolated network with DHCP (removed after)."""
-    name = unique_name()
-    define_network(qemu_conn, name=name, mode="isolated", **random_subnet()).create()
-    yield name
-    remove_network(qemu_conn, name)
 
 
 def macs(guest, *, inactive: bool = False) -> dict[str, str]:

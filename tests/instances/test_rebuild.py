@@ -8,20 +8,10 @@ import pytest
 from lxml import etree
 
 from instances.models import Instance
-from tests.networks.support import random_subnet, remove_network, unique_name
 from tests.support.guest import MARKER
 from tests.support.instances import guest_image, guest_of, in_guest, succeeded
-from virt.networks import define_network
 
 pytestmark = pytest.mark.qemu
-
-
-@pytest.fixture
-def isolated(qemu_conn):
-    name = unique_name()
-    define_network(qemu_conn, name=name, mode="isolated", **random_subnet()).create()
-    yield name
-    remove_network(qemu_conn, name)
 
 
 def identity(conn, instance) -> tuple[str, str, list[str]]:

@@ -18,9 +18,11 @@ from hosts.models import Host
 from hosts.services import probe
 from instances.models import Flavor, Image, Instance
 from instances.services import create_instance, request_operation
+from tests.networks.support import random_subnet, remove_network, unique_name
 from tests.support.guest import GUEST_DIR, MARKER, NAME_PREFIX, TinyGuest, kernel, remove_domain
 from tests.support.pools import remove_pool
 from tests.support.waiting import wait_for_operation
+from virt.networks import define_network
 
 TINY_CMDLINE = "console=tty0 console=ttyS0"
 
@@ -94,6 +96,15 @@ def tiny_image(transactional_db, tmp_path):
 def screen_image(transactional_db, tmp_path):
     """The tiny guest as an image whose screen shows its console (for VNC/SPICE): boots slower."""
     return guest_image(name="tiny-screen", disk=_disk_image(tmp_path / "tiny-disk.qcow2"), screen=True)
+
+
+@pytest.fixture
+def isolated(qemu_conn):
+    """A running isolated network with DHCP on the test libvirtd (removed after)."""
+    name = unique_name()
+    define_network(qemu_conn, name=name, mode="isolated", **random_subnet()).create()
+    yield name
+    remove_network(qemu_conn, name)
 
 
 @pytest.fixture
