@@ -1,18 +1,15 @@
-"""Clone: a shut-off guest's disks copied (through libvirt's storage streams, to its host or another)
-under the clone's names, and its definition made the clone's — new name and UUID, NIC MACs left
-for libvirt to choose, disks, serial log and the instance's own network filter renamed."""
+"""Clone: a shut-off guest's definition made the clone's — new name and UUID, NIC MACs left for
+libvirt to choose, disks, serial log and the instance's own network filter renamed (the disks are
+copied under the clone's names by virt.migration_storage.prepare_disks)."""
 
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 import libvirt
 from lxml import etree
 
 from virt import firewall
-from virt.errors import InvalidOperation, translated
-from virt.migration import file_disks, listening_on, pool_at
-from virt.migration_storage import remove_paths, volume_definition
-from virt.storage import copy_volume, physical_size
+from virt.errors import translated
+from virt.migration import listening_on
 
 
 def renamed(path: str, old_uuid: str, new_uuid: str) -> str:
@@ -20,42 +17,6 @@ def renamed(path: str, old_uuid: str, new_uuid: str) -> str:
     found = PurePosixPath(path)
     name = found.name.replace(old_uuid, new_uuid) if old_uuid in found.name else f"{new_uuid}-{found.name}"
     return str(found.with_name(name))
-
-
-@dataclass
-class Copies:
-    paths: dict[str, str] = field(default_factory=dict)  # the guest's path -> the clone's
-    made: list[str] = field(default_factory=list)  # at the destination, removed on a failure
-
-
-@translated
-def copy_disks(source: libvirt.virConnect, dest: libvirt.virConnect, xml: str, new_uuid: str, dest_name: str,
-               progress=None, *, skip: tuple[str, ...] = ()) -> Copies:  # fmt: skip
-    """Every file disk of the guest (but `skip`) copied into the same folder's pool at `dest`
-    under the clone's name; progress(done, total) in bytes. Nothing is left made on a failure."""
-    old_uuid = etree.fromstring(xml.encode()).findtext("uuid")
-    disks = [disk for disk in file_disks(xml) if disk.path not in skip]
-    volumes = [source.storageVolLookupByPath(disk.path) for disk in disks]
-    total, copied, copies = sum(physical_size(volume) for volume in volumes), 0, Copies()
-
-    def sent(done: int, _size: int) -> None:
-        if progress:
-            progress(copied + done, total)
-
-    try:
-        for disk, volume in zip(disks, volumes, strict=True):
-            pool = pool_at(dest, disk.folder)
-            if pool is None:
-                raise InvalidOperation(f"{dest_name} has no storage pool at {disk.folder} for {disk.target}.")
-            target = renamed(disk.path, old_uuid, new_uuid)
-            made = pool.createXML(volume_definition(volume, PurePosixPath(target).name), 0)
-            copies.made.append(made.path())
-            copied += copy_volume(source, volume, dest, made, sent)
-            copies.paths[disk.path] = made.path()
-    except BaseException:
-        remove_paths(dest, copies.made)
-        raise
-    return copies
 
 
 def cloned_definition(xml: str, *, name: str, new_uuid: str, paths: dict[str, str], console_address: str) -> str:

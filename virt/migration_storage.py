@@ -6,6 +6,7 @@ ahead through libvirt's storage streams. What was made is undone on a rollback, 
 removed from the source after a success."""
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -25,6 +26,7 @@ class DiskMove:
     made: list[str] = field(default_factory=list)  # paths created at the destination
     moved: list[str] = field(default_factory=list)  # paths at the source, removed after a success
     copied_bytes: int = 0  # copied ahead (read-only media; with copy_all, every disk)
+    paths: dict[str, str] = field(default_factory=dict)  # the source's path -> the one made
 
 
 def volume_definition(volume: libvirt.virStorageVol, name: str = "") -> str:
@@ -46,13 +48,14 @@ def volume_definition(volume: libvirt.virStorageVol, name: str = "") -> str:
 
 @translated
 def prepare_disks(source: libvirt.virConnect, dest: libvirt.virConnect, guest_xml: str, folders: set[str],
-                  dest_name: str, *, copy_all: bool = False, progress=None,
-                  bandwidth_mib: int = 0) -> DiskMove:  # fmt: skip
-    """Make the guest's disks in `folders` (storage the two hosts do not share) at the destination.
+                  dest_name: str, *, copy_all: bool = False, progress=None, bandwidth_mib: int = 0,
+                  rename: Callable[[str], str] | None = None, skip: tuple[str, ...] = ()) -> DiskMove:  # fmt: skip
+    """Make the guest's disks in `folders` (storage the two hosts do not share; but those in `skip`)
+    at the destination, at the same path or, with `rename`, beside it under rename(path)'s name.
     Read-only media is copied now; writable disks are left to the live migration, or with
     `copy_all` (a guest that is off) copied now too, with progress(done, total) in bytes, at most
     `bandwidth_mib` MiB/s (0: as fast as it goes)."""
-    disks = [disk for disk in file_disks(guest_xml) if disk.folder in folders]
+    disks = [disk for disk in file_disks(guest_xml) if disk.folder in folders and disk.path not in skip]
     volumes = [source.storageVolLookupByPath(disk.path) for disk in disks]
     sizes = [physical_size(volume) for volume in volumes]
     move, copied, total = DiskMove(), 0, sum(sizes)
@@ -66,8 +69,10 @@ def prepare_disks(source: libvirt.virConnect, dest: libvirt.virConnect, guest_xm
             pool = pool_at(dest, disk.folder)
             if pool is None:
                 raise InvalidOperation(f"{dest_name} has no storage pool at {disk.folder} for {disk.target}.")
-            made = pool.createXML(volume_definition(volume), 0)
+            name = PurePosixPath(rename(disk.path)).name if rename else ""
+            made = pool.createXML(volume_definition(volume, name), 0)
             move.made.append(made.path())
+            move.paths[disk.path] = made.path()
             if disk.media or copy_all:
                 copy_volume(source, volume, dest, made, sent, bandwidth_mib=bandwidth_mib)
                 copied += size

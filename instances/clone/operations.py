@@ -2,6 +2,7 @@
 streams under the clone's names (an overlay onto the destination's cached base), a fresh config
 drive, and a new instance — new name, UUID and MACs — defined there, shut off."""
 
+import functools
 import uuid
 from pathlib import PurePosixPath
 
@@ -45,7 +46,7 @@ def _clone(op, report, ctx: Context, dest: Host, dest_conn, name: str) -> dict:
                                    image=source.image)  # fmt: skip
     broadcast("instances", {"id": "all", "host_id": dest.pk})
     Operation.objects.filter(pk=op.pk).update(result={"clone": made.pk})  # for the reaper: recover_clone
-    new_uuid, copies, own_filter = str(made.uuid), clone.Copies(), ""
+    new_uuid, copies, own_filter = str(made.uuid), migration_storage.DiskMove(), ""
     try:
         images.ensure_pool(dest_conn, settings.INSTANCE_POOL_NAME, settings.INSTANCE_POOL_PATH)
         if source.image is not None:
@@ -54,7 +55,10 @@ def _clone(op, report, ctx: Context, dest: Host, dest_conn, name: str) -> dict:
                       if PurePosixPath(disk.path).name == f"{source.uuid}-config.iso"), "")  # fmt: skip
 
         copying = transfer_progress(report, "Copying disks:", start=20, end=85)
-        copies = clone.copy_disks(ctx.conn, dest_conn, xml, new_uuid, dest.name, copying, skip=(drive,))
+        folders = {disk.folder for disk in migration.file_disks(xml)}
+        renamed = functools.partial(clone.renamed, old_uuid=str(source.uuid), new_uuid=new_uuid)
+        copies = migration_storage.prepare_disks(ctx.conn, dest_conn, xml, folders, dest.name, copy_all=True,
+                                                 progress=copying, rename=renamed, skip=(drive,))  # fmt: skip
         if drive:  # its own config drive: the clone's hostname and instance id
             pool = migration.pool_at(dest_conn, str(PurePosixPath(drive).parent)).name()
             written = images.write_volume(dest_conn, pool, PurePosixPath(clone.renamed(drive, str(source.uuid),

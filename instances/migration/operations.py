@@ -122,7 +122,7 @@ def _migrate(params: dict, report, ctx: Context, dest: Host, dest_conn, remember
     found = checks_against(ctx, dest, dest_conn, xml)
     if found:
         raise OperationFailed(" ".join(found))
-    with _preparing(dest.pk):  # a drain's guests share the destination's pools and image cache
+    with preparing(dest.pk):  # a drain's guests share the destination's pools and image cache
         images.ensure_pool(dest_conn, settings.INSTANCE_POOL_NAME, settings.INSTANCE_POOL_PATH)
         folders = {disk.folder for disk in migration.file_disks(xml) if not disk.media}
         apart = {folder for folder in folders if not migration.storage_is_shared(ctx.conn, dest_conn, folder)}
@@ -144,7 +144,7 @@ def _migrate(params: dict, report, ctx: Context, dest: Host, dest_conn, remember
             migration.remove_filters(dest_conn, filters)
             raise
         remember({"made": disks.made, "filters": filters})
-    _hold(ctx.instance)
+    hold_migrating(ctx.instance)
     copied = f", copying {', '.join(disks.copy_targets)}" if disks.copy_targets else ""
     report(20, f"Moving to {dest}{copied}")
     try:
@@ -176,13 +176,13 @@ _LOCKS_GUARD = threading.Lock()
 _DESTINATION_LOCKS: dict[int, threading.Lock] = {}
 
 
-def _preparing(host_id: int) -> threading.Lock:
+def preparing(host_id: int) -> threading.Lock:
     """The lock this process takes while it checks storage and prepares `host_id` for a guest."""
     with _LOCKS_GUARD:
         return _DESTINATION_LOCKS.setdefault(host_id, threading.Lock())
 
 
-def _hold(instance: Instance) -> None:
+def hold_migrating(instance: Instance) -> None:
     """State Migrating: neither host's monitor adopts, removes or changes the row meanwhile."""
     Instance.objects.filter(pk=instance.pk).update(state=InstanceState.MIGRATING)
     instance.state = InstanceState.MIGRATING

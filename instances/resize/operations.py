@@ -16,12 +16,12 @@ from hosts.models import Host
 from instances.images.cache import cache_image
 from instances.lifecycle.operations import power_off_for
 from instances.migration.operations import (
-    _hold,
-    _preparing,
     checks_against,
     connected,
     destination_of,
+    hold_migrating,
     move_row,
+    preparing,
     release,
 )
 from instances.models import Flavor, Instance, InstanceState
@@ -88,7 +88,7 @@ def _resize(ctx: Context, report, flavor: Flavor, dest: Host, dest_conn, remembe
         raise OperationFailed(" ".join(found))
     folders = {disk.folder for disk in migration.file_disks(xml) if not disk.media}
     apart: set[str] = set()
-    with _preparing(dest.pk):  # as a migration: one guest at a time prepares a destination
+    with preparing(dest.pk):  # as a migration: one guest at a time prepares a destination
         if not same_host:
             images.ensure_pool(dest_conn, settings.INSTANCE_POOL_NAME, settings.INSTANCE_POOL_PATH)
             apart = {folder for folder in folders if not migration.storage_is_shared(ctx.conn, dest_conn, folder)}
@@ -106,7 +106,7 @@ def _resize(ctx: Context, report, flavor: Flavor, dest: Host, dest_conn, remembe
     down_since = time.monotonic()
     if record["was_running"]:
         power_off_for(ctx, report, params, progress=(15, 25))
-    _hold(ctx.instance)
+    hold_migrating(ctx.instance)
     remember(record)
     try:
         _finish(ctx, report, flavor, dest, dest_conn, xml, apart, record, remember, params)
@@ -193,7 +193,7 @@ def revert_resize(op, report):
     with on_instance(op, report, "Reverting the resize", need_guest=False) as ctx:
         if not ctx.instance.resizing:
             raise OperationFailed(f"{ctx.instance} has no resize waiting for Revert.")
-        _hold(ctx.instance)
+        hold_migrating(ctx.instance)
         report(30, "Removing the resized guest and putting the instance back")
         said = settle.put_back(ctx.instance, ctx.instance.pending_resize)
         return {"message": f"Reverted: {said}", "url": reverse("instance-detail", args=[ctx.instance.pk]),

@@ -1,2 +1,3 @@
+from tests.support.fact_hosts import *  # noqa: F403  (hosts and an instance with the monitor's facts)
 from tests.support.instances import *  # noqa: F403  (the instance fixtures)
 from tests.support.lab_hosts import *  # noqa: F403  (the multi-host harness)

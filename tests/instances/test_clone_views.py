@@ -1,4 +1,3 @@
-# ruff: noqa: F401, F811
 """The clone page (on libvirt's test driver): offered for a shut-off instance only, a taken or bad
 name refused at once, a valid clone queued with its name and host."""
 
@@ -7,7 +6,6 @@ from django.urls import reverse
 
 from instances.models import Instance, InstanceState
 from jobs.models import Operation
-from tests.instances.test_migration_views import hosts, instance  # fixtures (module-wide: ruff noqa F401, F811)
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,6 @@
 the user may run instances on, shows every failed check at once and then queues nothing, and queues
 the migration with its tunables when the checks pass."""
 
-import uuid
-
 import pytest
 from django.urls import reverse
 
@@ -12,32 +10,11 @@ from hosts.models import Host
 from instances.models import Instance, InstanceState
 from jobs.models import Operation
 from tests.conftest import CAST, _user_with
+from tests.support.fact_hosts import X86
+from tests.support.fact_hosts import fact_host as host
 
 pytestmark = pytest.mark.django_db
-X86 = [{"os_type": "hvm", "arch": "x86_64", "domain_types": ["qemu"], "machines": ["pc", "pc-i440fx-7.2"]}]
-FACTS = {"capabilities": {"uuid": "", "guest_types": X86},
-         "resources": {"memory_total_mib": 4096, "vcpus_total": 4}}  # fmt: skip
 TUNABLES = {"max_downtime_ms": 300, "bandwidth_mib": 0, "completion_timeout": 600, "auto_converge": "on"}
-
-
-def host(name: str, *, status="up", networks=("default",), **facts) -> Host:
-    inventory = {"networks": [{"name": net, "active": True} for net in networks]}
-    return Host.objects.create(name=name, uri=f"test:///default?{name}", status=status, inventory=inventory,
-                               **{**FACTS, **facts})  # fmt: skip
-
-
-@pytest.fixture
-def hosts(db):
-    return {name: host(name) for name in ("alpha", "beta", "gamma")}
-
-
-@pytest.fixture
-def instance(hosts):
-    platform = {"domain_type": "qemu", "os_type": "hvm", "arch": "x86_64", "machine": "pc-i440fx-7.2"}
-    nics = [{"type": "network", "source": "default", "mac": "52:54:00:00:00:01"}]
-    details = {"vcpus": 1, "memory_mib": 512, "platform": platform, "interfaces": nics}
-    return Instance.objects.create(host=hosts["alpha"], uuid=uuid.uuid4(), name="web-1", state=InstanceState.RUNNING,
-                                   vcpus=1, memory_mib=512, details=details)  # fmt: skip
 
 
 def page(client, instance, data=None):

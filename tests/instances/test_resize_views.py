@@ -1,4 +1,3 @@
-# ruff: noqa: F401, F811
 """The resize page and the Confirm/Revert buttons (on libvirt's test driver, from the facts the
 monitor keeps): what it refuses at once and queues nothing, what it queues, and which buttons a
 waiting resize shows."""
@@ -9,7 +8,6 @@ from django.urls import reverse
 from instances.actions import actions_for
 from instances.models import Flavor, Instance
 from jobs.models import Operation
-from tests.instances.test_migration_views import hosts, instance  # fixtures (module-wide: ruff noqa F401, F811)
 
 pytestmark = pytest.mark.django_db
 
