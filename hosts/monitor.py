@@ -16,6 +16,7 @@ from hosts.credentials import UnreadableSecret
 from hosts.models import Host, HostStatus
 from hosts.services import mark_down, mark_up
 from instances import device_stats
+from instances.evacuation.operations import remove_evacuated_due
 from instances.inventory import apply_details, apply_domain, sync_host
 from instances.lifecycle.resume import resume_guests
 from instances.resize.settle import confirm_due
@@ -77,6 +78,7 @@ class Monitor:
             self._next_reap = time.monotonic() + REAP_EVERY
             self._guarded("reaping operations whose worker died", reap_once)
             self._guarded("confirming resizes left unconfirmed", confirm_due)
+            self._guarded("removing what evacuated guests left on hosts that came back", remove_evacuated_due)
 
     @staticmethod
     def _guarded(what: str, func, *args) -> None:

@@ -17,6 +17,7 @@ FEATURES = (
     "resize",
     "rebuild",
     "clone",
+    "evacuation",
 )
 
 
@@ -25,8 +26,7 @@ class InstancesConfig(AppConfig):
 
     def ready(self):
         from instances.access import job_authority
-        from instances.migration.recovery import recover_drain
-        from instances.recovery import recover
+        from instances.recovery import recover, recover_host
         from jobs.authority import register_authority
         from jobs.reaper import register_recovery
 
@@ -35,4 +35,4 @@ class InstancesConfig(AppConfig):
         import_module("instances.migration.maintenance")  # and the host maintenance (a drain migrates)
         register_authority("instance", job_authority)  # jobs check their user again when they start
         register_recovery("instance", recover)  # the reaper puts an instance right when its worker died
-        register_recovery("host", recover_drain)  # and the guests a host's drain was moving
+        register_recovery("host", recover_host)  # and the guests a host's drain or evacuation was moving

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from hosts.models import Host
-from instances.models import HELD_STATES, Instance, InstanceState
+from instances.models import HELD_STATES, Evacuation, Instance, InstanceState
 from live.broadcast import broadcast
 from virt.domains import DomainRecord
 
@@ -76,12 +76,15 @@ def sync_host(host: Host, records: list[DomainRecord], *, skip: frozenset = froz
 
 
 def _not_moving(new: list[Instance]) -> list[Instance]:
-    """Domains found that are instances migrating here: the migration job moves their row."""
+    """Domains found that are instances migrating here (the migration job moves their row) or that
+    were evacuated from this host (stale: the monitor has them removed) are not adopted."""
     if not new:
         return new
-    moving = Instance.objects.filter(state=InstanceState.MIGRATING, uuid__in=[row.uuid for row in new])
-    moving_uuids = {str(uuid) for uuid in moving.values_list("uuid", flat=True)}
-    return [row for row in new if str(row.uuid) not in moving_uuids]
+    uuids = [row.uuid for row in new]
+    moving = Instance.objects.filter(state=InstanceState.MIGRATING, uuid__in=uuids).values_list("uuid", flat=True)
+    stale = Evacuation.objects.filter(source_id=new[0].host_id, uuid__in=uuids).values_list("uuid", flat=True)
+    skipped = {str(uuid) for uuid in [*moving, *stale]}
+    return [row for row in new if str(row.uuid) not in skipped]
 
 
 def _announce(host: Host, changed: list[Instance], *, listing_changed: bool) -> None:

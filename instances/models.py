@@ -168,3 +168,17 @@ class Instance(models.Model):
             "state": self.state,
             "state_label": self.get_state_display(),
         }
+
+
+class Evacuation(models.Model):
+    """A guest rebuilt on another host while its own was down: the domain it left on that host is
+    stale. When the host answers again the monitor has it removed (never started, never adopted)."""
+
+    source = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="evacuations")
+    uuid = models.UUIDField()
+    name = models.CharField(max_length=255)
+    from_image = models.BooleanField(help_text="Rebuilt from its image: its old disks on the source go too.")
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self):
+        return f"{self.name} evacuated from {self.source}"

@@ -11,7 +11,9 @@ from hosts.connections import pool
 from hosts.credentials import UnreadableSecret
 from instances.build.operations import forget_or_hold
 from instances.clone.operations import recover_clone
+from instances.evacuation.operations import recover_evacuation
 from instances.inventory import apply_domain
+from instances.migration.recovery import recover_drain
 from instances.migration.recovery import recover_instance as recover_migration
 from instances.models import Instance, InstanceState
 from instances.operation_support import lock_key
@@ -32,6 +34,11 @@ def _remove_partial_file(op: Operation) -> None:
         path = (Path(settings.MEDIA_ROOT) / partial).resolve()
         if path.is_relative_to(Path(settings.MEDIA_ROOT).resolve()):
             path.unlink(missing_ok=True)
+
+
+def recover_host(op: Operation) -> str:
+    """For jobs.reaper, target type host: the guests a host's drain or evacuation was moving."""
+    return recover_evacuation(op) if op.kind == "host.evacuate" else recover_drain(op)
 
 
 def recover(op: Operation) -> str:

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("instances.migration.urls")),
     path("", include("instances.resize.urls")),
     path("", include("instances.clone.urls")),
+    path("", include("instances.evacuation.urls")),
 ]

@@ -94,6 +94,12 @@ ROUTES = {
         ("post", _host("a", "host_pk"), CHANGE),
         ("post", _host("b", "host_pk"), (302, 404, 404, 403, 403, 302)),
     ],
+    "host-evacuate": [  # host A answers: the page sends everyone allowed back to the host (302)
+        ("get", _host("a", "host_pk"), CHANGE),
+        ("get", _host("b", "host_pk"), (302, 404, 404, 403, 403, 302)),
+        ("post", _host("a", "host_pk"), CHANGE),
+        ("post", _host("b", "host_pk"), (302, 404, 404, 403, 403, 302)),
+    ],
     "host-maintenance-end": [
         ("get", _host("a", "host_pk"), POST_ONLY),
         ("post", _host("a", "host_pk"), CHANGE),

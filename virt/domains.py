@@ -1,9 +1,12 @@
 """Reading the domains of a host in bulk (for the inventory) and one at a time (after an event)."""
 
+import contextlib
 from dataclasses import dataclass, field
 
 import libvirt
+from lxml import etree
 
+from virt import firewall
 from virt.errors import translated
 from virt.migration_checks import platform
 from virt.numa import describe as describe_numa
@@ -161,13 +164,24 @@ def read_details(xml: str) -> dict:
     }
 
 
+def _kept_definition(conn: libvirt.virConnect, domain: libvirt.virDomain, uuid: str) -> dict:
+    """What an evacuation rebuilds the guest from once its host is gone: its persistent definition
+    (without graphics passwords) and the host filter its own network filter is built on."""
+    definition, base = domain.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE), ""
+    if f"'{firewall.filter_name(uuid)}'" in definition:
+        with contextlib.suppress(libvirt.libvirtError):
+            ref = etree.fromstring(conn.nwfilterLookupByName(firewall.filter_name(uuid)).XMLDesc(0).encode())
+            base = ref.find("filterref").get("filter") if ref.find("filterref") is not None else ""
+    return {"definition": definition, "firewall_base": base}
+
+
 @translated
 def read_domain_details(conn: libvirt.virConnect, uuid: str) -> dict | None:
     """read_details of the live definition of one domain, or None when it is gone."""
     try:
         domain = conn.lookupByUUIDString(uuid)
         xml = domain.XMLDesc(0)
-        return {**read_details(xml), **snapshot_details(domain, xml)}
+        return {**read_details(xml), **snapshot_details(domain, xml), **_kept_definition(conn, domain, uuid)}
     except libvirt.libvirtError as error:
         if error.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
             return None

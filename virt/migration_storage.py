@@ -119,12 +119,12 @@ def missing_files(dest: libvirt.virConnect, guest_xml: str, copied: set[str], de
     for what, path in wanted:
         if not path or str(PurePosixPath(path).parent) in copied:
             continue
-        if not _has_volume(dest, path):
+        if not has_volume(dest, path):
             problems.append(f"The guest's {what} is {path}, which {dest_name} does not have in any storage pool.")
     return problems
 
 
-def _has_volume(conn: libvirt.virConnect, path: str) -> bool:
+def has_volume(conn: libvirt.virConnect, path: str) -> bool:
     for attempt in range(2):
         try:
             conn.storageVolLookupByPath(path)

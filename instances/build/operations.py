@@ -65,6 +65,19 @@ def forget_secrets(op) -> None:
     Operation.objects.filter(pk=op.pk).update(params=params)
 
 
+def make_root_disk(conn, instance: Instance, cached: dict, pool: str, name: str) -> str:
+    """A fresh root disk for the instance (its flavor's size at least): an empty overlay on its
+    image's cached disk, or a blank disk for an image that boots a kernel; "" when it has none."""
+    flavor, image = instance.flavor, instance.image
+    if "disk" in cached:
+        capacity = max(flavor.disk_gib * GIB, images.capacity_of(conn, cached["disk"]))
+        return images.create_overlay(conn, pool, name, backing=cached["disk"], backing_format=image.disk_format,
+                                     capacity=capacity)  # fmt: skip
+    if flavor.disk_gib:
+        return images.create_blank(conn, pool, name, capacity=flavor.disk_gib * GIB)
+    return ""
+
+
 def _spawn(op, report, ctx: Context) -> None:
     instance, conn = ctx.instance, ctx.conn
     flavor, image, uuid = instance.flavor, instance.image, str(instance.uuid)
@@ -75,14 +88,8 @@ def _spawn(op, report, ctx: Context) -> None:
     cached = cache_image(conn, instance.host, image, report)
 
     report(45, "Creating the root disk")
-    root, pool, disk_name = "", settings.INSTANCE_POOL_NAME, f"{uuid}-disk.qcow2"
-    if "disk" in cached:
-        capacity = max(flavor.disk_gib * GIB, images.capacity_of(conn, cached["disk"]))
-        root = images.create_overlay(
-            conn, pool, disk_name, backing=cached["disk"], backing_format=image.disk_format, capacity=capacity
-        )
-    elif flavor.disk_gib:
-        root = images.create_blank(conn, pool, disk_name, capacity=flavor.disk_gib * GIB)
+    pool = settings.INSTANCE_POOL_NAME
+    root = make_root_disk(conn, instance, cached, pool, f"{uuid}-disk.qcow2")
 
     report(55, "Writing the config drive")
     drive = images.write_volume(conn, pool, f"{uuid}-config.iso", config_drive(op, instance))

@@ -35,9 +35,9 @@ def host_view_of(host: Host) -> HostView:
     )
 
 
-def problems(instance: Instance, dest: Host, *, flavor: Flavor | None = None) -> list[str]:
+def problems(instance: Instance, dest: Host, *, flavor: Flavor | None = None, cold: bool = False) -> list[str]:
     """Every reason the instance cannot move to `dest` now, as far as the database knows: live, or
-    with `flavor` powered off at that flavor's size (resize, cold migration)."""
+    `cold` (evacuation), or with `flavor` powered off at that flavor's size (resize, cold migration)."""
     needs = needs_from_details(instance.name, instance.details)
     if flavor is not None:
         needs = dataclasses.replace(needs, vcpus=flavor.vcpus, memory_mib=flavor.memory_mib)
@@ -48,7 +48,7 @@ def problems(instance: Instance, dest: Host, *, flavor: Flavor | None = None) ->
         memory_ratio=settings.MEMORY_OVERCOMMIT_RATIO,
         cpu_ratio=settings.CPU_OVERCOMMIT_RATIO,
     )
-    if flavor is None and instance.state not in (InstanceState.RUNNING, InstanceState.PAUSED):
+    if flavor is None and not cold and instance.state not in (InstanceState.RUNNING, InstanceState.PAUSED):
         found.insert(0, f"{instance} is {instance.get_state_display().lower()}: only a running guest moves live.")
     if Operation.objects.filter(target_type="instance", target_id=str(instance.pk), status__in=ACTIVE).exists():
         found.append(f"Another operation is running on {instance}: wait for it to end.")

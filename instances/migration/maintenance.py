@@ -27,12 +27,13 @@ from virt.errors import VirtError
 from virt.stopping import Stopped
 
 
-def choose_destination(instance: Instance, user) -> tuple[Host | None, str]:
-    """(host, "") the scheduler picks for the instance, or (None, why none can take it)."""
+def choose_destination(instance: Instance, user, *, cold: bool = False) -> tuple[Host | None, str]:
+    """(host, "") the scheduler picks for the instance (moving live, or `cold`: evacuation), or (None,
+    why none can take it)."""
     open_hosts = Host.objects.filter(status=HostStatus.UP, maintenance=False).exclude(pk=instance.host_id)
     passing, refused = [], []
     for host in operated_hosts(user, open_hosts) if user is not None else []:
-        found = problems(instance, host)
+        found = problems(instance, host, cold=cold)
         if found:
             refused.append(f"{host}: {found[0]}")
         else:
@@ -67,45 +68,54 @@ def start_maintenance(op, report):
     guests = list(Instance.objects.filter(host=host, state__in=(InstanceState.RUNNING, InstanceState.PAUSED)))
     if not guests:
         return {"message": f"{host} is in maintenance; no guest was running there", "lines": {}}
-    lines = {guest.name: "waiting" for guest in sorted(guests, key=lambda guest: guest.name)}
-    moving = {}  # instance pk: its destination and what was made there (for the reaper)
-    beat = heartbeat.current()
 
-    def say(name: str, text: str) -> None:
-        lines[name] = text
-        moved = sum(line.startswith("moved") for line in lines.values())
-        Operation.objects.filter(pk=op.pk).update(result={"lines": lines, "moving": moving})
-        report(5 + 90 * moved // len(lines), f"{moved} of {len(lines)} moved; {name}: {text}")
+    def move_one(guest: Instance, say, moving: dict) -> str:
+        dest, why = choose_destination(guest, op.user)
+        if dest is None:
+            raise OperationFailed(why)
+        moving[str(guest.pk)] = {"destination": dest.pk}
+        say(f"moving to {dest}")
+        result = move(guest.pk, dest, {}, lambda _progress, text: say(f"to {dest}: {text}"),
+                      remember=moving[str(guest.pk)].update)  # fmt: skip
+        return f"to {dest}: {result['message']}"
 
-    def drain_one(guest: Instance) -> None:
-        with heartbeat.helping(beat):
-            try:
-                if stopping.stop_requested():
-                    return say(guest.name, "not moved: the drain was aborted")
-                dest, why = choose_destination(guest, op.user)
-                if dest is None:
-                    return say(guest.name, f"cannot move: {why}")
-                moving[str(guest.pk)] = {"destination": dest.pk}
-                say(guest.name, f"moving to {dest}")
-
-                def remember(prepared: dict) -> None:
-                    moving[str(guest.pk)].update(prepared)
-
-                result = move(guest.pk, dest, {}, lambda _progress, text: say(guest.name, f"to {dest}: {text}"),
-                              remember=remember)  # fmt: skip
-                say(guest.name, f"moved to {dest}: {result['message']}")
-            except Stopped as stopped:
-                say(guest.name, f"not moved: {stopped}")
-            except (OperationFailed, VirtError) as error:
-                say(guest.name, f"cannot move: {error}")
-            finally:
-                connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=settings.MAINTENANCE_PARALLEL, thread_name_prefix="drain") as pool:
-        list(pool.map(drain_one, guests))
-    stayed = [name for name, line in lines.items() if not line.startswith("moved")]
+    lines, stayed = each_guest(op, report, guests, move_one, verb=("move", "moved"))
     summary = f"{len(lines) - len(stayed)} of {len(lines)} guests moved off {host}"
     stopping.check(f"Aborted: {summary}; {host} stays in maintenance")
     if stayed:
         raise OperationFailed(f"{summary}; still there: " + "; ".join(f"{name} ({lines[name]})" for name in stayed))
     return {"message": f"{summary}; it is in maintenance", "lines": lines}
+
+
+def each_guest(op, report, guests: list[Instance], move_one, *, verb: tuple[str, str]) -> tuple[dict, list[str]]:
+    """move_one(guest, say, moving) for each guest, MAINTENANCE_PARALLEL at a time in helper threads
+    that share the job's heartbeat and abort, with a line per guest in the operation's result (and
+    `moving`, what move_one records there for the reaper). Returns the lines and the names of the
+    guests that did not move (their line says why)."""
+    lines = {guest.name: "waiting" for guest in sorted(guests, key=lambda guest: guest.name)}
+    moving, done, beat = {}, set(), heartbeat.current()
+    do, did = verb
+
+    def say(name: str, text: str) -> None:
+        lines[name] = text
+        Operation.objects.filter(pk=op.pk).update(result={"lines": lines, "moving": moving})
+        report(5 + 90 * len(done) // len(lines), f"{len(done)} of {len(lines)} {did}; {name}: {text}")
+
+    def one(guest: Instance) -> None:
+        with heartbeat.helping(beat):
+            try:
+                if stopping.stop_requested():
+                    return say(guest.name, f"not {did}: aborted")
+                line = move_one(guest, lambda text: say(guest.name, text), moving)
+                done.add(guest.name)
+                say(guest.name, f"{did} {line}")
+            except Stopped as stopped:
+                say(guest.name, f"not {did}: {stopped}")
+            except (OperationFailed, VirtError) as error:
+                say(guest.name, f"cannot {do}: {error}")
+            finally:
+                connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=settings.MAINTENANCE_PARALLEL, thread_name_prefix="drain") as pool:
+        list(pool.map(one, guests))
+    return lines, [name for name in lines if name not in done]

@@ -74,6 +74,14 @@ class LabHost(PrivateLibvirtd):
     def start(self, **kwargs) -> None:
         super().start(options="--listen", **kwargs)
 
+    def power_off(self) -> None:
+        """As if the machine were switched off: its daemon stopped and every guest process killed
+        (their definitions stay, as on a host's disk). start() powers it on again."""
+        self.stop()
+        pids = sh("ip", "netns", "pids", self.netns, check=False).stdout.split()
+        if pids:
+            sh("kill", "-9", *pids, check=False)
+
     def clear(self) -> None:
         """Its guests gone, its daemon stopped, anything left in its namespace killed, unplugged."""
         with contextlib.suppress(libvirt.libvirtError):
@@ -83,10 +91,7 @@ class LabHost(PrivateLibvirtd):
                     if domain.isActive():
                         domain.destroy()
             conn.close()
-        self.stop()
-        pids = sh("ip", "netns", "pids", self.netns, check=False).stdout.split()
-        if pids:
-            sh("kill", "-9", *pids, check=False)
+        self.power_off()
         sh("ip", "netns", "del", self.netns, check=False)
         sh("ip", "link", "del", self.veth, check=False)
 
