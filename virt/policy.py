@@ -152,9 +152,10 @@ def _disks(spec: GuestSpec, machine: str) -> list[Disk]:
     return disks
 
 
-def _room(spec: GuestSpec, key: str, size: int) -> int:
-    """The extra spec `key`: how far the guest may grow while running (at least `size`); 0 when unset."""
-    value = str(spec.extra_specs.get(key, "")).strip()
+def room(extra_specs: dict, key: str, size: int) -> int:
+    """The extra spec `key` (lvc:max_vcpus, lvc:max_memory_mib): how far a guest of `size` may grow
+    while running; 0 when unset."""
+    value = str(extra_specs.get(key, "")).strip()
     if not value:
         return 0
     if not value.isdigit() or int(value) < size or int(value) > 64 * 1024 * 1024:
@@ -174,7 +175,8 @@ def build_domain(spec: GuestSpec) -> Domain:
     vif_model = _spec(spec, "hw:vif_model", "virtio", VIF_MODELS)
     video = _spec(spec, "hw:video_model", DEFAULT_VIDEO.get(graphics, ""), VIDEO_MODELS)
     numa = _numa(spec)
-    max_vcpus, max_memory = _room(spec, "lvc:max_vcpus", spec.vcpus), _room(spec, "lvc:max_memory_mib", spec.memory_mib)
+    max_vcpus = room(spec.extra_specs, "lvc:max_vcpus", spec.vcpus)
+    max_memory = room(spec.extra_specs, "lvc:max_memory_mib", spec.memory_mib)
     if (max_vcpus or max_memory) and numa.cells:
         raise PolicyError("extra specs lvc:max_vcpus / lvc:max_memory_mib do not go with guest NUMA cells")
     return Domain(

@@ -18,12 +18,13 @@ from virt.xml.edit import set_size
 ASIDE = ".pre-resize"  # the copy of `name.qcow2` kept for a revert is `name.pre-resize.qcow2`
 
 
-def resized_definition(xml: str, *, vcpus: int, memory_mib: int, console_address: str) -> str:
-    """The guest's definition with the new size, its consoles listening on `console_address` (the host it is defined
-    on)."""
+def resized_definition(xml: str, *, vcpus: int, memory_mib: int, console_address: str, max_vcpus: int = 0,
+                       max_memory_mib: int = 0) -> str:  # fmt: skip
+    """The guest's definition with the new size (and room to grow to the max_ ones), its consoles
+    listening on `console_address` (the host it is defined on)."""
     root = etree.fromstring(xml.encode())
     try:
-        set_size(root, vcpus=vcpus, memory_mib=memory_mib)
+        set_size(root, vcpus=vcpus, memory_mib=memory_mib, max_vcpus=max_vcpus, max_memory_mib=max_memory_mib)
     except ValueError as error:
         raise InvalidOperation(f"{root.findtext('name')} cannot be resized: {error}.") from None
     return listening_on(etree.tostring(root, encoding="unicode"), console_address)

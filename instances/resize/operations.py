@@ -31,8 +31,10 @@ from jobs.models import Operation
 from jobs.progress import transfer_progress
 from jobs.registry import OperationFailed, operation
 from virt import images, migration, migration_storage, resize
+from virt.errors import InvalidOperation
 from virt.guest import Guest
 from virt.migration_checks import guest_needs
+from virt.policy import PolicyError, room
 
 GIB = 1024**3
 MIB = 1024**2
@@ -66,6 +68,11 @@ def _checks(ctx: Context, flavor: Flavor, dest: Host, dest_conn, xml: str) -> li
     if same_host and instance.flavor_id == flavor.pk:
         return ["Nothing would change: choose another flavor or another host."]
     found = []
+    try:
+        resized(xml, flavor, dest)  # what it will be defined as: refused now, before anything is touched
+    except (PolicyError, InvalidOperation) as error:
+        found.append(str(error) if isinstance(error, InvalidOperation) else f"The flavor {flavor.name} does not fit: "
+                     f"{error}.")  # fmt: skip
     root = resize.root_disk(xml)
     capacity = images.capacity_of(ctx.conn, root) if root else 0
     if flavor.disk_gib * GIB < capacity:
@@ -77,6 +84,16 @@ def _checks(ctx: Context, flavor: Flavor, dest: Host, dest_conn, xml: str) -> li
         if ctx.guest.snapshot_count():
             found.append(f"{instance} has snapshots, which cannot follow it to another host: delete them first.")
     return found
+
+
+def resized(xml: str, flavor: Flavor, dest: Host) -> str:
+    """The guest's definition at `flavor`'s size, with the room to grow the flavor gives (its extra
+    specs lvc:max_vcpus, lvc:max_memory_mib), for `dest`."""
+    specs = flavor.extra_specs or {}
+    return resize.resized_definition(xml, vcpus=flavor.vcpus, memory_mib=flavor.memory_mib,
+                                     max_vcpus=room(specs, "lvc:max_vcpus", flavor.vcpus),
+                                     max_memory_mib=room(specs, "lvc:max_memory_mib", flavor.memory_mib),
+                                     console_address=dest.console_host)  # fmt: skip
 
 
 def _resize(ctx: Context, report, flavor: Flavor, dest: Host, dest_conn, remember, params: dict) -> dict:
@@ -167,9 +184,7 @@ def _finish(ctx: Context, report, flavor: Flavor, dest: Host, dest_conn, xml: st
     root = resize.root_disk(xml)
     if root:
         resize.grow(dest_conn, root, flavor.disk_gib * GIB)
-    definition = resize.resized_definition(xml, vcpus=flavor.vcpus, memory_mib=flavor.memory_mib,
-                                           console_address=dest.console_host)  # fmt: skip
-    there = Context(instance=ctx.instance, conn=dest_conn, guest=Guest.define(dest_conn, definition))
+    there = Context(instance=ctx.instance, conn=dest_conn, guest=Guest.define(dest_conn, resized(xml, flavor, dest)))
     if record["was_running"]:
         boot(there, report, progress=90)
     if not same_host:

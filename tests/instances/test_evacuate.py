@@ -1,15 +1,17 @@
 """Evacuation between the two namespaced hosts of the lab (tests/support/lab.py), with the real
 monitor and job: a host is switched off, its guest comes back on the other host from its disks on
-shared storage, and when the dead host is switched on again its stale domain is removed — never
-started, never adopted — while the instance stays where it was evacuated to."""
+shared storage, or from its image when its disks were the dead host's own and the admin chose so;
+when the dead host is switched on again its stale domain is removed — never started, never adopted
+— while the instance stays where it was evacuated to."""
 
 import libvirt
 
 from hosts.models import Host, HostStatus
 from instances.models import Evacuation, Instance
 from jobs.services import start_operation
+from tests.support.guest import MARKER
 from tests.support.instances import in_guest, succeeded
-from tests.support.lab_hosts import lab_guest, lookup
+from tests.support.lab_hosts import lab_guest, lookup, volumes_of
 from tests.support.monitor import running_monitor
 from tests.support.waiting import wait_for_operation, wait_until
 
@@ -27,8 +29,7 @@ def test_a_dead_hosts_guest_is_rebuilt_on_the_other_host_and_its_stale_domain_go
         try:
             wait_until(lambda: Host.objects.get(pk=source.pk).status == HostStatus.DOWN, timeout=30,
                        what="the monitor seeing the host down")  # fmt: skip
-            queued = start_operation(kind="host.evacuate", target=source, user=admin_user, params={"from_image": False})
-            op = succeeded(wait_for_operation(queued.pk, timeout=180))
+            op = succeeded(wait_for_operation(evacuate(source, admin_user, from_image=False).pk, timeout=180))
             row = Instance.objects.get(pk=instance.pk)
             assert (row.host_id, row.state) == (dest.pk, "running"), op.message
             assert "on its own disks (shared storage), started" in op.result["lines"][instance.name]
@@ -43,3 +44,43 @@ def test_a_dead_hosts_guest_is_rebuilt_on_the_other_host_and_its_stale_domain_go
     assert (row.host_id, row.state) == (dest.pk, "running")
     assert Instance.objects.filter(uuid=instance.uuid).count() == 1
     assert lookup(lab_conns[dest.name], row).isActive()
+
+
+def test_a_guest_on_local_storage_is_rebuilt_from_its_image_only_when_chosen(lab, lab_hosts, lab_conns, spawn_on,
+                                                                              admin_user):  # fmt: skip
+    source, dest = lab_hosts
+    instance = spawn_on(source)  # on each host's own storage: the other host cannot see its disks
+    guest = lab_guest(lab_conns[source.name], instance)
+    in_guest(guest, "echo MARK-8841 | dd of=/dev/vda conv=fsync")
+    dead = lab.hosts[source.name]
+    with running_monitor():
+        dead.power_off()
+        try:
+            wait_until(lambda: Host.objects.get(pk=source.pk).status == HostStatus.DOWN, timeout=30,
+                       what="the monitor seeing the host down")  # fmt: skip
+            refused = wait_for_operation(evacuate(source, admin_user, from_image=False).pk, timeout=120)
+            assert refused.status == "failed" and "not on shared storage" in refused.error
+            assert "was not chosen" in refused.result["lines"][instance.name]
+            assert Instance.objects.get(pk=instance.pk).host_id == source.pk  # nothing changed
+            assert lookup(lab_conns[dest.name], instance) is None and not volumes_of(
+                lab_conns[dest.name], instance.uuid
+            )
+
+            op = succeeded(wait_for_operation(evacuate(source, admin_user, from_image=True).pk, timeout=180))
+            assert "rebuilt from image" in op.result["lines"][instance.name]
+            row = Instance.objects.get(pk=instance.pk)
+            assert (row.host_id, row.state) == (dest.pk, "running")
+            there = lab_guest(lab_conns[dest.name], row)
+            there.wait_for_serial(MARKER, timeout=120)
+            assert "MARK-8841" not in in_guest(there, "head -c 9 /dev/vda")  # a fresh disk: what was written is lost
+        finally:
+            dead.start()
+            lab_conns[source.name] = libvirt.open(dead.uri)
+        wait_until(lambda: not Evacuation.objects.exists(), timeout=60, what="the stale domain removed")
+    assert lookup(lab_conns[source.name], instance) is None
+    assert not volumes_of(lab_conns[source.name], instance.uuid)  # its old disks went too: they were not shared
+    assert Instance.objects.get(pk=instance.pk).host_id == dest.pk
+
+
+def evacuate(host, user, *, from_image: bool):
+    return start_operation(kind="host.evacuate", target=host, user=user, params={"from_image": from_image})

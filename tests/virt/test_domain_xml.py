@@ -4,6 +4,8 @@ import libvirt
 import pytest
 from lxml import etree
 
+from virt.errors import InvalidOperation
+from virt.resize import resized_definition
 from virt.xml import edit
 from virt.xml.domain import Boot, Disk, Domain, Graphics, Interface, Serial, disk_source, parse
 
@@ -360,3 +362,18 @@ def test_edited_test_driver_xml_is_accepted_by_libvirt(test_driver):
     assert targets(back) == ["vda", "vdb"]
     assert (back.findtext("os/kernel"), back.findtext("os/cmdline")) == ("/rescue/k", "rescue")
     assert back.find("devices/memballoon").get("model") == "virtio"
+
+
+def test_a_resized_definition_keeps_the_room_to_grow_its_flavor_gives():
+    xml = full_domain(vcpus=1, memory_mib=256).to_xml()
+    roomy = etree.fromstring(resized_definition(xml, vcpus=2, memory_mib=512, max_vcpus=4, max_memory_mib=1024,
+                                                console_address="127.0.0.1").encode())  # fmt: skip
+    assert (roomy.findtext("vcpu"), roomy.find("vcpu").get("current")) == ("4", "2")
+    assert (roomy.findtext("memory"), roomy.findtext("currentMemory")) == (str(1024 * 1024), str(512 * 1024))
+    tight = etree.fromstring(resized_definition(etree.tostring(roomy, encoding="unicode"), vcpus=2, memory_mib=512,
+                                                console_address="127.0.0.1").encode())  # fmt: skip
+    assert (tight.findtext("vcpu"), tight.find("vcpu").get("current")) == ("2", None)
+    assert tight.findtext("memory") == tight.findtext("currentMemory") == str(512 * 1024)
+    with pytest.raises(InvalidOperation, match="placed on NUMA nodes or pinned"):
+        pinned = xml.replace("</domain>", "<cputune><vcpupin vcpu='0' cpuset='1'/></cputune></domain>")
+        resized_definition(pinned, vcpus=2, memory_mib=512, console_address="127.0.0.1")

@@ -136,22 +136,26 @@ def set_disk_source(root: etree._Element, target: str, source: str) -> None:
     element.set("dev" if kind == "block" else "file", source)
 
 
-def set_size(root: etree._Element, *, vcpus: int, memory_mib: int) -> None:
-    """Give the domain `vcpus` vCPUs and `memory_mib` MiB (<vcpu>, <memory>, <currentMemory>).
-    ValueError where the definition ties them to something else: guest NUMA cells, pinned vCPUs, a
-    smaller <maxMemory>."""
+def set_size(root: etree._Element, *, vcpus: int, memory_mib: int, max_vcpus: int = 0, max_memory_mib: int = 0) -> None:
+    """Give the domain `vcpus` vCPUs and `memory_mib` MiB (<vcpu>, <memory>, <currentMemory>), with
+    room to grow while running up to `max_vcpus` and `max_memory_mib` where they are larger. ValueError
+    where the definition ties them to something else: guest NUMA cells, pinned vCPUs, a smaller
+    <maxMemory>."""
     if root.find("cpu/numa") is not None or root.find("cputune/vcpupin") is not None:
         raise ValueError("its vCPUs or memory are placed on NUMA nodes or pinned to host CPUs")
     most = root.find("maxMemory")
-    if most is not None and int(most.text or 0) < memory_mib * 1024:  # libvirt writes it in KiB
+    if most is not None and int(most.text or 0) < max(memory_mib, max_memory_mib) * 1024:  # libvirt writes KiB
         raise ValueError(f"its definition allows at most {int(most.text or 0) // 1024} MiB of memory")
     vcpu = root.find("vcpu")
     if vcpu is None:
         vcpu = etree.SubElement(root, "vcpu")
-    vcpu.text = str(vcpus)
+    vcpu.text = str(max(vcpus, max_vcpus))
     vcpu.attrib.pop("current", None)
-    for tag in ("memory", "currentMemory"):
+    if max_vcpus > vcpus:
+        vcpu.set("current", str(vcpus))
+    sizes = {"memory": max(memory_mib, max_memory_mib), "currentMemory": memory_mib}
+    for tag, size in sizes.items():
         element = root.find(tag)
         if element is None:
             element = etree.SubElement(root, tag)
-        element.text, element.attrib["unit"] = str(memory_mib * 1024), "KiB"
+        element.text, element.attrib["unit"] = str(size * 1024), "KiB"
