@@ -177,13 +177,15 @@ def remove_evacuated(op, report):
     with pool().connection(host.uri, host.credentials()) as conn:
         for stale in Evacuation.objects.filter(source=host):
             report(50, f"Removing what {stale.name} left on {host}")
+            had_domain = evacuation.remove_stale_domain(conn, str(stale.uuid))
             if stale.from_image:
-                remove_from_host(conn, Instance(uuid=stale.uuid, host=host))
-            elif evacuation.remove_stale_domain(conn, str(stale.uuid)):
-                firewall.remove_instance_filter(conn, str(stale.uuid))
-            removed.append(stale.name)
+                remove_from_host(conn, Instance(uuid=stale.uuid, host=host))  # its disks, console log, filter
+            else:
+                firewall.remove_instance_filter(conn, str(stale.uuid))  # its disks are the guest's own now
+            removed.append(f"{stale.name} ({'its domain' if had_domain else 'no domain'}"
+                           f"{', its old disks' if stale.from_image else ''})")  # fmt: skip
             stale.delete()
-    return {"message": f"Removed from {host} what the guests evacuated from it left: {', '.join(removed) or 'none'}"}
+    return {"message": f"Removed from {host} what the guests evacuated from it left: {'; '.join(removed)}"}
 
 
 def remove_evacuated_due() -> list[int]:
