@@ -19,8 +19,9 @@ from instances.migration.maintenance import choose_destination, each_guest
 from instances.migration.operations import connected, hold_migrating, move_row, preparing
 from instances.models import HELD_STATES, Evacuation, Instance, InstanceState
 from instances.operation_support import Context, boot
+from jobs.models import ACTIVE, Operation
 from jobs.registry import OperationFailed, operation
-from jobs.services import Busy, NoWorker, start_operation
+from jobs.services import NoWorker, start_operation
 from live.broadcast import broadcast
 from virt import evacuation, firewall, images, migration, migration_storage
 from virt.errors import NotFound, VirtError
@@ -189,12 +190,16 @@ def remove_evacuated(op, report):
 
 
 def remove_evacuated_due() -> list[int]:
-    """Queue remove_evacuated for each host that answers and has evacuated guests' domains to remove;
-    the ids of the operations queued. The monitor calls it with the reaper."""
-    queued = []
+    """Queue remove_evacuated for each host that answers and has evacuated guests' domains to remove
+    (unless one is queued or running already); the ids of the operations queued. The monitor calls
+    it with the reaper."""
+    active = Operation.objects.filter(kind="host.remove_evacuated", status__in=ACTIVE)
+    pending, queued = set(active.values_list("target_id", flat=True)), []
     for host in Host.objects.filter(status=HostStatus.UP, evacuations__isnull=False).distinct():
+        if str(host.pk) in pending:
+            continue
         try:
             queued.append(start_operation(kind="host.remove_evacuated", target=host).pk)
-        except (Busy, NoWorker):
-            continue  # another operation holds it, or nobody would run it: next time
+        except NoWorker:
+            break  # nobody would run it: next time
     return queued
