@@ -38,8 +38,26 @@ def scope_for(user, *, fresh: bool = False) -> Scope:
     if cached is not None and not fresh:
         return cached
     scope = Scope(fleet=Role.OPERATOR) if user.is_superuser else _from_grants(user)
+    token = getattr(user, "api_token", None)  # set by the API's authentication
+    if token is not None:
+        scope = _narrowed(scope, read_only=token.read_only, host_ids=set(token.hosts.values_list("pk", flat=True)))
     user._lvc_scope = scope
     return scope
+
+
+def _narrowed(scope: Scope, *, read_only: bool, host_ids: set[int]) -> Scope:
+    """The scope an API token leaves its user: viewer at most when read-only, and only the hosts
+    `host_ids` (and instances on them) when it names any."""
+    cap = (lambda role: Role.VIEWER if role else None) if read_only else (lambda role: role)
+    if not host_ids:
+        return Scope(fleet=cap(scope.fleet), hosts={pk: cap(role) for pk, role in scope.hosts.items()},
+                     instances={pk: cap(role) for pk, role in scope.instances.items()})  # fmt: skip
+    from instances.models import Instance  # accounts is below instances
+
+    hosts = {pk: cap(_best(scope.fleet, scope.hosts.get(pk))) for pk in host_ids}
+    on_hosts = Instance.objects.filter(pk__in=list(scope.instances), host_id__in=host_ids).values_list("pk", flat=True)
+    instances = {pk: cap(scope.instances[pk]) for pk in on_hosts}
+    return Scope(hosts={pk: role for pk, role in hosts.items() if role}, instances=instances)
 
 
 def _from_grants(user) -> Scope:

@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_rq",
     "channels",
+    "rest_framework",
+    "drf_spectacular",
     "accounts",
     "live",
     "jobs",
@@ -32,6 +34,7 @@ INSTALLED_APPS = [
     "instances",
     "console",
     "audit",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +186,35 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# The REST API (/api/v1/, api/): session (the pages' own, with CSRF) or API token; one JSON error
+# shape; tokens throttled per token (API_TOKEN_RATE requests per s/min/hour/day, counted in Redis).
+API_TOKEN_RATE = env_str("API_TOKEN_RATE", "600/min")
+API_PAGE_SIZE = 50
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.SignedInAndTokenAllows"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.errors.handle",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "libvirt console API",
+    "DESCRIPTION": "Everything the pages do, for scripts: send `Authorization: Bearer <token>` (make one on "
+    "your API tokens page). Changes answer 202 with the operation; wait for it at its `wait` URL.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["api.permissions.SignedInAndTokenAllows"],
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

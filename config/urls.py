@@ -15,6 +15,7 @@ urlpatterns = [
     path("grants/", include("accounts.grant_urls")),
     path("console/", include("console.urls")),
     path("audit/", include("audit.urls")),
+    path("api/v1/", include("api.urls")),
     path("", include("accounts.urls")),  # login, logout, password; before admin/ (its login comes to ours)
     path("admin/", admin.site.urls),
 ]

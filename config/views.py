@@ -103,19 +103,23 @@ def operation_stop(request, pk: int):
     """Cancel a queued operation, or ask a running one of a stoppable kind to abort. It takes the
     same right on the target as starting the operation."""
     op = get_object_or_404(visible_operations(request.user, Operation.objects.select_related("user")), pk=pk)
+    try:
+        messages.success(request, stop_for(request, op))
+    except NotStoppable as error:
+        messages.error(request, str(error))
+    return redirect("operation-detail", pk=op.pk)
+
+
+def stop_for(request, op: Operation) -> str:
+    """Cancel a queued operation or ask a running one to abort, for the request's user (audited);
+    what was done. PermissionDenied when they may not, NotStoppable when it cannot be."""
     refused = stop_refusal(request.user, op)
     if refused:
         record_denied(request, f"stop operation {op.pk} ({refused})")
         raise PermissionDenied(f"You may not stop this operation: {refused}.")
     queued = op.status == OperationStatus.QUEUED
-    try:
-        cancel(op, user=request.user) if queued else request_stop(op, user=request.user)
-    except NotStoppable as error:
-        messages.error(request, str(error))
-    else:
-        record(action=AuditAction.OPERATION_CANCEL if queued else AuditAction.OPERATION_ABORT, request=request,
-               object_type=op.target_type, object_id=op.target_id, object_name=op.target_name,
-               detail=f"{op.label} (operation #{op.pk})")  # fmt: skip
-        done = "Cancelled: it will not run." if queued else "Asked to abort: it stops within a second."
-        messages.success(request, done)
-    return redirect("operation-detail", pk=op.pk)
+    cancel(op, user=request.user) if queued else request_stop(op, user=request.user)
+    record(action=AuditAction.OPERATION_CANCEL if queued else AuditAction.OPERATION_ABORT, request=request,
+           object_type=op.target_type, object_id=op.target_id, object_name=op.target_name,
+           detail=f"{op.label} (operation #{op.pk})")  # fmt: skip
+    return "Cancelled: it will not run." if queued else "Asked to abort: it stops within a second."

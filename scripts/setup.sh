@@ -33,7 +33,7 @@ if [ "$(cat "$STATE/npm.sum" 2>/dev/null)" != "$lock_sum" ] || [ ! -d "$ROOT/sta
     (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
     vendor="$ROOT/static/vendor"
     rm -rf "$vendor"
-    mkdir -p "$vendor"/{novnc,xterm,spice-html5,htmx,pico}
+    mkdir -p "$vendor"/{novnc,xterm,spice-html5,htmx,pico,swagger-ui}
     nm="$ROOT/node_modules"
     cp -r "$nm/@novnc/novnc/core" "$nm/@novnc/novnc/vendor" "$vendor/novnc/"
     cp "$nm/@xterm/xterm/lib/xterm.js" "$nm/@xterm/xterm/css/xterm.css" \
@@ -41,6 +41,7 @@ if [ "$(cat "$STATE/npm.sum" 2>/dev/null)" != "$lock_sum" ] || [ ! -d "$ROOT/sta
     cp -r "$nm/@spice-project/spice-html5/src" "$nm/@spice-project/spice-html5/spice.css" "$vendor/spice-html5/"
     cp "$nm/htmx.org/dist/htmx.min.js" "$vendor/htmx/"
     cp "$nm/@picocss/pico/css/pico.min.css" "$vendor/pico/"
+    cp "$nm/swagger-ui-dist/swagger-ui-bundle.js" "$nm/swagger-ui-dist/swagger-ui.css" "$vendor/swagger-ui/"
     echo "$lock_sum" >"$STATE/npm.sum"
 fi
 say "setup complete"

@@ -39,6 +39,21 @@ POST_ONLY = (405,) * 6
 # On host B (granted to nobody): the permission is checked first (403), then the grant (404).
 OTHER_VIEW = (200, 404, 404, 404, 403, 302)
 OTHER_CHANGE = (200, 404, 404, 403, 403, 302)
+# The API (JSON in and out): anonymous gets 401; a queued change 202, here 503 (no worker in this test).
+API_LIST = (200, 200, 200, 200, 403, 401)
+API_VIEW = (200, 200, 404, 200, 403, 401)
+API_OTHER_VIEW = (200, 404, 404, 404, 403, 401)
+API_CHANGE = (503, 503, 404, 403, 403, 401)
+API_OTHER_CHANGE = (503, 404, 404, 403, 403, 401)
+API_POST_ONLY = (405, 405, 405, 405, 405, 401)
+
+
+def _op(host_key):
+    return lambda w: {"pk": w[f"op_{host_key}"].pk}
+
+
+def _action(host_key, name):
+    return lambda w: {"pk": w[f"instance_{host_key}"].pk, "name": name}
 
 
 def _instance(host_key):
@@ -75,6 +90,24 @@ def _net(host_key, name):
 
 # route name -> list of (method, kwargs(world), expected per cast, data)
 ROUTES = {
+    "api-docs": [("get", None, (200, 200, 200, 200, 200, 302))],
+    "api-schema": [("get", None, (200, 200, 200, 200, 200, 401))],
+    "api-host-list": [("get", None, API_LIST)],
+    "api-host-detail": [("get", _host("a"), API_VIEW), ("get", _host("b"), API_OTHER_VIEW)],
+    "api-instance-list": [("get", None, API_LIST)],
+    "api-instance-detail": [("get", _instance("a"), API_VIEW), ("get", _instance("b"), API_OTHER_VIEW)],
+    "api-instance-action": [
+        ("get", _action("a", "pause"), API_POST_ONLY),
+        ("post", _action("a", "pause"), API_CHANGE),
+        ("post", _action("b", "pause"), API_OTHER_CHANGE),
+    ],
+    "api-operation-list": [("get", None, API_LIST)],
+    "api-operation-detail": [("get", _op("a"), API_VIEW), ("get", _op("b"), API_OTHER_VIEW)],
+    "api-operation-wait": [("get", _op("a"), API_VIEW), ("get", _op("b"), API_OTHER_VIEW)],
+    "api-operation-stop": [  # op_a has ended: it cannot be stopped (409) by those who may stop it
+        ("post", _op("a"), (409, 409, 404, 403, 403, 401)),
+        ("post", _op("b"), (409, 404, 404, 404, 403, 401)),
+    ],
     "home": [("get", None, (200, 200, 200, 200, 200, 302))],
     "admin-login": [("get", None, (302,) * 6)],  # the admin's login is ours (throttled)
     "password_change": [("get", None, (200, 200, 200, 200, 200, 302))],
@@ -325,7 +358,8 @@ def test_route_answers_each_member_of_the_cast_as_the_matrix_says(name, index, w
         client = Client()
         if member != "anonymous":
             client.force_login(world["users"][member])
-        response = getattr(client, method)(url)
+        json = {"content_type": "application/json"} if name.startswith("api-") else {}
+        response = getattr(client, method)(url, **json)
         answers[member] = response.status_code
     assert answers == dict(zip(CAST_ORDER, expected, strict=True)), f"{method.upper()} {url}"
 

@@ -1,0 +1,87 @@
+"""Instances through the API: the list with the pages' filters and sort, one instance, and every
+action of its page (queued as an operation: 202 with the operation's URL)."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.scope import visible_instances
+from api.errors import error_response
+from api.serializers import ActionSerializer, InstanceDetailSerializer, InstanceSerializer, OperationSerializer
+from config.lookups import positive_id
+from instances.access import get_instance_for_user
+from instances.actions import ACTIONS
+from instances.models import InstanceState
+from instances.queries import SORTS, instances_for_list, ordering
+from instances.services import request_operation
+
+FILTERS = [
+    OpenApiParameter("host", int, description="Only the instances of this host (its id)."),
+    OpenApiParameter("state", str, enum=InstanceState.values, description="Only instances in this state."),
+    OpenApiParameter("q", str, description="Name contains this, or the UUID is this."),
+    OpenApiParameter("sort", str, enum=[*SORTS, *(f"-{key}" for key in SORTS)], description="Order (- reverses)."),
+]
+
+
+class InstanceList(generics.ListAPIView):
+    serializer_class = InstanceSerializer
+
+    @extend_schema(parameters=FILTERS)
+    def get(self, request, *args, **kwargs):
+        """The instances you see, filtered and sorted as on the instance list page."""
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if not self.request.user.has_perm("instances.view_instance"):
+            raise PermissionDenied("You may not view instances.")
+        query = self.request.query_params
+        state = query.get("state", "")
+        q = query.get("q", "").replace("\x00", "").strip()[:100]
+        queryset = instances_for_list(host_id=positive_id(query.get("host")), state=state, q=q,
+                                      sort=ordering(query.get("sort", "name"))[0])  # fmt: skip
+        return visible_instances(self.request.user, queryset)
+
+
+class InstanceDetail(APIView):
+    @extend_schema(responses=InstanceDetailSerializer)
+    def get(self, request, pk: int):
+        """One instance, with its disks, NICs and consoles."""
+        return Response(InstanceDetailSerializer(get_instance_for_user(request, pk, "view")).data)
+
+
+class InstanceAction(APIView):
+    @extend_schema(
+        request=ActionSerializer,
+        responses={202: OperationSerializer},
+        parameters=[OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                     enum=sorted(name for name, action in ACTIONS.items() if action.button))],
+    )  # fmt: skip
+    def post(self, request, pk: int, name: str):
+        """Queue an action of the instance page (start, shutdown, reboot, pause, snapshot-less ones…);
+        `params` takes what its page's form takes. 202 with the operation, which can be waited for."""
+        action = ACTIONS.get(name)
+        if action is None or not action.button:
+            raise Http404(f"No action {name!r}.")
+        instance = get_instance_for_user(request, pk, "delete" if action.name == "delete" else "change")
+        if not action.allowed(instance):
+            state = instance.get_state_display().lower()
+            return error_response(
+                status.HTTP_409_CONFLICT, f"{action.label} is not possible while {instance} is {state}."
+            )
+        body = ActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        form_class = action.form_class()
+        params = dict(action.params)
+        if form_class is not None:
+            form = form_class(body.validated_data["params"], instance=instance)
+            if not form.is_valid():
+                raise serializers.ValidationError({key: list(errors) for key, errors in form.errors.items()})
+            params.update(form.params())
+        op = request_operation(instance=instance, kind=action.kind, user=request.user, params=params)
+        url = reverse("api-operation-detail", args=[op.pk])
+        return Response(OperationSerializer(op).data, status=status.HTTP_202_ACCEPTED, headers={"Location": url})

@@ -1,0 +1,65 @@
+"""What the API shows of hosts, instances and operations (never a secret, an operation's input or
+a guest's kept definition)."""
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from hosts.models import Host
+from instances.models import Instance
+from jobs.models import Operation
+
+
+class HostSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Host
+        fields = ["id", "name", "uri", "status", "last_error", "maintenance", "cpus", "memory_mib", "hypervisor",
+                  "libvirt_version", "last_seen"]  # fmt: skip
+
+
+class InstanceSerializer(serializers.ModelSerializer):
+    host_name = serializers.CharField(source="host.name", read_only=True)
+    flavor = serializers.CharField(source="flavor.name", default=None, read_only=True)
+
+    class Meta:
+        model = Instance
+        fields = ["id", "uuid", "name", "host", "host_name", "state", "vcpus", "memory_mib", "flavor", "autostart",
+                  "persistent", "created"]  # fmt: skip
+
+
+class InstanceDetailSerializer(InstanceSerializer):
+    image = serializers.CharField(source="image.name", default=None, read_only=True)
+    devices = serializers.SerializerMethodField()
+    resizing = serializers.BooleanField(read_only=True)
+    rescued = serializers.BooleanField(read_only=True)
+
+    class Meta(InstanceSerializer.Meta):
+        fields = [*InstanceSerializer.Meta.fields, "image", "devices", "resizing", "rescued"]
+
+    def get_devices(self, instance: Instance) -> dict:
+        details = instance.details or {}
+        return {key: details.get(key, []) for key in ("disks", "interfaces", "graphics")}
+
+
+class OperationSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(read_only=True)
+    user = serializers.CharField(source="user.username", default=None, read_only=True)
+    url = serializers.SerializerMethodField()
+    lines = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Operation
+        fields = ["id", "kind", "label", "status", "progress", "message", "error", "target_type", "target_id",
+                  "target_name", "host", "user", "created", "started", "finished", "lines", "url"]  # fmt: skip
+
+    def get_url(self, op: Operation) -> str:
+        return reverse("api-operation-detail", args=[op.pk])
+
+    def get_lines(self, op: Operation) -> dict:
+        """A drain's or an evacuation's line per guest."""
+        return (op.result or {}).get("lines", {})
+
+
+class ActionSerializer(serializers.Serializer):
+    """An action's input, as its page's form takes it (e.g. a rebuild's image)."""
+
+    params = serializers.DictField(required=False, default=dict)

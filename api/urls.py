@@ -1,0 +1,31 @@
+"""/api/v1/: the schema, its reference page, and the resources."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import path
+from django.views.decorators.http import require_GET
+from drf_spectacular.views import SpectacularAPIView
+
+from api import hosts, instances, operations
+
+
+@require_GET
+@login_required
+def reference(request):
+    """The browsable reference of the schema (Swagger UI from our static files)."""
+    return render(request, "api/reference.html")
+
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", reference, name="api-docs"),
+    path("hosts/", hosts.HostList.as_view(), name="api-host-list"),
+    path("hosts/<int:pk>/", hosts.HostDetail.as_view(), name="api-host-detail"),
+    path("instances/", instances.InstanceList.as_view(), name="api-instance-list"),
+    path("instances/<int:pk>/", instances.InstanceDetail.as_view(), name="api-instance-detail"),
+    path("instances/<int:pk>/actions/<str:name>/", instances.InstanceAction.as_view(), name="api-instance-action"),
+    path("operations/", operations.OperationList.as_view(), name="api-operation-list"),
+    path("operations/<int:pk>/", operations.OperationDetail.as_view(), name="api-operation-detail"),
+    path("operations/<int:pk>/wait/", operations.OperationWait.as_view(), name="api-operation-wait"),
+    path("operations/<int:pk>/stop/", operations.OperationStop.as_view(), name="api-operation-stop"),
+]
