@@ -19,6 +19,8 @@ class AuditAction(models.TextChoices):
     GRANT_ADD = "grant_add", "Grant added"
     GRANT_REMOVE = "grant_remove", "Grant removed"
     ACCESS_DENIED = "access_denied", "Access denied"
+    TOKEN_ADD = "token_add", "API token made"
+    TOKEN_REVOKE = "token_revoke", "API token revoked"
 
 
 class AuditOutcome(models.TextChoices):

@@ -94,6 +94,7 @@ def record_operation(op_id: int) -> AuditEntry | None:
         said = f"{op.message}. {op.error}"  # who stopped it, and what it left
     else:
         said = op.error or op.message
+    via = f", via {op.via}" if op.via else ""
     return record(
         action=AuditAction.OPERATION,
         user=op.user,
@@ -101,5 +102,5 @@ def record_operation(op_id: int) -> AuditEntry | None:
         object_id=op.target_id,
         object_name=op.target_name,
         outcome=AuditOutcome.SUCCEEDED if succeeded else AuditOutcome.FAILED,
-        detail=f"{op.label} (operation #{op.pk}, {op.get_status_display().lower()}): {said}",
+        detail=f"{op.label} (operation #{op.pk}, {op.get_status_display().lower()}{via}): {said}",
     )

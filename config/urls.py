@@ -16,6 +16,7 @@ urlpatterns = [
     path("console/", include("console.urls")),
     path("audit/", include("audit.urls")),
     path("api/v1/", include("api.urls")),
+    path("tokens/", include("api.token_urls")),
     path("", include("accounts.urls")),  # login, logout, password; before admin/ (its login comes to ours)
     path("admin/", admin.site.urls),
 ]

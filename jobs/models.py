@@ -39,6 +39,7 @@ class Operation(models.Model):
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=255, blank=True, help_text="The worker running it (rq worker name).")
+    via = models.CharField(max_length=120, blank=True, help_text="How it was asked for, when not from the pages.")
     heartbeat = models.DateTimeField(
         null=True, blank=True, help_text="Last sign of life of its worker while it runs (the reaper reads it)."
     )

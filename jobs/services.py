@@ -69,6 +69,7 @@ def start_operation(
         "user": user if user is not None and user.is_authenticated else None,
         "host_id": _host_id(target, host),
         "params": params or {},
+        "via": _via(user),
     }
     try:
         with transaction.atomic():
@@ -77,6 +78,12 @@ def start_operation(
         raise Busy(busy_message(fields["target_type"], fields["target_id"], fields["target_name"])) from None
     transaction.on_commit(lambda: _enqueue(op))
     return op
+
+
+def _via(user) -> str:
+    """ "API token '<name>'" when the user came through the API with a token (api.authentication)."""
+    token = getattr(user, "api_token", None)
+    return f"API token {token.name!r}" if token is not None else ""
 
 
 def busy_message(target_type: str, target_id: str, target_name: str) -> str:

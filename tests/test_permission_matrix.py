@@ -90,6 +90,8 @@ def _net(host_key, name):
 
 # route name -> list of (method, kwargs(world), expected per cast, data)
 ROUTES = {
+    "api-tokens": [("get", None, (200, 200, 200, 200, 200, 302))],  # everyone's own tokens
+    "api-token-revoke": [("get", lambda w: {"pk": 1}, POST_ONLY), ("post", lambda w: {"pk": 1}, (404,) * 5 + (302,))],
     "api-docs": [("get", None, (200, 200, 200, 200, 200, 302))],
     "api-schema": [("get", None, (200, 200, 200, 200, 200, 401))],
     "api-host-list": [("get", None, API_LIST)],
