@@ -12,13 +12,22 @@ from rest_framework.views import APIView
 
 from accounts.scope import visible_instances
 from api.errors import error_response
-from api.serializers import ActionSerializer, InstanceDetailSerializer, InstanceSerializer, OperationSerializer
+from api.serializers import (
+    ActionSerializer,
+    CreateSerializer,
+    InstanceDetailSerializer,
+    InstanceSerializer,
+    OperationSerializer,
+    SnapshotSerializer,
+)
 from config.lookups import positive_id
 from instances.access import get_instance_for_user
 from instances.actions import ACTIONS
+from instances.build.forms import InstanceCreateForm
 from instances.models import InstanceState
 from instances.queries import SORTS, instances_for_list, ordering
 from instances.services import request_operation
+from instances.snapshots.forms import SnapshotForm
 
 FILTERS = [
     OpenApiParameter("host", int, description="Only the instances of this host (its id)."),
@@ -30,6 +39,15 @@ FILTERS = [
 
 class InstanceList(generics.ListAPIView):
     serializer_class = InstanceSerializer
+
+    @extend_schema(request=CreateSerializer, responses={202: OperationSerializer})
+    def post(self, request):
+        """Create an instance (the create page's form: host, name, flavor, image, networks,
+        admin_password, ssh_keys, file_path, file_content, start); 202 with its spawn."""
+        if not request.user.has_perm("instances.add_instance"):
+            raise PermissionDenied("You may not create instances.")
+        data = {"start": True, **json_object(request)}  # started unless the request says otherwise, as on the page
+        return queued(valid(InstanceCreateForm(data, user=request.user)).create(request.user))
 
     @extend_schema(parameters=FILTERS)
     def get(self, request, *args, **kwargs):
@@ -78,10 +96,35 @@ class InstanceAction(APIView):
         form_class = action.form_class()
         params = dict(action.params)
         if form_class is not None:
-            form = form_class(body.validated_data["params"], instance=instance)
-            if not form.is_valid():
-                raise serializers.ValidationError({key: list(errors) for key, errors in form.errors.items()})
-            params.update(form.params())
-        op = request_operation(instance=instance, kind=action.kind, user=request.user, params=params)
-        url = reverse("api-operation-detail", args=[op.pk])
-        return Response(OperationSerializer(op).data, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
+            params.update(valid(form_class(body.validated_data["params"], instance=instance)).params())
+        return queued(request_operation(instance=instance, kind=action.kind, user=request.user, params=params))
+
+
+class SnapshotCreate(APIView):
+    @extend_schema(request=SnapshotSerializer, responses={202: OperationSerializer})
+    def post(self, request, pk: int):
+        """Snapshot the instance (its disks, and its memory when it runs); 202 with the operation."""
+        instance = get_instance_for_user(request, pk, "change")
+        form = valid(SnapshotForm(json_object(request), instance=instance))
+        return queued(request_operation(instance=instance, kind="instance.snapshot_create", user=request.user,
+                                        params=form.params()))  # fmt: skip
+
+
+def json_object(request) -> dict:
+    """The request's JSON body, which must be an object."""
+    if not isinstance(request.data, dict):
+        raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
+    return request.data
+
+
+def valid(form):
+    """The page's form, valid; else a 400 with its messages per field."""
+    if not form.is_valid():
+        raise serializers.ValidationError({key: list(errors) for key, errors in form.errors.items()})
+    return form
+
+
+def queued(op) -> Response:
+    """202 with the operation; its URL in Location."""
+    url = reverse("api-operation-detail", args=[op.pk])
+    return Response(OperationSerializer(op).data, status=status.HTTP_202_ACCEPTED, headers={"Location": url})

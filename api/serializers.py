@@ -4,8 +4,9 @@ a guest's kept definition)."""
 from django.urls import reverse
 from rest_framework import serializers
 
+from audit.models import AuditEntry
 from hosts.models import Host
-from instances.models import Instance
+from instances.models import Flavor, Image, Instance
 from jobs.models import Operation
 
 
@@ -63,3 +64,48 @@ class ActionSerializer(serializers.Serializer):
     """An action's input, as its page's form takes it (e.g. a rebuild's image)."""
 
     params = serializers.DictField(required=False, default=dict)
+
+
+class CreateSerializer(serializers.Serializer):
+    """A new instance, as the create page takes it."""
+
+    host = serializers.IntegerField()
+    name = serializers.CharField()
+    flavor = serializers.IntegerField()
+    image = serializers.IntegerField()
+    networks = serializers.ListField(child=serializers.CharField(), required=False)
+    admin_password = serializers.CharField(required=False, write_only=True)
+    ssh_keys = serializers.CharField(required=False, help_text="OpenSSH public keys, one per line.")
+    file_path = serializers.CharField(required=False)
+    file_content = serializers.CharField(required=False)
+    start = serializers.BooleanField(required=False, default=True)
+
+
+class SnapshotSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    description = serializers.CharField(required=False)
+
+
+class FlavorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Flavor
+        fields = ["id", "name", "vcpus", "memory_mib", "disk_gib", "graphics", "extra_specs"]
+
+
+class ImageSerializer(serializers.ModelSerializer):
+    boots = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Image
+        fields = ["id", "name", "disk_format", "boots", "cmdline", "created"]
+
+    def get_boots(self, image: Image) -> str:
+        """ "disk" (from its disk) or "kernel" (a kernel and initrd)."""
+        return "kernel" if image.kernel else "disk"
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEntry
+        fields = ["id", "time", "username", "action", "object_type", "object_id", "object_name", "outcome", "detail",
+                  "client_address"]  # fmt: skip

@@ -6,7 +6,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularAPIView
 
-from api import hosts, instances, operations
+from api import catalog, hosts, instances, operations
 
 
 @require_GET
@@ -23,7 +23,11 @@ urlpatterns = [
     path("hosts/<int:pk>/", hosts.HostDetail.as_view(), name="api-host-detail"),
     path("instances/", instances.InstanceList.as_view(), name="api-instance-list"),
     path("instances/<int:pk>/", instances.InstanceDetail.as_view(), name="api-instance-detail"),
+    path("instances/<int:pk>/snapshots/", instances.SnapshotCreate.as_view(), name="api-snapshot-create"),
     path("instances/<int:pk>/actions/<str:name>/", instances.InstanceAction.as_view(), name="api-instance-action"),
+    path("flavors/", catalog.FlavorList.as_view(), name="api-flavor-list"),
+    path("images/", catalog.ImageList.as_view(), name="api-image-list"),
+    path("audit/", catalog.AuditList.as_view(), name="api-audit-list"),
     path("operations/", operations.OperationList.as_view(), name="api-operation-list"),
     path("operations/<int:pk>/", operations.OperationDetail.as_view(), name="api-operation-detail"),
     path("operations/<int:pk>/wait/", operations.OperationWait.as_view(), name="api-operation-wait"),

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "console",
     "audit",
     "api",
+    "metrics",
 ]
 
 MIDDLEWARE = [
@@ -213,7 +214,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["api.permissions.SignedInAndTokenAllows"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.error_responses"],
 }
+
+# Prometheus metrics at /metrics (metrics/): off by default; scraped from the addresses (CIDRs)
+# allowed, or with an API token (then what its user may see).
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+METRICS_ALLOWED_ADDRESSES = env_list("METRICS_ALLOWED_ADDRESSES", [])
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

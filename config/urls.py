@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import views
+from metrics.views import metrics as metrics_view
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("api/v1/", include("api.urls")),
     path("tokens/", include("api.token_urls")),
+    path("metrics", metrics_view, name="metrics"),
     path("", include("accounts.urls")),  # login, logout, password; before admin/ (its login comes to ours)
     path("admin/", admin.site.urls),
 ]

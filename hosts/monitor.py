@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import close_old_connections
 
+from hosts import pace
 from hosts.credentials import UnreadableSecret
 from hosts.models import Host, HostStatus
 from hosts.services import mark_down, mark_up
@@ -49,6 +50,8 @@ class Monitor:
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="monitor-connect")
         self._next_refresh = 0.0
         self._next_reap = 0.0
+        self._next_beat = 0.0
+        self.applied = 0  # events written since the last beat (hosts.pace)
 
     def run(self, stop: threading.Event, *, tick: float = 0.2) -> None:
         start_event_loop()
@@ -74,6 +77,10 @@ class Monitor:
         for watch in list(self.watches.values()):
             self._guarded(f"watching {watch.uri}", watch.poll, self.executor)
         self._guarded("writing what happened", self.apply_events)
+        if time.monotonic() >= self._next_beat:
+            self._next_beat = time.monotonic() + 1
+            applied, self.applied = self.applied, 0
+            self._guarded("recording its pace", pace.beat, applied)
         if time.monotonic() >= self._next_reap:
             self._next_reap = time.monotonic() + REAP_EVERY
             self._guarded("reaping operations whose worker died", reap_once)
@@ -161,6 +168,7 @@ class Monitor:
                 continue
             try:
                 self._apply_event(host, kind, payload)
+                self.applied += 1
             except Exception:  # noqa: BLE001  (one host's event never blocks the others; the next read settles it)
                 log.exception("monitor: applying a %s event of host %s failed", kind, host.name)
                 close_old_connections()

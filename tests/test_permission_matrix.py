@@ -14,10 +14,12 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from accounts.models import Grant, Role
+from api.models import ApiToken
 from config.websocket_routes import websocket_urlpatterns
 from hosts.models import Host, HostStatus
 from instances.models import Instance, InstanceState
@@ -103,6 +105,15 @@ ROUTES = {
         ("post", _action("a", "pause"), API_CHANGE),
         ("post", _action("b", "pause"), API_OTHER_CHANGE),
     ],
+    "api-snapshot-create": [  # an empty body: the snapshot form's errors (400) for those who may
+        ("get", _instance("a"), API_POST_ONLY),
+        ("post", _instance("a"), (400, 400, 404, 403, 403, 401)),
+        ("post", _instance("b"), (400, 404, 404, 403, 403, 401)),
+    ],
+    "metrics": [("get", None, (404,) * 6)],  # off unless METRICS_ENABLED (tests/metrics)
+    "api-flavor-list": [("get", None, API_LIST)],
+    "api-image-list": [("get", None, API_LIST)],
+    "api-audit-list": [("get", None, (200, 403, 403, 403, 403, 401))],  # the audit page's permission
     "api-operation-list": [("get", None, API_LIST)],
     "api-operation-detail": [("get", _op("a"), API_VIEW), ("get", _op("b"), API_OTHER_VIEW)],
     "api-operation-wait": [("get", _op("a"), API_VIEW), ("get", _op("b"), API_OTHER_VIEW)],
@@ -364,6 +375,54 @@ def test_route_answers_each_member_of_the_cast_as_the_matrix_says(name, index, w
         response = getattr(client, method)(url, **json)
         answers[member] = response.status_code
     assert answers == dict(zip(CAST_ORDER, expected, strict=True)), f"{method.upper()} {url}"
+
+
+# The API with the admin's tokens, in TOKEN_ORDER: never more than the admin may (their session
+# answers above), less when the token says so; expired and revoked ones are refused (401).
+TOKEN_ORDER = ("full", "read-only", "host-a", "expired", "revoked")
+TOKEN_READ = (200, 200, 200, 401, 401)
+TOKEN_OTHER_READ = (200, 200, 404, 401, 401)  # an object on host B: the token limited to A does not see it
+TOKEN_ROUTES = {
+    "api-docs": [(0, (302,) * 5)],  # a page: the session's, tokens are for the API
+    "api-schema": [(0, TOKEN_READ)],
+    "api-host-list": [(0, TOKEN_READ)],
+    "api-host-detail": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ)],
+    "api-instance-list": [(0, TOKEN_READ)],
+    "api-instance-detail": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ)],
+    "api-instance-action": [(0, (405, 405, 405, 401, 401)), (1, (503, 403, 503, 401, 401)),
+                            (2, (503, 403, 404, 401, 401))],
+    "api-snapshot-create": [(1, (400, 403, 400, 401, 401)), (2, (400, 403, 404, 401, 401))],
+    "api-flavor-list": [(0, TOKEN_READ)],
+    "api-image-list": [(0, TOKEN_READ)],
+    "api-audit-list": [(0, (200, 200, 403, 401, 401))],  # a host-limited token: not the fleet's log
+    "api-operation-list": [(0, TOKEN_READ)],
+    "api-operation-detail": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ)],
+    "api-operation-wait": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ)],
+    "api-operation-stop": [(0, (409, 403, 409, 401, 401)), (1, (409, 403, 404, 401, 401))],
+}  # fmt: skip
+TOKEN_CASES = [(name, row) for name, rows in TOKEN_ROUTES.items() for row, _ in rows]
+
+
+def test_every_api_route_is_in_the_token_matrix():
+    missing = sorted({name for name, path in all_routes() if path.startswith("api/v1/")} - set(TOKEN_ROUTES))
+    assert not missing, f"API routes without an entry in the token matrix: {missing}"
+
+
+@pytest.mark.parametrize(("name", "row"), TOKEN_CASES, ids=[f"{name}-{row}" for name, row in TOKEN_CASES])
+def test_api_route_answers_each_kind_of_token_as_the_matrix_says(name, row, world):
+    method, kwargs, _session = ROUTES[name][row]
+    expected = dict(TOKEN_ROUTES[name])[row]
+    url = reverse(name, kwargs=kwargs(world) if kwargs else None)
+    admin, answers = world["users"]["admin"], {}
+    for kind in TOKEN_ORDER:
+        token, secret = ApiToken.issue(user=admin, name=kind, read_only=kind == "read-only",
+                                       hosts=[world["host_a"]] if kind == "host-a" else ())  # fmt: skip
+        if kind in ("expired", "revoked"):
+            ApiToken.objects.filter(pk=token.pk).update(**{kind.replace("expired", "expires"): timezone.now()})
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+        response = getattr(Client(), method)(url, content_type="application/json", **auth)
+        answers[kind] = response.status_code
+    assert answers == dict(zip(TOKEN_ORDER, expected, strict=True)), f"{method.upper()} {url}"
 
 
 @pytest.mark.django_db(transaction=True)  # the server runs in another thread: it sees committed rows only

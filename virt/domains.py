@@ -26,6 +26,7 @@ _STATES = {
 }
 _STATS = (
     libvirt.VIR_DOMAIN_STATS_STATE
+    | libvirt.VIR_DOMAIN_STATS_CPU_TOTAL
     | libvirt.VIR_DOMAIN_STATS_VCPU
     | libvirt.VIR_DOMAIN_STATS_BALLOON
     | libvirt.VIR_DOMAIN_STATS_BLOCK
@@ -91,8 +92,11 @@ def _record(domain, stats: dict, *, uuid: str, autostart: bool, saved: bool, per
 
 
 def device_stats(stats: dict) -> dict:
-    """The per-device part of a domain's stats: {"disks": [...], "nics": [...]} (absent: None)."""
-    return {"disks": _rows(stats, "block", _DISK_STATS), "nics": _rows(stats, "net", _NIC_STATS)}
+    """The counters of a domain's stats: {"disks": [...], "nics": [...]} per device, its CPU time
+    (ns) and memory (KiB: the balloon's current size, and what QEMU holds) — absent: None."""
+    return {"disks": _rows(stats, "block", _DISK_STATS), "nics": _rows(stats, "net", _NIC_STATS),
+            "cpu_time_ns": stats.get("cpu.time"), "memory_kib": stats.get("balloon.current"),
+            "rss_kib": stats.get("balloon.rss")}  # fmt: skip
 
 
 def _rows(stats: dict, prefix: str, names: dict) -> list[dict]:
@@ -106,8 +110,7 @@ def _rows(stats: dict, prefix: str, names: dict) -> list[dict]:
 def read_device_stats(conn: libvirt.virConnect, uuid: str) -> dict:
     """device_stats of one domain, now."""
     domain = conn.lookupByUUIDString(uuid)
-    kinds = libvirt.VIR_DOMAIN_STATS_BLOCK | libvirt.VIR_DOMAIN_STATS_INTERFACE
-    found = conn.domainListGetStats([domain], kinds)
+    found = conn.domainListGetStats([domain], _STATS)
     return device_stats(found[0][1]) if found else {}
 
 

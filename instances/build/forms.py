@@ -10,6 +10,7 @@ from django import forms
 from accounts.scope import operated_hosts
 from hosts.models import Host, HostStatus
 from instances.models import Flavor, Image, Instance
+from instances.services import create_instance
 from virt.names import InvalidName, check_name
 
 SSH_KEY_TYPES = frozenset({
@@ -130,6 +131,14 @@ class InstanceCreateForm(forms.Form):
         if data.get("file_content") and not data.get("file_path") and "file_path" not in self.errors:
             self.add_error("file_path", "Enter where the file goes in the guest.")
         return data
+
+    def create(self, user):
+        """Record the instance and queue its spawn (instances.services.create_instance); the operation."""
+        data = self.cleaned_data
+        return create_instance(host=data["host"], name=data["name"], flavor=data["flavor"], image=data["image"],
+                               user=user, admin_password=data["admin_password"], ssh_keys=data["ssh_keys"],
+                               files=self.injected_files(), networks=tuple(data["networks"]),
+                               start=data["start"])  # fmt: skip
 
     def injected_files(self) -> tuple[tuple[str, str], ...]:
         data = self.cleaned_data

@@ -6,7 +6,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from instances.build.forms import InstanceCreateForm
-from instances.services import create_instance
 from jobs.services import NoWorker
 
 
@@ -16,13 +15,8 @@ from jobs.services import NoWorker
 def instance_create(request):
     form = InstanceCreateForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            op = create_instance(
-                host=data["host"], name=data["name"], flavor=data["flavor"], image=data["image"],
-                user=request.user, admin_password=data["admin_password"], ssh_keys=data["ssh_keys"],
-                files=form.injected_files(), networks=tuple(data["networks"]), start=data["start"],
-            )  # fmt: skip
+            op = form.create(request.user)
         except NoWorker as error:
             messages.error(request, str(error))
         else:

@@ -110,3 +110,10 @@ def test_the_schema_is_openapi_3_and_names_the_token_scheme(client, operator):
     assert schema["openapi"].startswith("3.") and schema["info"]["version"] == "1"
     assert "/api/v1/instances/{id}/actions/{name}/" in schema["paths"]
     assert schema["components"]["securitySchemes"]["apiToken"]["scheme"] == "bearer"
+
+
+def test_a_body_that_is_not_an_object_is_refused(client, operator, instance):
+    _token, text = ApiToken.issue(user=operator, name="ci")
+    response = client.post(reverse("api-snapshot-create", args=[instance.pk]), [1, 2], content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Bearer {text}")  # fmt: skip
+    assert response.status_code == 400 and response.json()["error"]["message"] == "Send a JSON object."
