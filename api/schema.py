@@ -30,7 +30,7 @@ ANSWERS = {
     "400": "The input was refused (`fields` says why per field); nothing was changed.",
     "401": "No valid session or API token (unknown, expired or revoked).",
     "403": "You, or this token, may not do this.",
-    "404": "No such object, or not one you see.",
+    "404": "No such object, or not one you see (or no such page).",
     "409": "Not now: the object's state does not allow it, or another operation holds it.",
     "429": "This token made too many requests: see Retry-After.",
     "503": "The job queue (Redis) or its workers do not answer: nothing was queued.",
@@ -48,7 +48,8 @@ def error_responses(result, generator, request, public):
             for code, text in ANSWERS.items():
                 if code in CHANGES_ONLY and method == "get":
                     continue
-                if code == "404" and "{" not in path:
+                paged = any(parameter.get("name") == "page" for parameter in operation.get("parameters", []))
+                if code == "404" and "{" not in path and not paged:  # a page past the last one is not found
                     continue
                 operation.setdefault("responses", {}).setdefault(code, {"description": text, "content": reference})
     return result

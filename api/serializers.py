@@ -19,7 +19,7 @@ class HostSerializer(serializers.ModelSerializer):
 
 class InstanceSerializer(serializers.ModelSerializer):
     host_name = serializers.CharField(source="host.name", read_only=True)
-    flavor = serializers.CharField(source="flavor.name", default=None, read_only=True)
+    flavor = serializers.CharField(source="flavor.name", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = Instance
@@ -28,7 +28,7 @@ class InstanceSerializer(serializers.ModelSerializer):
 
 
 class InstanceDetailSerializer(InstanceSerializer):
-    image = serializers.CharField(source="image.name", default=None, read_only=True)
+    image = serializers.CharField(source="image.name", default=None, allow_null=True, read_only=True)
     devices = serializers.SerializerMethodField()
     resizing = serializers.BooleanField(read_only=True)
     rescued = serializers.BooleanField(read_only=True)
@@ -43,7 +43,7 @@ class InstanceDetailSerializer(InstanceSerializer):
 
 class OperationSerializer(serializers.ModelSerializer):
     label = serializers.CharField(read_only=True)
-    user = serializers.CharField(source="user.username", default=None, read_only=True)
+    user = serializers.CharField(source="user.username", default=None, allow_null=True, read_only=True)
     url = serializers.SerializerMethodField()
     lines = serializers.SerializerMethodField()
 

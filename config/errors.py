@@ -1,11 +1,11 @@
 """What a page answers when something it needs is down: a database outage is a 503 saying so
-(the request changed nothing), not a bare "Server Error (500)"."""
+(the request changed nothing), not a bare "Server Error (500)"; and a URL that leads nowhere."""
 
 import logging
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.views import defaults
 
@@ -20,3 +20,10 @@ def server_error(request):
         page = render_to_string("database_down.html")  # no request: nothing here may need the database
         return HttpResponse(page, status=503, headers={"Retry-After": "10"})
     return defaults.server_error(request)
+
+
+def not_found(request, exception):
+    """Django's handler404: the API's one JSON error shape under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"status": 404, "message": "No such URL in the API.", "fields": {}}}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -24,3 +24,4 @@ urlpatterns = [
 ]
 
 handler500 = "config.errors.server_error"
+handler404 = "config.errors.not_found"
