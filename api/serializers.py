@@ -17,6 +17,19 @@ class HostSerializer(serializers.ModelSerializer):
                   "libvirt_version", "last_seen"]  # fmt: skip
 
 
+class HostInputSerializer(serializers.Serializer):
+    """A host as the add and edit pages take it."""
+
+    name = serializers.CharField()
+    uri = serializers.CharField(help_text="e.g. qemu:///system, qemu+ssh://root@host/system, qemu+tls://host/system")
+    console_address = serializers.CharField(required=False)
+    migration_address = serializers.CharField(required=False)
+    resume_guests = serializers.BooleanField(required=False)
+    credential_kind = serializers.CharField(required=False)
+    username = serializers.CharField(required=False)
+    secret = serializers.CharField(required=False, write_only=True, help_text="Password or SSH private key.")
+
+
 class InstanceSerializer(serializers.ModelSerializer):
     host_name = serializers.CharField(source="host.name", read_only=True)
     flavor = serializers.CharField(source="flavor.name", default=None, allow_null=True, read_only=True)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("docs/", reference, name="api-docs"),
     path("hosts/", hosts.HostList.as_view(), name="api-host-list"),
     path("hosts/<int:pk>/", hosts.HostDetail.as_view(), name="api-host-detail"),
+    path("hosts/<int:pk>/check/", hosts.HostCheck.as_view(), name="api-host-check"),
     path("instances/", instances.InstanceList.as_view(), name="api-instance-list"),
     path("instances/<int:pk>/", instances.InstanceDetail.as_view(), name="api-instance-detail"),
     path("instances/<int:pk>/snapshots/", instances.SnapshotCreate.as_view(), name="api-snapshot-create"),

@@ -6,8 +6,9 @@ import unicodedata
 
 from django import forms
 
-from hosts.credentials import CredentialKind
+from hosts.credentials import CredentialKind, encrypt
 from hosts.models import Host
+from jobs.services import start_operation
 from virt.errors import InvalidURI
 from virt.uri import check_user_params, transport_of, validate_uri
 
@@ -34,6 +35,16 @@ class HostForm(forms.ModelForm):
         model = Host
         fields = ["name", "uri", "console_address", "migration_address", "resume_guests", "credential_kind", "username"]
         help_texts = {"uri": "e.g. qemu:///system, qemu+ssh://root@host/system, qemu+tls://host/system, lxc:///"}
+
+    def queue_save(self, user):
+        """Queue host.save: the worker tests the connection and saves only if it works (call after
+        is_valid()). The operation; NoWorker when nobody would run it."""
+        host = self.instance if self.instance.pk else None
+        fields = {name: self.cleaned_data[name] for name in HostForm.Meta.fields}
+        secret = self.cleaned_data["secret"]
+        params = {"host_id": host.pk if host else None, "fields": fields, "secret": encrypt(secret) if secret else None}
+        return start_operation(kind="host.save", target=host, target_type="host", target_name=fields["name"],
+                               user=user, params=params)  # fmt: skip
 
     def full_clean(self):
         super().full_clean()

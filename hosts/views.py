@@ -10,7 +10,6 @@ from audit.models import AuditAction
 from audit.services import record
 from config.forms import posted
 from hosts.access import get_host_for_user
-from hosts.credentials import encrypt
 from hosts.forms import HostForm
 from hosts.models import Host
 from hosts.queries import hosts_for_table
@@ -76,21 +75,8 @@ def _save(request, host: Host | None):
     """Validate the form here; the worker tests the connection and saves only if it works."""
     form = HostForm(posted(request), instance=host)
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in HostForm.Meta.fields}
-        secret = form.cleaned_data["secret"]
         try:
-            op = start_operation(
-                kind="host.save",
-                target=host,
-                target_type="host",
-                target_name=fields["name"],
-                user=request.user,
-                params={
-                    "host_id": host.pk if host else None,
-                    "fields": fields,
-                    "secret": encrypt(secret) if secret else None,
-                },
-            )
+            op = form.queue_save(request.user)
         except NoWorker as error:
             messages.error(request, str(error))
         else:
@@ -103,9 +89,15 @@ def _save(request, host: Host | None):
 def host_delete(request, pk: int):
     host = get_host_for_user(request, pk, "delete")
     if request.method == "POST":
-        host.delete()  # with its inventory rows: they only mirror the host
-        record(action=AuditAction.HOST_REMOVE, object_type="host", object_id=str(pk), object_name=host.name,
-               detail=f"{host.uri} removed from the console", request=request)  # fmt: skip
+        remove_host(request, host)
         messages.success(request, f"Host {host.name} removed from the console (nothing changed on the host).")
         return redirect("host-list")
     return render(request, "hosts/host_confirm_delete.html", {"host": host, "instances": host.instances.count()})
+
+
+def remove_host(request, host: Host) -> None:
+    """Forget the host and its inventory rows (they only mirror it; nothing changes on the host); audited."""
+    pk = host.pk
+    host.delete()  # with its inventory rows
+    record(action=AuditAction.HOST_REMOVE, object_type="host", object_id=str(pk), object_name=host.name,
+           detail=f"{host.uri} removed from the console", request=request)  # fmt: skip

@@ -96,8 +96,21 @@ ROUTES = {
     "api-token-revoke": [("get", lambda w: {"pk": 1}, POST_ONLY), ("post", lambda w: {"pk": 1}, (404,) * 5 + (302,))],
     "api-docs": [("get", None, (200, 200, 200, 200, 200, 302))],
     "api-schema": [("get", None, (200, 200, 200, 200, 200, 401))],
-    "api-host-list": [("get", None, API_LIST)],
-    "api-host-detail": [("get", _host("a"), API_VIEW), ("get", _host("b"), API_OTHER_VIEW)],
+    "api-host-list": [
+        ("get", None, API_LIST),
+        ("post", None, (400, 400, 400, 403, 403, 401)),
+    ],  # empty: the form's errors
+    "api-host-detail": [
+        ("get", _host("a"), API_VIEW),
+        ("get", _host("b"), API_OTHER_VIEW),
+        ("put", _host("a"), API_CHANGE),  # its own values: valid, queued (no worker here)
+        ("delete", _host("b"), (204, 404, 404, 404, 404, 401)),  # the admin removes it: then it is not there
+    ],
+    "api-host-check": [
+        ("get", _host("a"), API_POST_ONLY),
+        ("post", _host("a"), API_CHANGE),
+        ("post", _host("b"), API_OTHER_CHANGE),
+    ],
     "api-instance-list": [("get", None, API_LIST)],
     "api-instance-detail": [("get", _instance("a"), API_VIEW), ("get", _instance("b"), API_OTHER_VIEW)],
     "api-instance-action": [
@@ -386,7 +399,8 @@ TOKEN_ROUTES = {
     "api-docs": [(0, (302,) * 5)],  # a page: the session's, tokens are for the API
     "api-schema": [(0, TOKEN_READ)],
     "api-host-list": [(0, TOKEN_READ)],
-    "api-host-detail": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ)],
+    "api-host-detail": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ), (2, (503, 403, 503, 401, 401))],
+    "api-host-check": [(1, (503, 403, 503, 401, 401)), (2, (503, 403, 404, 401, 401))],
     "api-instance-list": [(0, TOKEN_READ)],
     "api-instance-detail": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ)],
     "api-instance-action": [(0, (405, 405, 405, 401, 401)), (1, (503, 403, 503, 401, 401)),

@@ -1,5 +1,5 @@
-"""Schemathesis against the live server's own schema: for every endpoint, generated requests (with
-an admin's API token, a few instances, hosts and operations to find) never get a 5xx, and every
+"""Schemathesis against the live server's own schema: for every endpoint (but adding and changing a
+host, see NOT_FUZZED), generated requests with an admin's API token never get a 5xx, and every
 answer conforms to the schema — its status codes, content type and body."""
 
 import pytest
@@ -17,6 +17,9 @@ from hosts.models import Host, HostStatus
 from instances.models import Instance, InstanceState
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Generated host URIs would have the worker connect to any address: these two are tested with chosen
+# input (tests/api/test_api_hosts.py) and left out here. Traffic goes only to loopback.
+NOT_FUZZED = {"POST /api/v1/hosts/", "PUT /api/v1/hosts/{id}/"}
 
 
 @pytest.fixture
@@ -35,6 +38,8 @@ def test_every_endpoint_answers_as_its_schema_says(api):
     tried = []
     for found in schema.get_all_operations():
         operation = found.ok()
+        if operation.label in NOT_FUZZED:
+            continue
 
         @given(case=operation.as_strategy())
         @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -44,4 +49,4 @@ def test_every_endpoint_answers_as_its_schema_says(api):
         answers_as_said()
         tried.append(operation.label)
     every = {f"{method.upper()} {path}" for path, methods in schema.raw_schema["paths"].items() for method in methods}
-    assert set(tried) == every and len(every) >= 14  # every operation of the schema was tried
+    assert set(tried) == every - NOT_FUZZED and len(tried) >= 14  # every other operation of the schema was tried
