@@ -28,6 +28,7 @@ from instances.models import InstanceState
 from instances.queries import SORTS, instances_for_list, ordering
 from instances.services import request_operation
 from instances.snapshots.forms import SnapshotForm
+from instances.snapshots.views import found
 
 FILTERS = [
     OpenApiParameter("host", int, description="Only the instances of this host (its id)."),
@@ -108,6 +109,28 @@ class SnapshotCreate(APIView):
         form = valid(SnapshotForm(json_object(request), instance=instance))
         return queued(request_operation(instance=instance, kind="instance.snapshot_create", user=request.user,
                                         params=form.params()))  # fmt: skip
+
+
+class SnapshotRevert(APIView):
+    @extend_schema(request=None, responses={202: OperationSerializer})
+    def post(self, request, pk: int, name: str):
+        """Revert the instance to the snapshot: what was written since is lost; 202 with the operation."""
+        instance = get_instance_for_user(request, pk, "change")
+        found(instance, "snapshots", "name", name)
+        return queued(request_operation(instance=instance, kind="instance.snapshot_revert", user=request.user,
+                                        params={"name": name}))  # fmt: skip
+
+
+class SnapshotDelete(APIView):
+    @extend_schema(request=None, responses={202: OperationSerializer},
+                   parameters=[OpenApiParameter("children", bool, description="Its child snapshots too.")])  # fmt: skip
+    def delete(self, request, pk: int, name: str):
+        """Delete the snapshot (the instance as it runs is not changed); 202 with the operation."""
+        instance = get_instance_for_user(request, pk, "change")
+        found(instance, "snapshots", "name", name)
+        children = request.query_params.get("children", "") in ("1", "true", "on")
+        return queued(request_operation(instance=instance, kind="instance.snapshot_delete", user=request.user,
+                                        params={"name": name, "children": children}))  # fmt: skip
 
 
 def json_object(request) -> dict:

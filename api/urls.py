@@ -25,6 +25,12 @@ urlpatterns = [
     path("instances/", instances.InstanceList.as_view(), name="api-instance-list"),
     path("instances/<int:pk>/", instances.InstanceDetail.as_view(), name="api-instance-detail"),
     path("instances/<int:pk>/snapshots/", instances.SnapshotCreate.as_view(), name="api-snapshot-create"),
+    path("instances/<int:pk>/snapshots/<str:name>/", instances.SnapshotDelete.as_view(), name="api-snapshot-delete"),
+    path(
+        "instances/<int:pk>/snapshots/<str:name>/revert/",
+        instances.SnapshotRevert.as_view(),
+        name="api-snapshot-revert",
+    ),
     path("instances/<int:pk>/actions/<str:name>/", instances.InstanceAction.as_view(), name="api-instance-action"),
     path("flavors/", catalog.FlavorList.as_view(), name="api-flavor-list"),
     path("images/", catalog.ImageList.as_view(), name="api-image-list"),

@@ -123,6 +123,12 @@ ROUTES = {
         ("post", _instance("a"), (400, 400, 404, 403, 403, 401)),
         ("post", _instance("b"), (400, 404, 404, 403, 403, 401)),
     ],
+    "api-snapshot-revert": [
+        ("get", _snapshot("a"), API_POST_ONLY),
+        ("post", _snapshot("a"), API_CHANGE),
+        ("post", _snapshot("b"), API_OTHER_CHANGE),
+    ],
+    "api-snapshot-delete": [("delete", _snapshot("a"), API_CHANGE), ("delete", _snapshot("b"), API_OTHER_CHANGE)],
     "metrics": [("get", None, (404,) * 6)],  # off unless METRICS_ENABLED (tests/metrics)
     "api-flavor-list": [("get", None, API_LIST)],
     "api-image-list": [("get", None, API_LIST)],
@@ -409,6 +415,8 @@ TOKEN_ROUTES = {
     "api-flavor-list": [(0, TOKEN_READ)],
     "api-image-list": [(0, TOKEN_READ)],
     "api-audit-list": [(0, (200, 200, 403, 401, 401))],  # a host-limited token: not the fleet's log
+    "api-snapshot-revert": [(1, (503, 403, 503, 401, 401)), (2, (503, 403, 404, 401, 401))],
+    "api-snapshot-delete": [(0, (503, 403, 503, 401, 401)), (1, (503, 403, 404, 401, 401))],
     "api-operation-list": [(0, TOKEN_READ)],
     "api-operation-detail": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ)],
     "api-operation-wait": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ)],

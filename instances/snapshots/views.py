@@ -13,7 +13,7 @@ from instances.snapshots.forms import DeleteSnapshotForm, DiskSnapshotForm, Imag
 from instances.templatetags.snapshot_tree import epoch
 
 
-def _found(instance, key: str, field: str, value: str) -> dict:
+def found(instance, key: str, field: str, value: str) -> dict:
     what = "snapshot" if key == "snapshots" else "disk snapshot on"
     return item_or_404((instance.details or {}).get(key, []), lambda item: item.get(field) == value,
                        f"{instance} has no {what} {value}.")  # fmt: skip
@@ -44,7 +44,7 @@ def snapshot_create(request, pk: int):
 @login_required
 def snapshot_revert(request, pk: int, name: str):
     instance = get_instance_for_user(request, pk, "change")
-    snapshot = _found(instance, "snapshots", "name", name)
+    snapshot = found(instance, "snapshots", "name", name)
     text = ("Everything written since the snapshot is lost: the disks"
             + (" and the running guest's memory" if snapshot.get("memory") else "")
             + " go back to how they were.")  # fmt: skip
@@ -57,7 +57,7 @@ def snapshot_revert(request, pk: int, name: str):
 @login_required
 def snapshot_delete(request, pk: int, name: str):
     instance = get_instance_for_user(request, pk, "change")
-    snapshot = _found(instance, "snapshots", "name", name)
+    snapshot = found(instance, "snapshots", "name", name)
     has_children = any(s.get("parent") == name for s in instance.details.get("snapshots", []))
     form = DeleteSnapshotForm(posted(request)) if has_children else None
     text = "The snapshot's saved state is removed; the instance as it runs now is not changed."
@@ -81,7 +81,7 @@ def snapshot_image(request, pk: int):
 @login_required
 def disk_snapshot(request, pk: int, target: str):
     instance = get_instance_for_user(request, pk, "change")
-    _found(instance, "disks", "target", target)
+    found(instance, "disks", "target", target)
     text = (f"A new overlay file takes {target}'s writes from now on; its file stays as it is now until the "
             "snapshot is committed (merged back). The guest keeps running.")  # fmt: skip
     form = DiskSnapshotForm(posted(request))
@@ -93,7 +93,7 @@ def disk_snapshot(request, pk: int, target: str):
 @login_required
 def disk_commit(request, pk: int, target: str):
     instance = get_instance_for_user(request, pk, "change")
-    overlay = _found(instance, "disk_snapshots", "target", target)
+    overlay = found(instance, "disk_snapshots", "target", target)
     text = (f"What was written to {target} since snapshot {overlay['name']} is merged into {overlay['base']}, "
             f"the guest switches back to it and the overlay {overlay['overlay']} is deleted.")  # fmt: skip
     title = f"Commit the snapshot of {target}?"

@@ -1,5 +1,6 @@
 """Through the API alone, on the real TCG guest: create an instance, wait for its operation, see it
-running, pause and unpause it, snapshot it, delete it — each result checked with virsh."""
+running, pause and unpause it, snapshot it, revert to and delete the snapshot, delete it — each
+result checked with virsh."""
 
 import subprocess
 
@@ -57,6 +58,12 @@ def test_an_instance_lives_its_life_through_the_api(qemu_conn, qemu_host, tiny_f
         assert refused.status_code == 400
         assert refused.json()["error"]["fields"] == {"name": ["A snapshot named before-upgrade already exists on "
                                                               "this instance."]}  # fmt: skip
+        ended(post(reverse("api-snapshot-revert", args=[pk, "before-upgrade"]), {}))
+        assert virsh("domstate", uuid) == "running"  # a snapshot with memory comes back running
+        deleted = api.delete(reverse("api-snapshot-delete", args=[pk, "before-upgrade"]), **auth)
+        assert deleted.status_code == 202
+        ended(deleted.json())
+        assert virsh("snapshot-list", uuid, "--name") == ""
 
         ended(post(reverse("api-instance-action", args=[pk, "delete"]), {}))
         assert uuid not in virsh("list", "--all", "--uuid") and not Instance.objects.filter(pk=pk).exists()
