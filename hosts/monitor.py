@@ -26,7 +26,7 @@ from virt.domains import read_domain, read_domain_details, read_domains
 from virt.errors import VirtError
 from virt.events import start_event_loop
 from virt.host import read_facts
-from virt.watch import HostWatch, WatchPolicy
+from virt.watch import HostWatch, WatchPolicy, in_use
 
 log = logging.getLogger("hosts.monitor")
 
@@ -136,8 +136,9 @@ class Monitor:
         """On the executor, after an event: the domain's state and definition as they are now."""
         taken = time.monotonic()
         try:
-            record = read_domain(conn, uuid)
-            details = read_domain_details(conn, uuid) if record is not None else None
+            with in_use(conn):
+                record = read_domain(conn, uuid)
+                details = read_domain_details(conn, uuid) if record is not None else None
         except VirtError as error:
             log.warning("reading domain %s after an event failed: %s", uuid, error)
             return
@@ -146,11 +147,12 @@ class Monitor:
     def _read_details(self, pk: int, conn, uuids: list[str]) -> None:
         """On the executor: the definitions of newly adopted domains, sent as one event."""
         found = {}
-        for uuid in uuids:
-            try:
-                found[uuid] = read_domain_details(conn, uuid)
-            except VirtError as error:
-                log.warning("reading domain %s failed: %s", uuid, error)
+        with in_use(conn):
+            for uuid in uuids:
+                try:
+                    found[uuid] = read_domain_details(conn, uuid)
+                except VirtError as error:
+                    log.warning("reading domain %s failed: %s", uuid, error)
         self.events.put(("details", pk, found))
 
     def apply_events(self, *, batch: int = 500) -> None:

@@ -5,6 +5,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import libvirt
@@ -73,9 +74,11 @@ class HostWatch:
         self._event_ids: list[int] = []  # domain event callbacks on self.conn
 
     def poll(self, executor) -> None:
-        """Reconnect when due; notice a dead connection the close callback missed."""
-        while self._dead:
-            _close_quietly(self._dead.pop())
+        """Reconnect when due; notice a dead connection the close callback missed. A dead connection
+        is closed once no call on another thread uses it any more."""
+        for dead in [conn for conn in self._dead if not _busy(conn)]:
+            self._dead.remove(dead)
+            _close_quietly(dead)
         conn = self.conn
         if conn is not None:
             try:
@@ -97,7 +100,8 @@ class HostWatch:
 
     def _report_up(self, conn) -> None:
         try:
-            self.on_up(conn)
+            with in_use(conn):
+                self.on_up(conn)
         except libvirt.libvirtError as error:
             self._lost(conn, str(translate(error, uri=self.uri)))
 
@@ -175,8 +179,54 @@ class HostWatch:
             self._event_ids = []
         for dead in [conn, *self._dead]:
             if dead is not None:
-                _close_quietly(dead)
+                _close_when_idle(dead)
         self._dead.clear()
+
+
+_IN_USE: dict[int, int] = {}  # id(connection) -> calls running on it on other threads
+_IN_USE_LOCK = threading.Lock()
+IDLE_WAIT = 120  # seconds a closed watch waits for calls still running on its connection
+
+
+@contextmanager
+def in_use(conn: libvirt.virConnect):
+    """`with in_use(conn):` around calls on a watch's connection from another thread: the watch
+    closes it only when none runs (closing a connection under a running call crashes libvirt's client)."""
+    key = id(conn)
+    with _IN_USE_LOCK:
+        _IN_USE[key] = _IN_USE.get(key, 0) + 1
+    try:
+        yield conn
+    finally:
+        with _IN_USE_LOCK:
+            _IN_USE[key] -= 1
+            if not _IN_USE[key]:
+                del _IN_USE[key]
+
+
+def _busy(conn: libvirt.virConnect) -> bool:
+    with _IN_USE_LOCK:
+        return id(conn) in _IN_USE
+
+
+def _close_when_idle(conn: libvirt.virConnect) -> None:
+    """Close now, or on a helper thread once the calls running on it have returned (a call blocked
+    on a host that went away returns within the keepalive's time); never under a running call."""
+    if not _busy(conn):
+        _close_quietly(conn)
+        return
+
+    def wait_then_close() -> None:
+        deadline = time.monotonic() + IDLE_WAIT
+        while _busy(conn):
+            if time.monotonic() > deadline:
+                log.warning("a connection still in use after %s s is left open rather than closed under a call",
+                            IDLE_WAIT)  # fmt: skip
+                return
+            time.sleep(0.1)
+        _close_quietly(conn)
+
+    threading.Thread(target=wait_then_close, name="libvirt-close", daemon=True).start()
 
 
 def _close_quietly(conn: libvirt.virConnect) -> None:

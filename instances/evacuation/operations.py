@@ -78,13 +78,14 @@ def rebuild_on(op, guest: Instance, dest: Host, *, from_image: bool, say, record
             missing = evacuation.disks_not_seen(conn, definition)
             how = "on its own disks (shared storage)"
             if missing:
-                how = _disks_from_image(op, guest, conn, dest, definition, missing, from_image, record)
+                how = _disks_from_image(op, guest, conn, dest, definition, missing, from_image, record, say)
             found = migration_storage.missing_files(conn, definition, set(), dest.name)
             if found:
                 raise OperationFailed(" ".join(found))
             base = (guest.details or {}).get("firewall_base", "")
             if base and f"'{firewall.filter_name(uuid)}'" in definition:
                 record["filters"].append(firewall.define_instance_filter(conn, uuid, base))
+                say(f"its network filter defined on {dest}")  # written down: a reaper would remove it
             _still_down(guest.host)
             hold_migrating(guest)
             made = Guest.define(conn, evacuation.evacuated_definition(definition, dest.console_host))
@@ -101,7 +102,7 @@ def rebuild_on(op, guest: Instance, dest: Host, *, from_image: bool, say, record
 
 
 def _disks_from_image(op, guest: Instance, conn, dest: Host, definition: str, missing, from_image: bool,
-                      record: dict) -> str:  # fmt: skip
+                      record: dict, say) -> str:  # fmt: skip
     """Its root disk and config drive made anew at their paths on `dest` (when the admin agreed)."""
     targets = ", ".join(disk.target for disk in missing)
     if not from_image:
@@ -123,6 +124,7 @@ def _disks_from_image(op, guest: Instance, conn, dest: Host, definition: str, mi
             record["made"].append(make_root_disk(conn, guest, cached, storage.name(), name))
         else:
             record["made"].append(images.write_volume(conn, storage.name(), name, config_drive(op, guest)))
+        say(f"{disk.target} made anew on {dest}")  # written down: a reaper would remove it
     return f"rebuilt from image {guest.image} (what was written to its disks is lost)"
 
 
@@ -148,26 +150,33 @@ def settle_evacuated(guest: Instance, dest: Host, conn, *, from_image: bool) -> 
 
 def recover_evacuation(op) -> str:
     """For the reaper: the guests an evacuation was rebuilding when its worker died — finished where
-    the destination holds the guest, else what was made there removed and the row left on its host."""
+    the destination holds the guest's domain, else what was made there removed and the row left on
+    its dead host as it was."""
     found = []
     for pk, record in ((op.result or {}).get("moving") or {}).items():
-        guest = Instance.objects.select_related("host").filter(pk=pk, state=InstanceState.MIGRATING).first()
+        guest = Instance.objects.select_related("host").filter(pk=pk).first()
         dest = Host.objects.filter(pk=record.get("destination")).first()
-        if guest is None or dest is None:
-            continue
+        if guest is None or dest is None or guest.host_id == dest.pk:
+            continue  # gone, or evacuated before the worker died
         try:
             with pool().connection(dest.uri, dest.credentials()) as conn:
-                try:
-                    Guest.lookup(conn, str(guest.uuid))
-                except NotFound:
+                if guest.state == InstanceState.MIGRATING and _has_domain(conn, str(guest.uuid)):
+                    settle_evacuated(guest, dest, conn, from_image=bool(record.get("made")))
+                    found.append(f"{guest}: it had been defined on {dest}, which the instance now names")
+                else:
                     _undo(conn, guest, record, defined=False)
                     found.append(f"{guest}: not evacuated, nothing left on {dest}")
-                    continue
-                settle_evacuated(guest, dest, conn, from_image=bool(record.get("made")))
-                found.append(f"{guest}: it had been defined on {dest}, which the instance now names")
         except VirtError as error:
             found.append(f"{guest}: {dest} could not be asked ({error})")
     return "; ".join(found) or "no guest was being evacuated"
+
+
+def _has_domain(conn, uuid: str) -> bool:
+    try:
+        Guest.lookup(conn, uuid)
+    except NotFound:
+        return False
+    return True
 
 
 @operation("host.remove_evacuated", label="Remove evacuated guests")
