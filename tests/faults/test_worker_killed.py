@@ -10,8 +10,7 @@ import django_rq
 import libvirt
 import pytest
 
-from hosts.services import mark_down
-from instances.models import Evacuation, Flavor, Image, Instance, InstanceState
+from instances.models import Flavor, Image, Instance, InstanceState
 from instances.operation_support import lock_key
 from instances.services import create_instance, request_operation
 from jobs.models import Operation, OperationStatus
@@ -227,31 +226,3 @@ def test_worker_killed_during_a_host_drain_leaves_the_guest_running_where_it_was
     row = Instance.objects.get(pk=instance.pk)
     assert (row.host_id, row.state) == (source.pk, InstanceState.RUNNING)  # the database agrees with virsh
     assert not django_rq.get_connection("default").exists(lock_key(instance.pk))
-
-
-def test_worker_killed_during_an_evacuation_leaves_the_guest_in_one_place(
-    quick_reaper, lab, lab_hosts, lab_conns, spawn_on, worker_process, admin_user
-):
-    source, dest = lab_hosts
-    instance = spawn_on(source)  # on its host's own storage: rebuilt from its image
-    lab.hosts[source.name].power_off()
-    try:
-        mark_down(source, error="switched off")  # as the monitor says within seconds
-        op = start_operation(kind="host.evacuate", target=source, user=admin_user, params={"from_image": True})
-        wait_until(lambda: "being rebuilt on" in str(Operation.objects.get(pk=op.pk).result), timeout=60,
-                   what=lambda: f"the evacuation under way:\n{worker_process.log()}")  # fmt: skip
-        worker_process.kill()
-
-        op = reaped(op)
-        assert op.status == OperationStatus.FAILED and op.error.startswith("The worker running this stopped; ")
-        row = Instance.objects.get(pk=instance.pk)
-        there = [d for d in lab_conns[dest.name].listAllDomains(0) if d.UUIDString() == str(instance.uuid)]
-        assert row.state != InstanceState.MIGRATING
-        if row.host_id == dest.pk:  # it had been defined there: finished, its stale domain noted
-            assert there and Evacuation.objects.filter(uuid=instance.uuid, source=source).exists(), op.error
-        else:  # not evacuated: the database agrees with virsh, nothing left at the destination
-            assert (row.host_id, row.state, there) == (source.pk, InstanceState.RUNNING, []), op.error
-            assert volumes_of(lab_conns[dest.name], instance.uuid) == []
-    finally:
-        lab.hosts[source.name].start()
-        lab_conns[source.name] = libvirt.open(lab.hosts[source.name].uri)
