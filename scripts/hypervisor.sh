@@ -9,14 +9,21 @@ apt_install libvirt-daemon-system qemu-system-x86 qemu-utils libvirt-clients lib
 
 virsh_answers() { timeout 5 virsh -c qemu:///system version; }
 
+# Daemons must not keep the caller's open files: a libvirtd started under
+# `flock <lock> make ...` would otherwise hold that lock for as long as it runs.
+without_inherited_fds() {
+    bash -c 'for p in /proc/$$/fd/*; do fd=${p##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
+           exec "$@"' bash "$@"
+}
+
 if ! virsh_answers >/dev/null 2>&1; then
     require_root_debian
-    pgrep -x virtlogd >/dev/null || virtlogd -d
+    pgrep -x virtlogd >/dev/null || without_inherited_fds virtlogd -d
     if ! pgrep -x libvirtd >/dev/null; then
         say "starting libvirtd"
         # A private mount namespace without the cgroup2 mount lets per-CPU stats and LXC work
         # (see shared/ENVIRONMENT.md); where the unified mount is absent this is a plain start.
-        unshare -m --propagation private sh -c \
+        without_inherited_fds unshare -m --propagation private sh -c \
             'umount /sys/fs/cgroup/unified 2>/dev/null; exec libvirtd -d'
     fi
     wait_for 60 virsh_answers || die "libvirtd does not answer on qemu:///system (see /var/log/libvirt)"
