@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 
+from api.permissions import refuse_host_limited
 from api.serializers import AuditEntrySerializer, FlavorSerializer, ImageSerializer
 from audit.forms import AuditFilterForm
 from audit.models import AuditEntry
@@ -46,11 +47,7 @@ class AuditList(generics.ListAPIView):
         request = self.request
         if not request.user.has_perm("audit.view_auditentry"):
             raise PermissionDenied("You may not read the audit log.")
-        token = request.auth if hasattr(request.auth, "read_only") else None
-        if token is not None and token.hosts.exists():
-            raise PermissionDenied(
-                f"The API token {token.name!r} is limited to some hosts: the audit log is the fleet's."
-            )
+        refuse_host_limited(request, "the audit log is the fleet's")
         form = AuditFilterForm(request.query_params)
         form.is_valid()
         return form.filter(AuditEntry.objects.all())

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.scope import visible_hosts
 from api.instances import json_object, queued, valid
+from api.permissions import refuse_host_limited
 from api.serializers import HostInputSerializer, HostSerializer, OperationSerializer
 from hosts.access import get_host_for_user
 from hosts.forms import HostForm
@@ -28,9 +29,7 @@ class HostList(generics.ListAPIView):
         works: 202 with the operation."""
         if not request.user.has_perm("hosts.add_host"):
             raise PermissionDenied("You may not add hosts.")
-        token = request.auth if hasattr(request.auth, "read_only") else None
-        if token is not None and token.hosts.exists():
-            raise PermissionDenied(f"The API token {token.name!r} is limited to some hosts: it cannot add one.")
+        refuse_host_limited(request, "it cannot add one")
         return queued(valid(HostForm(_filled(request, Host()))).queue_save(request.user))
 
     def get_queryset(self):

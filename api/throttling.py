@@ -8,6 +8,8 @@ from django.conf import settings
 from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
+from api.permissions import token_of
+
 PERIODS = {"s": 1, "sec": 1, "min": 60, "hour": 3600, "day": 86400}
 
 
@@ -19,7 +21,7 @@ def rate() -> tuple[int, int]:
 
 class TokenRateThrottle(BaseThrottle):
     def allow_request(self, request, view) -> bool:
-        token = request.auth if hasattr(request.auth, "read_only") else None
+        token = token_of(request)
         if token is None:
             return True
         limit, period = rate()

@@ -81,7 +81,7 @@ class FleetCollector:
             families["vcpus"].add_metric(labels, vcpus or 0)
             found = figures.get(str(uuid), {})
             memory = found.get("memory_kib")
-            families["memory"].add_metric(labels, memory * KIB if memory else (memory_mib or 0) * KIB * KIB)
+            families["memory"].add_metric(labels, memory * KIB if memory is not None else (memory_mib or 0) * KIB * KIB)
             if found.get("rss_kib") is not None:
                 families["rss"].add_metric(labels, found["rss_kib"] * KIB)
             if state == InstanceState.RUNNING and found.get("cpu_time_ns") is not None:

@@ -120,11 +120,13 @@ def _disks_from_image(op, guest: Instance, conn, dest: Host, definition: str, mi
         if storage is None:
             raise OperationFailed(f"{dest} has no storage pool at {disk.folder} for {disk.target}.")
         name = PurePosixPath(disk.path).name
+        record["made"].append(disk.path)  # its path is free there (unseen): a half-made volume is removed too
+        say(f"making {disk.target} anew on {dest}")  # written down first, for a reaper
         if disk.path == root:
-            record["made"].append(make_root_disk(conn, guest, cached, storage.name(), name))
+            make_root_disk(conn, guest, cached, storage.name(), name)
         else:
-            record["made"].append(images.write_volume(conn, storage.name(), name, config_drive(op, guest)))
-        say(f"{disk.target} made anew on {dest}")  # written down: a reaper would remove it
+            images.write_volume(conn, storage.name(), name, config_drive(op, guest))
+        say(f"{disk.target} made anew on {dest}")
     return f"rebuilt from image {guest.image} (what was written to its disks is lost)"
 
 

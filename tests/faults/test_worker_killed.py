@@ -10,13 +10,13 @@ import django_rq
 import libvirt
 import pytest
 
-from instances.models import Flavor, Image, Instance, InstanceState
+from instances.models import Evacuation, Flavor, Image, Instance, InstanceState
 from instances.operation_support import lock_key
 from instances.services import create_instance, request_operation
 from jobs.models import Operation, OperationStatus
 from jobs.services import start_operation
 from tests.support.instances import in_guest, instance_volumes
-from tests.support.lab_hosts import lab_guest, volumes_of
+from tests.support.lab_hosts import lab_guest, lookup, switched_off, volumes_of
 from tests.support.monitor import running_monitor
 from tests.support.processes import WorkerProcess, stop_thread_worker
 from tests.support.waiting import wait_for_operation, wait_until
@@ -28,9 +28,13 @@ BOUND = 60  # seconds: the issue's bound for an operation whose worker died
 def reaped(op: Operation) -> Operation:
     """The operation once the monitor's reaper has ended it and put its target right."""
     with running_monitor():
-        op = wait_for_operation(op.pk, timeout=BOUND + 10)
-        wait_until(lambda: "putting its target right" not in Operation.objects.get(pk=op.pk).error, timeout=30,
-                   what="the reaper done with the instance")  # fmt: skip
+        return reaped_by_running_monitor(op)
+
+
+def reaped_by_running_monitor(op: Operation) -> Operation:
+    op = wait_for_operation(op.pk, timeout=BOUND + 10)
+    wait_until(lambda: "putting its target right" not in Operation.objects.get(pk=op.pk).error, timeout=30,
+               what="the reaper done with the instance")  # fmt: skip
     op.refresh_from_db()
     return op
 
@@ -226,3 +230,36 @@ def test_worker_killed_during_a_host_drain_leaves_the_guest_running_where_it_was
     row = Instance.objects.get(pk=instance.pk)
     assert (row.host_id, row.state) == (source.pk, InstanceState.RUNNING)  # the database agrees with virsh
     assert not django_rq.get_connection("default").exists(lock_key(instance.pk))
+
+
+def test_worker_killed_during_an_evacuation_leaves_the_guest_in_one_place(
+    quick_reaper, lab, lab_hosts, lab_conns, spawn_on, worker_process, admin_user
+):
+    source, dest = lab_hosts
+    instance = spawn_on(source)  # on the host's own storage: evacuated, it is rebuilt from its image
+    with running_monitor(), switched_off(lab, source, lab_conns):
+        op = start_operation(kind="host.evacuate", target=source, user=admin_user, params={"from_image": True})
+        wait_until(lambda: being_rebuilt(op), timeout=120,
+                   what=lambda: f"the evacuation making its disks:\n{worker_process.log()}")  # fmt: skip
+        worker_process.kill()
+
+        op = reaped_by_running_monitor(op)
+        assert op.status == OperationStatus.FAILED and op.error.startswith("The worker running this stopped; ")
+        row = Instance.objects.get(pk=instance.pk)
+        on_dest = lookup(lab_conns[dest.name], instance)
+        if row.host_id == dest.pk:  # it had been defined there: the evacuation is finished
+            assert on_dest is not None and Evacuation.objects.filter(uuid=instance.uuid, source=source).exists()
+            assert row.state == ("running" if on_dest.isActive() else "shutoff")
+        else:  # undone: the row on its dead host as it was, nothing on the other host
+            assert (row.host_id, row.state) == (source.pk, InstanceState.RUNNING), op.error
+            assert on_dest is None and volumes_of(lab_conns[dest.name], instance.uuid) == []
+            assert not Evacuation.objects.exists()
+    assert not django_rq.get_connection("default").exists(lock_key(instance.pk))
+
+
+def being_rebuilt(op: Operation) -> bool:
+    """True once the evacuation is rebuilding the guest on the other host (it has written down what it
+    made there); an evacuation that ended first fails the wait with its error."""
+    op = Operation.objects.get(pk=op.pk)
+    assert op.status in ("queued", "running"), f"the evacuation ended first: {op.status}: {op.error} {op.result}"
+    return any((op.result or {}).get("moving", {}).values()) and "made anew" in str((op.result or {}).get("lines"))

@@ -4,17 +4,12 @@ shared storage, or from its image when its disks were the dead host's own and th
 when the dead host is switched on again its stale domain is removed — never started, never adopted
 — while the instance stays where it was evacuated to."""
 
-import contextlib
-
-import libvirt
-
-from hosts.models import Host, HostStatus
 from instances.models import Evacuation, Instance
 from jobs.models import Operation
 from jobs.services import start_operation
 from tests.support.guest import MARKER
 from tests.support.instances import in_guest, succeeded
-from tests.support.lab_hosts import lab_guest, lookup, volumes_of
+from tests.support.lab_hosts import lab_guest, lookup, switched_off, volumes_of
 from tests.support.monitor import running_monitor
 from tests.support.waiting import wait_for_operation, wait_until
 
@@ -69,21 +64,6 @@ def test_a_guest_on_local_storage_is_rebuilt_from_its_image_only_when_chosen(lab
     assert lookup(lab_conns[source.name], instance) is None
     assert not volumes_of(lab_conns[source.name], instance.uuid)  # its old disks went too: they were not shared
     assert Instance.objects.get(pk=instance.pk).host_id == dest.pk
-
-
-@contextlib.contextmanager
-def switched_off(lab, host, lab_conns):
-    """The lab host switched off (daemon and guests gone) until the block ends, when it is switched on
-    again; the monitor has seen it down when the block starts."""
-    machine = lab.hosts[host.name]
-    machine.power_off()
-    try:
-        wait_until(lambda: Host.objects.get(pk=host.pk).status == HostStatus.DOWN, timeout=30,
-                   what="the monitor seeing the host down")  # fmt: skip
-        yield
-    finally:
-        machine.start()
-        lab_conns[host.name] = libvirt.open(machine.uri)
 
 
 def stale_domains_removed() -> Operation | None:

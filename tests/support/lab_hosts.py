@@ -9,13 +9,13 @@ import libvirt
 import pytest
 
 from hosts.connections import pool
-from hosts.models import Host
+from hosts.models import Host, HostStatus
 from hosts.services import probe
 from instances.models import Instance
 from instances.services import create_instance
 from tests.support.guest import MARKER, NAME_PREFIX, TinyGuest, remove_domain
 from tests.support.lab import ROOT, SHARED, Lab
-from tests.support.waiting import wait_for_operation
+from tests.support.waiting import wait_for_operation, wait_until
 
 PRIVATE = Path("/var/lib/libvirt")  # each lab host's own
 
@@ -110,3 +110,18 @@ def lookup(conn, instance: Instance):
     with contextlib.suppress(libvirt.libvirtError):
         return conn.lookupByUUIDString(str(instance.uuid))
     return None
+
+
+@contextlib.contextmanager
+def switched_off(lab, host, lab_conns):
+    """The lab host switched off (daemon and guests gone) until the block ends, when it is switched on
+    again; the monitor has seen it down when the block starts."""
+    machine = lab.hosts[host.name]
+    machine.power_off()
+    try:
+        wait_until(lambda: Host.objects.get(pk=host.pk).status == HostStatus.DOWN, timeout=30,
+                   what="the monitor seeing the host down")  # fmt: skip
+        yield
+    finally:
+        machine.start()
+        lab_conns[host.name] = libvirt.open(machine.uri)
