@@ -122,10 +122,13 @@ def grow_live(domain: libvirt.virDomain, *, vcpus: int, memory_mib: int) -> bool
         return False
     try:
         domain.setVcpusFlags(vcpus, both)
-    except libvirt.libvirtError:
+    except libvirt.libvirtError as error:
         if memory_mib > now_memory:
             domain.setMemoryFlags(now_memory * 1024, both)
-        raise
+        raise InvalidOperation(
+            f"The guest's QEMU refused {vcpus} vCPUs ({error.get_error_message()}); its memory "
+            f"was set back: it still has {now_vcpus} vCPU and {now_memory} MiB."
+        ) from error
     try:
         domain.setVcpusFlags(vcpus, libvirt.VIR_DOMAIN_VCPU_GUEST)
         return True
