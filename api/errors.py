@@ -32,7 +32,10 @@ def handle(exc, context):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         fields = {name: [str(item) for item in (items if isinstance(items, list) else [items])]
                   for name, items in detail.items()}  # fmt: skip
-        message = " ".join(" ".join(items) for items in fields.values())
+        message = " ".join(
+            " ".join(items) if name in ("__all__", "non_field_errors") else f"{name}: {' '.join(items)}"
+            for name, items in fields.items()
+        )
         return error_response(response.status_code, message, fields)
     message = str(exc.detail) if isinstance(exc, exceptions.APIException) else str(exc)
     headers = {key: value for key, value in response.items() if key in ("WWW-Authenticate", "Retry-After")}

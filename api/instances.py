@@ -15,6 +15,7 @@ from api.errors import error_response
 from api.serializers import (
     ActionSerializer,
     CreateSerializer,
+    DeviceActionSerializer,
     InstanceDetailSerializer,
     InstanceSerializer,
     OperationSerializer,
@@ -24,7 +25,9 @@ from config.lookups import positive_id
 from instances.access import get_instance_for_user
 from instances.actions import ACTIONS
 from instances.build.forms import InstanceCreateForm
+from instances.disks.devices import DISK_OPERATIONS
 from instances.models import InstanceState
+from instances.nics.devices import NIC_OPERATIONS
 from instances.queries import SORTS, instances_for_list, ordering
 from instances.services import request_operation
 from instances.snapshots.forms import SnapshotForm
@@ -78,13 +81,14 @@ class InstanceAction(APIView):
         request=ActionSerializer,
         responses={202: OperationSerializer},
         parameters=[OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH,
-                                     enum=sorted(name for name, action in ACTIONS.items() if action.button))],
+                                     enum=sorted(name for name, action in ACTIONS.items() if action.in_api))],
     )  # fmt: skip
     def post(self, request, pk: int, name: str):
-        """Queue an action of the instance page (start, shutdown, reboot, pause, snapshot-less ones…);
-        `params` takes what its page's form takes. 202 with the operation, which can be waited for."""
+        """Queue an action of the instance page (start, shutdown, reboot, pause, rescue, rebuild…) or of
+        a page of its own (migrate, resize, grow, clone); `params` takes what its page's form takes.
+        202 with the operation, which can be waited for."""
         action = ACTIONS.get(name)
-        if action is None or not action.button:
+        if action is None or not action.in_api:
             raise Http404(f"No action {name!r}.")
         instance = get_instance_for_user(request, pk, "delete" if action.name == "delete" else "change")
         if not action.allowed(instance):
@@ -94,11 +98,34 @@ class InstanceAction(APIView):
             )
         body = ActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        form_class = action.form_class()
-        params = dict(action.params)
-        if form_class is not None:
-            params.update(valid(form_class(body.validated_data["params"], instance=instance)).params())
+        form = action.make_form(body.validated_data["params"], instance, request.user)
+        params = {**action.params, **(valid(form).params() if form is not None else {})}
         return queued(request_operation(instance=instance, kind=action.kind, user=request.user, params=params))
+
+
+DEVICE_OPERATIONS = {**DISK_OPERATIONS, **NIC_OPERATIONS}
+
+
+class DeviceAction(APIView):
+    @extend_schema(
+        request=DeviceActionSerializer,
+        responses={202: OperationSerializer},
+        parameters=[OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(DEVICE_OPERATIONS))],
+    )
+    def post(self, request, pk: int, name: str):
+        """Queue an operation on a disk or NIC of the instance (attach, detach, grow, swap, media, link);
+        `device` names the disk (target, e.g. vdb) or NIC (MAC), `params` takes what its page's form
+        takes. 202 with the operation."""
+        operation = DEVICE_OPERATIONS.get(name)
+        if operation is None:
+            raise Http404(f"No device operation {name!r}.")
+        instance = get_instance_for_user(request, pk, "change")
+        body = DeviceActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        device = operation.device(instance, body.validated_data["device"])
+        form = operation.form_for(body.validated_data["params"], instance, device)
+        params = operation.params(device, valid(form) if form is not None else None)
+        return queued(request_operation(instance=instance, kind=operation.kind, user=request.user, params=params))
 
 
 class SnapshotCreate(APIView):
@@ -141,7 +168,10 @@ def json_object(request) -> dict:
 
 
 def valid(form):
-    """The page's form, valid; else a 400 with its messages per field."""
+    """The page's form, valid; else a 400 with its messages per field. A field the request leaves
+    out takes the value the page shows in it at first (as a browser would send it)."""
+    shown = {name: form.get_initial_for_field(field, name) for name, field in form.fields.items()}
+    form.data = {**{name: value for name, value in shown.items() if value not in (None, "")}, **form.data}
     if not form.is_valid():
         raise serializers.ValidationError({key: list(errors) for key, errors in form.errors.items()})
     return form

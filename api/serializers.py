@@ -79,6 +79,13 @@ class ActionSerializer(serializers.Serializer):
     params = serializers.DictField(required=False, default=dict)
 
 
+class DeviceActionSerializer(ActionSerializer):
+    """A device operation's input: the device (a disk's target, a NIC's MAC; none to attach one) and
+    what its page's form takes."""
+
+    device = serializers.CharField(required=False, default="", max_length=64)
+
+
 class CreateSerializer(serializers.Serializer):
     """A new instance, as the create page takes it."""
 

@@ -32,6 +32,7 @@ urlpatterns = [
         name="api-snapshot-revert",
     ),
     path("instances/<int:pk>/actions/<str:name>/", instances.InstanceAction.as_view(), name="api-instance-action"),
+    path("instances/<int:pk>/devices/<str:name>/", instances.DeviceAction.as_view(), name="api-instance-device"),
     path("flavors/", catalog.FlavorList.as_view(), name="api-flavor-list"),
     path("images/", catalog.ImageList.as_view(), name="api-image-list"),
     path("audit/", catalog.AuditList.as_view(), name="api-audit-list"),

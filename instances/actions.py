@@ -2,6 +2,7 @@
 views that accept them, the confirmation asked for destructive ones, and the jobs, which check the
 state libvirt reports when they run against the same states (operation_support.require_state)."""
 
+import inspect
 from dataclasses import dataclass, field
 
 from django.utils.module_loading import import_string
@@ -34,8 +35,18 @@ class Action:
             return False
         return instance.state in self.states
 
-    def form_class(self):
-        return import_string(self.form) if self.form else None
+    def make_form(self, data, instance: Instance, user):
+        """Its form (None without one) bound to `data`; forms that check the user's rights get the user."""
+        if not self.form:
+            return None
+        form_class = import_string(self.form)
+        takes_user = "user" in inspect.signature(form_class.__init__).parameters
+        return form_class(data, instance=instance, **({"user": user} if takes_user else {}))
+
+    @property
+    def in_api(self) -> bool:
+        """Offered by the API's actions: a button of the page, or a page whose form it takes."""
+        return self.button or bool(self.form)
 
 
 ACTIONS = {
@@ -88,11 +99,14 @@ ACTIONS = {
         # Links to pages of their own (a form, or a confirmation about one device).
         Action("set-password", "instance.set_password", "Set admin password", frozenset({S.RUNNING}),
                doing="set a password on", button=False),
-        Action("migrate", "instance.live_migrate", "Migrate", MEMORY_STATES, doing="live-migrate", button=False),
-        Action("grow", "instance.grow", "Grow", frozenset({S.RUNNING}), button=False, resizing=None),
-        Action("clone", "instance.clone", "Clone", frozenset({S.SHUTOFF}), button=False),
+        Action("migrate", "instance.live_migrate", "Migrate", MEMORY_STATES, doing="live-migrate", button=False,
+               form="instances.migration.forms.MigrateForm"),
+        Action("grow", "instance.grow", "Grow", frozenset({S.RUNNING}), button=False, resizing=None,
+               form="instances.resize.forms.GrowForm"),
+        Action("clone", "instance.clone", "Clone", frozenset({S.SHUTOFF}), button=False,
+               form="instances.clone.forms.CloneForm"),
         Action("resize", "instance.resize", "Resize or cold-migrate", frozenset({S.RUNNING, S.SHUTOFF}),
-               doing="resize", button=False),
+               doing="resize", button=False, form="instances.resize.forms.ResizeForm"),
         Action("disk-swap", "instance.swap_volume", "Swap", frozenset({S.RUNNING}), rescued=None, button=False),
         Action("disk-snapshot", "instance.disk_snapshot", "Disk snapshot", frozenset({S.RUNNING}), rescued=None,
                button=False),

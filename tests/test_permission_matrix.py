@@ -118,6 +118,12 @@ ROUTES = {
         ("post", _action("a", "pause"), API_CHANGE),
         ("post", _action("b", "pause"), API_OTHER_CHANGE),
     ],
+    "api-instance-device": [  # an empty body: the NIC form's errors (400) for those who may
+        ("get", _action("a", "attach-interface"), API_POST_ONLY),
+        ("post", _action("a", "attach-interface"), (400, 400, 404, 403, 403, 401)),
+        ("post", _action("b", "attach-interface"), (400, 404, 404, 403, 403, 401)),
+        ("post", _action("a", "detach-interface"), (404, 404, 404, 403, 403, 401)),  # no such NIC
+    ],
     "api-snapshot-create": [  # an empty body: the snapshot form's errors (400) for those who may
         ("get", _instance("a"), API_POST_ONLY),
         ("post", _instance("a"), (400, 400, 404, 403, 403, 401)),
@@ -412,6 +418,7 @@ TOKEN_ROUTES = {
     "api-instance-action": [(0, (405, 405, 405, 401, 401)), (1, (503, 403, 503, 401, 401)),
                             (2, (503, 403, 404, 401, 401))],
     "api-snapshot-create": [(1, (400, 403, 400, 401, 401)), (2, (400, 403, 404, 401, 401))],
+    "api-instance-device": [(1, (400, 403, 400, 401, 401)), (2, (400, 403, 404, 401, 401))],
     "api-flavor-list": [(0, TOKEN_READ)],
     "api-image-list": [(0, TOKEN_READ)],
     "api-audit-list": [(0, (200, 200, 403, 401, 401))],  # a host-limited token: not the fleet's log

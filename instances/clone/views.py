@@ -5,7 +5,7 @@ from django.views.decorators.http import require_http_methods
 
 from config.forms import posted
 from instances.access import get_instance_for_user
-from instances.clone.forms import CloneForm
+from instances.actions import ACTIONS
 from instances.operation_pages import operation_page
 
 
@@ -13,7 +13,7 @@ from instances.operation_pages import operation_page
 @login_required
 def clone(request, pk: int):
     instance = get_instance_for_user(request, pk, "change")
-    form = CloneForm(posted(request), instance=instance, user=request.user)
+    form = ACTIONS["clone"].make_form(posted(request), instance, request.user)
     text = (
         "Its disks are copied (on its host or to another one) and a new instance is defined with them: a new name, "
         "UUID and MAC addresses, a fresh config drive, shut off. The instance itself is not changed."

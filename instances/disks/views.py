@@ -5,78 +5,59 @@ from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_http_methods
 
 from config.forms import posted
-from config.lookups import item_or_404
-from instances import device_stats
 from instances.access import get_instance_for_user
-from instances.disks.forms import AttachDiskForm, GrowDiskForm, MediaForm, PoolVolumeForm
+from instances.disks.devices import DISK_OPERATIONS
 from instances.operation_pages import operation_page
 
 
-def _disk(instance, target: str, *, devices: tuple[str, ...]) -> dict:
-    rows, _nics, _at = device_stats.device_rows(instance)
-    return item_or_404(rows, lambda disk: disk.get("target") == target and disk.get("device", "disk") in devices,
-                       f"No such {' or '.join(devices)} {target} on {instance}.")  # fmt: skip
-
-
-def _page(request, instance, disk=None, **options):
-    """operation_page about `disk` (its target added to the operation's params)."""
-    if disk is None:
-        return operation_page(request, instance, **options)
-    size = f", {filesizeformat(disk['capacity'])}" if disk.get("capacity") else ""
-    subject = (
-        f"{disk['target']}: {disk.get('device')} on {disk.get('bus') or '—'}, {disk.get('source') or 'empty'}{size}."
-    )
-    return operation_page(request, instance, subject=subject, params={"target": disk["target"]}, **options)
+def _page(request, pk: int, name: str, target: str = "", **options):
+    """operation_page of the disk operation `name` (DISK_OPERATIONS) about the disk at `target`."""
+    instance = get_instance_for_user(request, pk, "change")
+    operation = DISK_OPERATIONS[name]
+    disk = operation.device(instance, target)
+    form = operation.form_for(posted(request), instance, disk)
+    names = {"instance": instance, "target": target, "source": (disk or {}).get("source") or "no source"}
+    options = {**options, "title": options["title"].format(**names), "text": options.get("text", "").format(**names)}
+    subject = ""
+    if disk is not None:
+        size = f", {filesizeformat(disk['capacity'])}" if disk.get("capacity") else ""
+        subject = f"{target}: {disk.get('device')} on {disk.get('bus') or '—'}, {disk.get('source') or 'empty'}{size}."
+    return operation_page(request, instance, form=form, kind=operation.kind, subject=subject,
+                          params=operation.params(disk), **options)  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def disk_attach(request, pk: int):
-    instance = get_instance_for_user(request, pk, "change")
-    form = AttachDiskForm(posted(request), instance=instance)
-    return _page(request, instance, form=form, kind="instance.attach_volume", title=f"Attach a volume to {instance}",
-                 submit="Attach", text="Attached to the running guest and to its definition.")  # fmt: skip
+    return _page(request, pk, "attach-disk", title="Attach a volume to {instance}", submit="Attach",
+                 text="Attached to the running guest and to its definition.")  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def disk_detach(request, pk: int, target: str):
-    instance = get_instance_for_user(request, pk, "change")
-    disk = _disk(instance, target, devices=("disk",))
-    text = (f"{target} ({disk.get('source') or 'no source'}) is removed from the guest and its definition; "
-            "the volume itself is kept. A running guest must release it first (unmount it).")  # fmt: skip
-    return _page(request, instance, form=None, kind="instance.detach_volume", title=f"Detach {target} from {instance}?",
-                 submit="Detach", text=text, disk=disk)  # fmt: skip
+    text = ("{target} ({source}) is removed from the guest and its definition; the volume itself is kept. "
+            "A running guest must release it first (unmount it).")  # fmt: skip
+    return _page(request, pk, "detach-disk", target, title="Detach {target} from {instance}?", submit="Detach",
+                 text=text)  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def disk_grow(request, pk: int, target: str):
-    instance = get_instance_for_user(request, pk, "change")
-    disk = _disk(instance, target, devices=("disk",))
-    form = GrowDiskForm(posted(request), current=disk.get("capacity"))
-    return _page(request, instance, form=form, kind="instance.grow_disk", title=f"Grow {target} of {instance}",
-                 submit="Grow", text="The guest sees the new size at once; grow its partition and filesystem "
-                 "inside the guest.", disk=disk)  # fmt: skip
+    text = "The guest sees the new size at once; grow its partition and filesystem inside the guest."
+    return _page(request, pk, "grow-disk", target, title="Grow {target} of {instance}", submit="Grow", text=text)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def disk_swap(request, pk: int, target: str):
-    instance = get_instance_for_user(request, pk, "change")
-    disk = _disk(instance, target, devices=("disk",))
-    form = PoolVolumeForm(posted(request), instance=instance)
-    text = (f"The running guest's {target} is copied onto the chosen volume (as large or larger) and switched "
+    text = ("The running guest's {target} is copied onto the chosen volume (as large or larger) and switched "
             "to it without stopping; the old volume is kept.")  # fmt: skip
-    return _page(request, instance, form=form, kind="instance.swap_volume", title=f"Swap the volume of {target}",
-                 submit="Swap", text=text, disk=disk)  # fmt: skip
+    return _page(request, pk, "swap-disk", target, title="Swap the volume of {target}", submit="Swap", text=text)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def disk_media(request, pk: int, target: str):
-    instance = get_instance_for_user(request, pk, "change")
-    disk = _disk(instance, target, devices=("cdrom", "floppy"))
-    form = MediaForm(posted(request), instance=instance)
-    return _page(request, instance, form=form, kind="instance.change_media", title=f"Medium in {target}",
-                 submit="Change medium", disk=disk)  # fmt: skip
+    return _page(request, pk, "change-media", target, title="Medium in {target}", submit="Change medium")

@@ -27,8 +27,7 @@ def instance_action(request, pk: int, name: str):
     instance = get_instance_for_user(request, pk, "delete" if action.name == "delete" else "change")
     if not action.allowed(instance):
         return _refuse(request, instance, f"{action.label} is not possible while {instance} is {_state(instance)}.")
-    form_class = action.form_class()
-    form = form_class(posted(request), instance=instance) if form_class else None
+    form = action.make_form(posted(request), instance, request.user)
     if request.method == "GET" or (form is not None and not form.is_valid()):
         context = {"instance": instance, "action": action, "form": form}
         return render(request, "instances/lifecycle/confirm.html", context)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from config.forms import posted
 from hosts.access import get_host_for_user
 from instances.access import get_instance_for_user
-from instances.migration.forms import MigrateForm
+from instances.actions import ACTIONS
 from instances.models import Instance, InstanceState
 from instances.operation_pages import operation_page
 from jobs.services import NoWorker, start_operation
@@ -19,7 +19,7 @@ from jobs.services import NoWorker, start_operation
 @login_required
 def migrate(request, pk: int):
     instance = get_instance_for_user(request, pk, "change")
-    form = MigrateForm(posted(request), instance=instance, user=request.user)
+    form = ACTIONS["migrate"].make_form(posted(request), instance, request.user)
     text = (
         "The running guest moves to the chosen host without stopping. The checks run now and again when the job "
         "starts (then also the CPU and whether the storage is shared); nothing moves unless all pass. It can be "

@@ -5,15 +5,9 @@ from django.http import Http404
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.forms import posted
-from config.lookups import item_or_404
 from instances.access import get_instance_for_user
-from instances.nics.forms import AttachNicForm
+from instances.nics.devices import NIC_OPERATIONS
 from instances.operation_pages import operation_page
-
-
-def _nic(instance, mac: str) -> dict:
-    nics, message = (instance.details or {}).get("interfaces", []), f"No network interface {mac} on {instance}."
-    return item_or_404(nics, lambda nic: nic.get("mac", "").lower() == mac.lower(), message)
 
 
 def _subject(nic: dict) -> str:
@@ -24,9 +18,9 @@ def _subject(nic: dict) -> str:
 @login_required
 def nic_attach(request, pk: int):
     instance = get_instance_for_user(request, pk, "change")
-    form = AttachNicForm(posted(request), instance=instance)
-    return operation_page(request, instance, form=form, kind="instance.attach_interface",
-                          title=f"Attach a network interface to {instance}", submit="Attach",
+    operation = NIC_OPERATIONS["attach-interface"]
+    return operation_page(request, instance, form=operation.form_for(posted(request), instance, None),
+                          kind=operation.kind, title=f"Attach a network interface to {instance}", submit="Attach",
                           text="Added to the running guest and to its definition, with a new MAC.")  # fmt: skip
 
 
@@ -34,19 +28,21 @@ def nic_attach(request, pk: int):
 @login_required
 def nic_detach(request, pk: int, mac: str):
     instance = get_instance_for_user(request, pk, "change")
-    nic = _nic(instance, mac)
-    return operation_page(request, instance, form=None, kind="instance.detach_interface",
+    operation = NIC_OPERATIONS["detach-interface"]
+    nic = operation.device(instance, mac)
+    return operation_page(request, instance, form=None, kind=operation.kind,
                           title=f"Detach {nic['mac']} from {instance}?", submit="Detach",
                           text="The interface is removed from the guest and its definition.",
-                          subject=_subject(nic), params={"mac": nic["mac"]})  # fmt: skip
+                          subject=_subject(nic), params=operation.params(nic))  # fmt: skip
 
 
 @require_POST
 @login_required
 def nic_link(request, pk: int, mac: str, state: str):
     instance = get_instance_for_user(request, pk, "change")
-    nic = _nic(instance, mac)
-    if state not in ("up", "down"):
+    operation = NIC_OPERATIONS.get(f"link-{state}")
+    if operation is None:
         raise Http404("A link is up or down.")
-    return operation_page(request, instance, form=None, kind="instance.set_link", title="", submit="",
-                          params={"mac": nic["mac"], "up": state == "up"})  # fmt: skip
+    nic = operation.device(instance, mac)
+    return operation_page(request, instance, form=None, kind=operation.kind, title="", submit="",
+                          params=operation.params(nic))  # fmt: skip

@@ -6,15 +6,15 @@ from django.views.decorators.http import require_http_methods
 
 from config.forms import posted
 from instances.access import get_instance_for_user
+from instances.actions import ACTIONS
 from instances.operation_pages import operation_page
-from instances.resize.forms import GrowForm, ResizeForm
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def resize(request, pk: int):
     instance = get_instance_for_user(request, pk, "change")
-    form = ResizeForm(posted(request), instance=instance, user=request.user)
+    form = ACTIONS["resize"].make_form(posted(request), instance, request.user)
     text = (
         "The guest is shut down (gracefully, then forced after the timeout), given the new flavor — on another "
         "host its disks are copied there — and started again if it was running. It then waits for you: Confirm "
@@ -29,7 +29,7 @@ def resize(request, pk: int):
 @login_required
 def grow(request, pk: int):
     instance = get_instance_for_user(request, pk, "change")
-    form = GrowForm(posted(request), instance=instance)
+    form = ACTIONS["grow"].make_form(posted(request), instance, request.user)
     text = (
         "More vCPUs and memory while it runs, up to the maximums it was defined with (its flavor's extra specs "
         "lvc:max_vcpus and lvc:max_memory_mib); its definition keeps them. A change the guest refuses is taken back."
