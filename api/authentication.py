@@ -12,6 +12,17 @@ from api.models import PREFIX, ApiToken, digest
 LAST_USED_EVERY = timedelta(minutes=1)  # "last used" is written at most this often per token
 
 
+def token_of_text(text: str) -> ApiToken:
+    """The usable token whose secret text this is (its user active); AuthenticationFailed else."""
+    key_id = text.removeprefix(PREFIX).split("_", 1)[0]
+    token = ApiToken.objects.select_related("user").filter(key_id=key_id).first()
+    if token is None or not hmac.compare_digest(token.secret_hash, digest(text)):
+        raise exceptions.AuthenticationFailed("This API token is not valid.")
+    if not token.usable or not token.user.is_active:
+        raise exceptions.AuthenticationFailed(f"The API token {token.name!r} is {token.status}.")
+    return token
+
+
 class TokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
@@ -21,13 +32,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2 or not header[1].startswith(PREFIX):
             raise exceptions.AuthenticationFailed("The Authorization header must be: Bearer lvc_<key>_<secret>.")
-        text = header[1]
-        key_id = text.removeprefix(PREFIX).split("_", 1)[0]
-        token = ApiToken.objects.select_related("user").filter(key_id=key_id).first()
-        if token is None or not hmac.compare_digest(token.secret_hash, digest(text)):
-            raise exceptions.AuthenticationFailed("This API token is not valid.")
-        if not token.usable or not token.user.is_active:
-            raise exceptions.AuthenticationFailed(f"The API token {token.name!r} is {token.status}.")
+        token = token_of_text(header[1])
         now = timezone.now()
         if token.last_used is None or now - token.last_used > LAST_USED_EVERY:
             ApiToken.objects.filter(pk=token.pk).update(last_used=now)

@@ -12,8 +12,11 @@ from rest_framework.views import APIView
 
 from accounts.scope import visible_instances
 from api.errors import error_response
+from api.permissions import token_of
 from api.serializers import (
     ActionSerializer,
+    ConsoleTicketInputSerializer,
+    ConsoleTicketSerializer,
     CreateSerializer,
     DeviceActionSerializer,
     InstanceDetailSerializer,
@@ -22,6 +25,7 @@ from api.serializers import (
     SnapshotSerializer,
 )
 from config.lookups import positive_id
+from console.views import KINDS, console_tickets, ticket_refusal
 from instances.access import get_instance_for_user
 from instances.actions import ACTIONS
 from instances.build.forms import InstanceCreateForm
@@ -126,6 +130,29 @@ class DeviceAction(APIView):
         form = operation.form_for(body.validated_data["params"], instance, device)
         params = operation.params(device, valid(form) if form is not None else None)
         return queued(request_operation(instance=instance, kind=operation.kind, user=request.user, params=params))
+
+
+class ConsoleTicket(APIView):
+    @extend_schema(
+        request=ConsoleTicketInputSerializer,
+        responses=ConsoleTicketSerializer,
+        parameters=[OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(KINDS))],
+    )
+    def post(self, request, pk: int, kind: str):
+        """Tickets for the instance's graphical console (VNC or SPICE) through the console proxy; the
+        websocket must be opened with this request's API token (a session's tickets need the page)."""
+        if kind not in KINDS:
+            raise Http404(f"No {kind} console.")
+        instance = get_instance_for_user(request, pk, "console")
+        body = ConsoleTicketInputSerializer(data=json_object(request))
+        body.is_valid(raise_exception=True)
+        channels = str(body.validated_data["channels"])
+        refusal = ticket_refusal(instance, channels)
+        if refusal:
+            return error_response(*refusal)
+        token = token_of(request)
+        found = console_tickets(request, instance, kind, int(channels), token_id=token.pk if token else None)
+        return Response(ConsoleTicketSerializer(found).data)
 
 
 class SnapshotCreate(APIView):

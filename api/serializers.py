@@ -86,6 +86,20 @@ class DeviceActionSerializer(ActionSerializer):
     device = serializers.CharField(required=False, default="", max_length=64)
 
 
+class ConsoleTicketInputSerializer(serializers.Serializer):
+    channels = serializers.IntegerField(required=False, default=1, help_text="Tickets wanted (SPICE: one per channel).")
+
+
+class ConsoleTicketSerializer(serializers.Serializer):
+    """Single-use tickets for the console proxy: open `url` (a websocket) within `expires_in` seconds
+    with the same `Authorization: Bearer` header; the guest's console then asks for `password`."""
+
+    url = serializers.CharField()
+    urls = serializers.ListField(child=serializers.CharField())
+    password = serializers.CharField()
+    expires_in = serializers.IntegerField()
+
+
 class CreateSerializer(serializers.Serializer):
     """A new instance, as the create page takes it."""
 

@@ -33,6 +33,7 @@ urlpatterns = [
     ),
     path("instances/<int:pk>/actions/<str:name>/", instances.InstanceAction.as_view(), name="api-instance-action"),
     path("instances/<int:pk>/devices/<str:name>/", instances.DeviceAction.as_view(), name="api-instance-device"),
+    path("instances/<int:pk>/consoles/<str:kind>/", instances.ConsoleTicket.as_view(), name="api-console-ticket"),
     path("flavors/", catalog.FlavorList.as_view(), name="api-flavor-list"),
     path("images/", catalog.ImageList.as_view(), name="api-image-list"),
     path("audit/", catalog.AuditList.as_view(), name="api-audit-list"),

@@ -2,7 +2,9 @@
 
 The browser connects to `/<kind>?token=<ticket>` with its Django session cookie. Before the
 websocket is accepted the handler checks, in order: the kind in the path, the Origin header,
-the ticket (taken once, kind-bound), that the session belongs to the ticket's user, and where the
+the ticket (taken once, kind-bound), that the session belongs to the ticket's user (for a ticket
+issued through the API: that the request's `Authorization: Bearer` is the API token it was issued
+with; such a client needs no Origin), and where the
 guest's console listens (live, through libvirt), where the ticket's short-lived graphics password
 is then set (console/tickets.py). Any failure is logged with its reason (never the
 token) and answered with 403. Each connection is served in its own forked process (websockify's
@@ -21,11 +23,14 @@ from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.db import connections
 from django.http.cookie import parse_cookie
+from rest_framework.exceptions import AuthenticationFailed
 from websockify.auth_plugins import AuthenticationError
 from websockify.token_plugins import BasePlugin
 from websockify.websocketproxy import ProxyRequestHandler, WebSocketProxy
 from websockify.websockifyserver import WebSockifyServer
 
+from api.authentication import token_of_text
+from api.models import ApiToken
 from audit.models import AuditAction, AuditOutcome
 from audit.services import record
 from console import tickets
@@ -74,6 +79,16 @@ def session_user_id(cookie_header: str) -> int | None:
     store = import_module(settings.SESSION_ENGINE).SessionStore(key)
     user = auth.get_user(SimpleNamespace(session=store))  # checks the session hash, like a request
     return user.pk if user.is_authenticated and user.is_active else None
+
+
+def bearer_user_id(authorization: str, token_id: int) -> int | None:
+    """The user id of the usable API token `token_id` when `authorization` is "Bearer <its secret>"."""
+    keyword, _, text = authorization.partition(" ")
+    try:
+        token = token_of_text(text.strip()) if keyword == "Bearer" else None
+    except AuthenticationFailed:
+        return None
+    return token.user_id if token is not None and token.pk == token_id else None
 
 
 class TicketPlugin(BasePlugin):
@@ -130,7 +145,7 @@ class ConsoleRequestHandler(ProxyRequestHandler):
     def send_ping(self, data=b""):
         """Every heartbeat (CONSOLE_PROXY_HEARTBEAT s): check again that the ticket's user may
         still use this console (grant, permissions, account); close the session when not."""
-        why = access_lost(self.ticket.user_id, self.instance.pk)
+        why = access_lost(self.ticket.user_id, self.instance.pk, self.ticket.token_id)
         if why:
             log.warning("%s console of %s closed: %s", self.ticket.kind, self.instance.name, why)
             raise self.CClose(4403, "access withdrawn")
@@ -147,16 +162,21 @@ class ConsoleRequestHandler(ProxyRequestHandler):
         kind = url.path.rstrip("/").rsplit("/", 1)[-1]
         if kind not in KINDS:
             raise Refused(f"unknown console kind {kind[:20]!r} in the path")
-        origin = self.headers.get("Origin")
-        if not origin_allowed(origin):
+        origin, authorization = self.headers.get("Origin"), self.headers.get("Authorization")
+        if (origin is not None or authorization is None) and not origin_allowed(origin):  # a browser sends one
             raise Refused(f"wrong Origin {origin!r:.100} (not in CONSOLE_ALLOWED_ORIGINS)")
         token = (parse_qs(url.query).get("token") or [""])[0]
         ticket = self.server.token_plugin.lookup(token, kind=kind)
         if ticket is None:
             raise Refused(f"no valid {kind} ticket (unknown, expired, already used or for another console)")
-        user_id = session_user_id(self.headers.get("Cookie", ""))
-        if user_id is None:
-            raise Refused(f"no signed-in session (ticket of user {ticket.user_id})")
+        if ticket.token_id is not None:  # issued through the API: the same token must come along
+            user_id = bearer_user_id(authorization or "", ticket.token_id)
+            if user_id is None:
+                raise Refused(f"no Authorization with the API token of the ticket (user {ticket.user_id})")
+        else:
+            user_id = session_user_id(self.headers.get("Cookie", ""))
+            if user_id is None:
+                raise Refused(f"no signed-in session (ticket of user {ticket.user_id})")
         if user_id != ticket.user_id:
             raise Refused(f"session of user {user_id} does not match the ticket's user {ticket.user_id}")
         instance = Instance.objects.select_related("host").filter(pk=ticket.instance_id).first()
@@ -186,14 +206,20 @@ class ConsoleRequestHandler(ProxyRequestHandler):
             log.info("%s console of %s closed: %s", ticket.kind, self.instance.name, reason)
 
 
-def access_lost(user_id: int, instance_id: int) -> str:
-    """Why the user may no longer open this console ("" while they may); a loss is audited."""
+def access_lost(user_id: int, instance_id: int, token_id: int | None = None) -> str:
+    """Why the user (through the API token `token_id`, when the ticket came with one) may no longer
+    open this console ("" while they may); a loss is audited."""
     account = get_user_model().objects.filter(pk=user_id).first()
     instance = Instance.objects.filter(pk=instance_id).first()
     if instance is None:
         return "the instance is gone"
+    token = ApiToken.objects.filter(pk=token_id).first() if token_id is not None else None
+    if account is not None and token is not None:
+        account.api_token = token  # its limits narrow the account's rights (accounts.scope)
     if account is None or not account.is_active:
         why = "the account is deactivated or removed"
+    elif token_id is not None and (token is None or not token.usable):
+        why = "its API token was revoked, has expired or is gone"
     elif not may(account, instance, "console"):
         why = "no longer allowed to open this console"
     else:

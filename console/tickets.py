@@ -30,6 +30,7 @@ class Ticket:
     instance_id: int
     kind: str
     nonce: str = ""
+    token_id: int | None = None  # issued through the API with this token: the proxy wants it, not a session
 
     @property
     def password(self) -> str:
@@ -59,9 +60,10 @@ def graphics_password(nonce: str) -> str:
     return base64.urlsafe_b64encode(digest.digest()).decode()[:PASSWORD_LENGTH]  # 48 bits
 
 
-def issue(*, user_id: int, instance_id: int, kind: str, nonce: str = "") -> str:
+def issue(*, user_id: int, instance_id: int, kind: str, nonce: str = "", token_id: int | None = None) -> str:
     token = secrets.token_urlsafe(24)
-    payload = json.dumps({"user_id": user_id, "instance_id": instance_id, "kind": kind, "nonce": nonce or new_nonce()})
+    payload = json.dumps({"user_id": user_id, "instance_id": instance_id, "kind": kind, "nonce": nonce or new_nonce(),
+                          "token_id": token_id})  # fmt: skip
     _redis().set(_key(token), payload, ex=TICKET_TTL, nx=True)
     return token
 

@@ -61,20 +61,40 @@ def console_ticket(request: HttpRequest, pk: int, kind: str) -> JsonResponse:
     if kind not in KINDS:
         raise Http404(f"No {kind} console.")
     instance = get_instance_for_user(request, pk, "console")
+    channels = request.POST.get("channels", "1")
+    refusal = ticket_refusal(instance, channels)
+    if refusal:
+        return JsonResponse({"error": refusal[1]}, status=refusal[0])
+    return JsonResponse(console_tickets(request, instance, kind, int(channels)))
+
+
+def ticket_refusal(instance, channels: str) -> tuple[int, str] | None:
+    """(HTTP status, why) when no console ticket is given: the guest not running, a bad channel count."""
     if instance.state != InstanceState.RUNNING:
         state = instance.get_state_display().lower()
-        return JsonResponse({"error": f"{instance.name} is {state}: start it to open its console."}, status=409)
-    channels = request.POST.get("channels", "1")
+        return 409, f"{instance.name} is {state}: start it to open its console."
     if not channels.isdigit() or not 1 <= int(channels) <= MAX_CHANNELS:
-        return JsonResponse({"error": f"channels must be a number from 1 to {MAX_CHANNELS}."}, status=400)
+        return 400, f"channels must be a number from 1 to {MAX_CHANNELS}."
+    return None
+
+
+def console_tickets(request, instance, kind: str, channels: int, *, token_id: int | None = None) -> dict:
+    """{"url", "urls" (one per channel), "password", "expires_in"}: fresh single-use tickets of the
+    request's user for the instance's console (bound to the API token `token_id` when given)."""
     nonce = tickets.new_nonce()
     urls = [
         f"{proxy_base_url(request)}{kind}?"
-        + urlencode({"token": tickets.issue(user_id=request.user.pk, instance_id=instance.pk, kind=kind, nonce=nonce)})
-        for _ in range(int(channels))
+        + urlencode(
+            {
+                "token": tickets.issue(
+                    user_id=request.user.pk, instance_id=instance.pk, kind=kind, nonce=nonce, token_id=token_id
+                )
+            }
+        )  # fmt: skip
+        for _ in range(channels)
     ]
     password = tickets.graphics_password(nonce)
-    return JsonResponse({"url": urls[0], "urls": urls, "password": password, "expires_in": tickets.TICKET_TTL})
+    return {"url": urls[0], "urls": urls, "password": password, "expires_in": tickets.TICKET_TTL}
 
 
 # --- serial console --------------------------------------------------------------------------------

@@ -124,6 +124,11 @@ ROUTES = {
         ("post", _action("b", "attach-interface"), (400, 404, 404, 403, 403, 401)),
         ("post", _action("a", "detach-interface"), (404, 404, 404, 403, 403, 401)),  # no such NIC
     ],
+    "api-console-ticket": [  # the page's ticket rule: the console permission, the instance's grant
+        ("get", lambda w: {"pk": w["instance_a"].pk, "kind": "vnc"}, API_POST_ONLY),
+        ("post", lambda w: {"pk": w["instance_a"].pk, "kind": "vnc"}, (200, 200, 404, 403, 403, 401)),
+        ("post", lambda w: {"pk": w["instance_b"].pk, "kind": "vnc"}, (200, 404, 404, 403, 403, 401)),
+    ],
     "api-snapshot-create": [  # an empty body: the snapshot form's errors (400) for those who may
         ("get", _instance("a"), API_POST_ONLY),
         ("post", _instance("a"), (400, 400, 404, 403, 403, 401)),
@@ -419,6 +424,7 @@ TOKEN_ROUTES = {
                             (2, (503, 403, 404, 401, 401))],
     "api-snapshot-create": [(1, (400, 403, 400, 401, 401)), (2, (400, 403, 404, 401, 401))],
     "api-instance-device": [(1, (400, 403, 400, 401, 401)), (2, (400, 403, 404, 401, 401))],
+    "api-console-ticket": [(1, (200, 403, 200, 401, 401)), (2, (200, 403, 404, 401, 401))],  # read-only: no console
     "api-flavor-list": [(0, TOKEN_READ)],
     "api-image-list": [(0, TOKEN_READ)],
     "api-audit-list": [(0, (200, 200, 403, 401, 401))],  # a host-limited token: not the fleet's log

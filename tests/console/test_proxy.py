@@ -14,10 +14,12 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
 from accounts.models import Grant
+from api.models import ApiToken
 from audit.models import AuditEntry
 from console import tickets
 from console.models import ConsoleSession
@@ -57,16 +59,19 @@ def session_cookie(user) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-def connect(url: str, *, cookie: str | None, origin: str | None = ORIGIN):
+def connect(url: str, *, cookie: str | None, origin: str | None = ORIGIN, bearer: str = ""):
     headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"} if cookie else {}
+    if bearer:
+        headers["Authorization"] = f"Bearer {bearer}"
     return ws_connect(url, origin=origin, additional_headers=headers, proxy=None, compression=None, open_timeout=10)
 
 
-def assert_refused(proxy: ProxyProcess, url: str, token: str, *, reason: str, cookie, origin=ORIGIN) -> None:
+def assert_refused(proxy: ProxyProcess, url: str, token: str, *, reason: str, cookie, origin=ORIGIN,
+                   bearer: str = "") -> None:  # fmt: skip
     """The websocket is refused (403), the proxy logs why, never the token, and records no session."""
     mark = proxy.mark()
     with pytest.raises(InvalidStatus) as refused:
-        connect(url, cookie=cookie, origin=origin).close()
+        connect(url, cookie=cookie, origin=origin, bearer=bearer).close()
     assert refused.value.response.status_code == 403
     logged = proxy.wait_log(mark, "console connection from 127.0.0.1 refused")
     assert reason in logged
@@ -154,6 +159,60 @@ def test_session_is_closed_when_its_access_is_withdrawn(guest_instance, operator
         refusal.detail
         == f"console instance {guest_instance.pk} (no longer allowed to open this console) (console proxy)"
     )
+
+
+def api_ticket(secret: str, instance) -> dict:
+    """Console tickets asked for through the API with this token."""
+    answer = Client().post(reverse("api-console-ticket", args=[instance.pk, "vnc"]), {},
+                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}")  # fmt: skip
+    assert answer.status_code == 200, answer.content
+    return answer.json()
+
+
+def test_an_api_tokens_ticket_opens_the_console_with_that_token_and_no_browser(proxy, guest_instance, operator,
+                                                                               settings):  # fmt: skip
+    settings.CONSOLE_PROXY_URL = proxy.url
+    _token, secret = ApiToken.issue(user=operator, name="vnc-recorder")
+    ticket = api_ticket(secret, guest_instance)
+    with connect(ticket["url"], cookie=None, origin=None, bearer=secret) as websocket:  # a script: no Origin
+        rfb = Rfb.over(websocket)
+        assert rfb.security_types() == [VNC_AUTH]
+        assert rfb.authenticate(ticket["password"]) == (True, "")
+    session = wait_ended({"instance": guest_instance})
+    assert (session.user, session.kind) == (operator, "vnc")
+
+
+def test_an_api_tokens_ticket_is_refused_without_that_token(proxy, guest_instance, operator, settings):
+    settings.CONSOLE_PROXY_URL = proxy.url
+    _token, secret = ApiToken.issue(user=operator, name="vnc-recorder")
+    _other, other = ApiToken.issue(user=operator, name="another")
+    cookie, reason = session_cookie(operator), "no Authorization with the API token of the ticket"
+    for bearer, with_cookie in (("", cookie), (other, None), (secret.replace("_", "-"), None)):
+        url = api_ticket(secret, guest_instance)["url"]
+        assert_refused(proxy, url, url.split("token=")[1], reason=reason, cookie=with_cookie, bearer=bearer)
+    session_ticket = tickets.issue(user_id=operator.pk, instance_id=guest_instance.pk, kind="vnc")
+    assert_refused(proxy, f"{proxy.url}vnc?token={session_ticket}", session_ticket, reason="no signed-in session",
+                   cookie=None, bearer=secret)  # a page's ticket wants the page's session  # fmt: skip
+
+
+def test_a_console_opened_with_an_api_token_is_closed_when_the_token_is_revoked(guest_instance, operator, tmp_path,
+                                                                                 settings):  # fmt: skip
+    watching = ProxyProcess(tmp_path / "proxy.log", origins=ORIGIN, heartbeat=1).start()
+    try:
+        settings.CONSOLE_PROXY_URL = watching.url
+        token, secret = ApiToken.issue(user=operator, name="vnc-recorder")
+        with connect(api_ticket(secret, guest_instance)["url"], cookie=None, origin=None, bearer=secret) as websocket:
+            assert websocket.recv(timeout=10).startswith(b"RFB")
+            ApiToken.objects.filter(pk=token.pk).update(revoked=timezone.now())
+            session = wait_ended({"instance": guest_instance})
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    websocket.recv(timeout=10)
+        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4403, "access withdrawn")
+    finally:
+        watching.stop()
+    assert session.end_reason == "access withdrawn (4403)"
+    assert "its API token was revoked" in AuditEntry.objects.get(action="access_denied").detail
 
 
 def test_replayed_ticket_is_refused(proxy, guest_instance, operator):
