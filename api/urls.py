@@ -6,7 +6,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularAPIView
 
-from api import catalog, hosts, instances, operations
+from api import catalog, host_resources, hosts, instances, operations
 
 
 @require_GET
@@ -22,6 +22,9 @@ urlpatterns = [
     path("hosts/", hosts.HostList.as_view(), name="api-host-list"),
     path("hosts/<int:pk>/", hosts.HostDetail.as_view(), name="api-host-detail"),
     path("hosts/<int:pk>/check/", hosts.HostCheck.as_view(), name="api-host-check"),
+    path("hosts/<int:pk>/storage/", host_resources.HostStorage.as_view(), name="api-host-storage"),
+    path("hosts/<int:pk>/networks/", host_resources.HostNetworks.as_view(), name="api-host-networks"),
+    path("hosts/<int:pk>/actions/<str:name>/", host_resources.HostAction.as_view(), name="api-host-action"),
     path("instances/", instances.InstanceList.as_view(), name="api-instance-list"),
     path("instances/<int:pk>/", instances.InstanceDetail.as_view(), name="api-instance-detail"),
     path("instances/<int:pk>/snapshots/", instances.SnapshotCreate.as_view(), name="api-snapshot-create"),

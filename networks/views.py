@@ -6,22 +6,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.forms import posted
-from config.lookups import item_or_404
 from hosts.access import get_host_for_user
 from jobs.services import start_from_page
-from networks.forms import AutostartForm, FilterForm, NetworkForm
+from networks.host_operations import NETWORK_OPERATIONS, filters, find_filter, find_network, networks
 
 
-def _networks(host) -> list[dict]:
-    return (host.inventory or {}).get("networks", [])
-
-
-def _filters(host) -> list[dict]:
-    return (host.inventory or {}).get("nwfilters", [])
-
-
-def _find(items: list[dict], name: str, what: str) -> dict:
-    return item_or_404(items, lambda item: item["name"] == name, f"No {what} named {name} on this host (as last read).")
+def _queue(request, host, name: str, found: dict, form=None, back: str = "network-list"):
+    """Queue the operation `name` (NETWORK_OPERATIONS): its page, or back to the list without a worker."""
+    operation = NETWORK_OPERATIONS[name]
+    response = start_from_page(request, kind=operation.kind, target=host, params=operation.params(found, form))
+    return response or redirect(back, host_pk=host.pk)
 
 
 # --- Networks ------------------------------------------------------------------------------------
@@ -31,59 +25,58 @@ def _find(items: list[dict], name: str, what: str) -> dict:
 @login_required
 def network_list(request, host_pk: int):
     host = get_host_for_user(request, host_pk, "view")
-    return render(request, "networks/network_list.html", {"host": host, "networks": _networks(host)})
+    return render(request, "networks/network_list.html", {"host": host, "networks": networks(host)})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def network_create(request, host_pk: int):
     host = get_host_for_user(request, host_pk, "change")
-    form = NetworkForm(posted(request), networks=_networks(host))
+    form = NETWORK_OPERATIONS["network-create"].form_for(posted(request), host, {})
     if request.method == "POST" and form.is_valid():
-        response = start_from_page(request, kind="network.create", target=host, params=form.params())
-        if response:
+        operation = NETWORK_OPERATIONS["network-create"]
+        if response := start_from_page(request, kind=operation.kind, target=host, params=operation.params({}, form)):
             return response
     return render(request, "networks/network_form.html", {"host": host, "form": form})
 
 
-def _network_change(request, host_pk: int, name: str, kind: str, params: dict | None = None):
+def _network_change(request, host_pk: int, name: str, operation: str):
     host = get_host_for_user(request, host_pk, "change")
-    network = _find(_networks(host), name, "network")
-    params = {"name": network["name"], **(params or {})}
-    return start_from_page(request, kind=kind, target=host, params=params) or redirect("network-list", host_pk=host.pk)
+    return _queue(request, host, operation, find_network(host, name))
 
 
 @require_POST
 @login_required
 def network_start(request, host_pk: int, name: str):
-    return _network_change(request, host_pk, name, "network.start")
+    return _network_change(request, host_pk, name, "network-start")
 
 
 @require_POST
 @login_required
 def network_stop(request, host_pk: int, name: str):
-    return _network_change(request, host_pk, name, "network.stop")
+    return _network_change(request, host_pk, name, "network-stop")
 
 
 @require_POST
 @login_required
 def network_autostart(request, host_pk: int, name: str):
-    _find(_networks(get_host_for_user(request, host_pk, "change")), name, "network")
-    form = AutostartForm(request.POST)
+    host = get_host_for_user(request, host_pk, "change")
+    found = find_network(host, name)
+    form = NETWORK_OPERATIONS["network-autostart"].form_for(request.POST, host, found)
     if not form.is_valid():
         messages.error(request, "Say whether autostart should be on or off.")
         return redirect("network-list", host_pk=host_pk)
-    return _network_change(request, host_pk, name, "network.autostart", {"autostart": form.cleaned_data["autostart"]})
+    return _queue(request, host, "network-autostart", found, form)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def network_delete(request, host_pk: int, name: str):
     host = get_host_for_user(request, host_pk, "change")
-    network = _find(_networks(host), name, "network")
+    found = find_network(host, name)
     if request.method == "POST":
-        return _network_change(request, host_pk, name, "network.delete")
-    return render(request, "networks/network_confirm_delete.html", {"host": host, "network": network})
+        return _queue(request, host, "network-delete", found)
+    return render(request, "networks/network_confirm_delete.html", {"host": host, "network": found["item"]})
 
 
 # --- Network filters -----------------------------------------------------------------------------
@@ -93,18 +86,17 @@ def network_delete(request, host_pk: int, name: str):
 @login_required
 def nwfilter_list(request, host_pk: int):
     host = get_host_for_user(request, host_pk, "view")
-    return render(request, "networks/nwfilter_list.html", {"host": host, "nwfilters": _filters(host)})
+    return render(request, "networks/nwfilter_list.html", {"host": host, "nwfilters": filters(host)})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def nwfilter_define(request, host_pk: int):
     host = get_host_for_user(request, host_pk, "change")
-    form = FilterForm(posted(request), filters=_filters(host))
+    operation = NETWORK_OPERATIONS["filter-define"]
+    form = operation.form_for(posted(request), host, {})
     if request.method == "POST" and form.is_valid():
-        params = {"name": form.cleaned_data["name"], "xml": form.cleaned_data["xml"]}
-        response = start_from_page(request, kind="nwfilter.define", target=host, params=params)
-        if response:
+        if response := start_from_page(request, kind=operation.kind, target=host, params=operation.params({}, form)):
             return response
     return render(request, "networks/nwfilter_form.html", {"host": host, "form": form})
 
@@ -113,10 +105,9 @@ def nwfilter_define(request, host_pk: int):
 @login_required
 def nwfilter_undefine(request, host_pk: int, name: str):
     host = get_host_for_user(request, host_pk, "change")
-    nwfilter = _find(_filters(host), name, "network filter")
+    found = find_filter(host, name)
     if request.method == "POST":
-        response = start_from_page(request, kind="nwfilter.undefine", target=host, params={"name": nwfilter["name"]})
-        return response or redirect("nwfilter-list", host_pk=host.pk)
-    users = [other["name"] for other in _filters(host) if name in other.get("refs", [])]
-    context = {"host": host, "nwfilter": nwfilter, "referenced_by": users}
+        return _queue(request, host, "filter-undefine", found, back="nwfilter-list")
+    users = [other["name"] for other in filters(host) if name in other.get("refs", [])]
+    context = {"host": host, "nwfilter": found["item"], "referenced_by": users}
     return render(request, "networks/nwfilter_confirm_undefine.html", context)

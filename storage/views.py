@@ -8,27 +8,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.forms import posted, posted_with_files
-from config.lookups import item_or_404
 from hosts.access import get_host_for_user
 from instances.device_stats import volume_usage
 from jobs.models import Operation, OperationStatus
 from jobs.services import start_from_page
 from storage import transfers
-from storage.forms import PoolForm, ResizeForm, UploadForm, VolumeForm
-from storage.usage import needs, pool_refusal, recorded_files, volume_refusal
-
-
-def _pools(host) -> list[dict]:
-    return (host.inventory or {}).get("pools", [])
-
-
-def _pool_or_404(host, name: str) -> dict:
-    return item_or_404(_pools(host), lambda pool: pool["name"] == name, f"No storage pool {name} on {host.name}.")
-
-
-def _volume_or_404(pool: dict, name: str) -> dict:
-    message = f"No volume {name} in pool {pool['name']}."
-    return item_or_404(pool.get("volumes", []), lambda volume: volume["name"] == name, message)
+from storage.forms import UploadForm
+from storage.host_operations import STORAGE_OPERATIONS, find_pool, find_volume, volume_names
+from storage.host_operations import pools as storage_pools
+from storage.usage import needs, recorded_files
 
 
 def _back(host):
@@ -46,6 +34,12 @@ def _confirm_page(request, host, *, title: str, text: str, submit: str, delete_d
     return render(request, "storage/confirm.html", context)
 
 
+def _queue(request, host, name: str, found: dict, form=None):
+    """Queue the storage operation `name` (STORAGE_OPERATIONS): its page, or None without a worker."""
+    operation = STORAGE_OPERATIONS[name]
+    return start_from_page(request, kind=operation.kind, target=host, params=operation.params(found, form))
+
+
 def _refused(request, host, reason: str):
     """A delete the page already knows would be refused: nothing is queued."""
     messages.error(request, reason)
@@ -56,7 +50,7 @@ def _refused(request, host, reason: str):
 @login_required
 def pool_list(request, host_pk: int):
     host = get_host_for_user(request, host_pk, "view")
-    pools, stats, files = _pools(host), volume_usage(host), recorded_files(host)
+    pools, stats, files = storage_pools(host), volume_usage(host), recorded_files(host)
     instances = {row.name: row for row in host.instances.only("pk", "name")}
     for pool in pools:
         for volume in pool.get("volumes", []):
@@ -72,9 +66,9 @@ def pool_list(request, host_pk: int):
 @login_required
 def pool_define(request, host_pk: int):
     host = get_host_for_user(request, host_pk, "change")
-    form = PoolForm(posted(request), taken=[pool["name"] for pool in _pools(host)])
+    form = STORAGE_OPERATIONS["pool-define"].form_for(posted(request), host, {})
     if request.method == "POST" and form.is_valid():
-        if response := start_from_page(request, kind="storage.pool_define", target=host, params=form.cleaned_data):
+        if response := _queue(request, host, "pool-define", {}, form):
             return response
     return _form_page(request, host, form, title=f"New directory pool on {host.name}", submit="Define pool")
 
@@ -83,74 +77,71 @@ def pool_define(request, host_pk: int):
 @login_required
 def pool_start(request, host_pk: int, pool: str):
     host = get_host_for_user(request, host_pk, "change")
-    name = _pool_or_404(host, pool)["name"]
-    return start_from_page(request, kind="storage.pool_start", target=host, params={"pool": name}) or _back(host)
+    return _queue(request, host, "pool-start", find_pool(host, pool)) or _back(host)
 
 
 @require_POST
 @login_required
 def pool_stop(request, host_pk: int, pool: str):
     host = get_host_for_user(request, host_pk, "change")
-    name = _pool_or_404(host, pool)["name"]
-    return start_from_page(request, kind="storage.pool_stop", target=host, params={"pool": name}) or _back(host)
+    return _queue(request, host, "pool-stop", find_pool(host, pool)) or _back(host)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def pool_delete(request, host_pk: int, pool: str):
     host = get_host_for_user(request, host_pk, "change")
-    found = _pool_or_404(host, pool)
-    refused = pool_refusal(recorded_files(host), found["name"])
+    found, operation = find_pool(host, pool), STORAGE_OPERATIONS["pool-delete"]
+    refused = operation.refused(host, found)
     if request.method == "POST":
         if refused:
             return _refused(request, host, refused)
-        params = {"pool": found["name"], "delete_dir": request.POST.get("delete_dir") == "on"}
-        return start_from_page(request, kind="storage.pool_delete", target=host, params=params) or _back(host)
-    text = f"Pool {found['name']} is stopped and forgotten by libvirt. Its volumes stay on disk unless you remove them."
-    return _confirm_page(request, host, title=f"Delete pool {found['name']}?", text=text, submit="Delete pool",
-                         delete_dir=found["path"], refused=refused)  # fmt: skip
+        form = operation.form_for(request.POST, host, found)
+        form.is_valid()  # a checkbox: always valid
+        return _queue(request, host, "pool-delete", found, form) or _back(host)
+    name = found["pool"]["name"]
+    text = f"Pool {name} is stopped and forgotten by libvirt. Its volumes stay on disk unless you remove them."
+    return _confirm_page(request, host, title=f"Delete pool {name}?", text=text, submit="Delete pool",
+                         delete_dir=found["pool"]["path"], refused=refused)  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def volume_create(request, host_pk: int, pool: str):
     host = get_host_for_user(request, host_pk, "change")
-    found = _pool_or_404(host, pool)
-    form = VolumeForm(posted(request), taken=[volume["name"] for volume in found.get("volumes", [])])
+    found = find_pool(host, pool)
+    form = STORAGE_OPERATIONS["volume-create"].form_for(posted(request), host, found)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        params = {"pool": found["name"], "name": data["name"], "bytes": data["bytes"], "format": data["format"]}
-        if response := start_from_page(request, kind="storage.volume_create", target=host, params=params):
+        if response := _queue(request, host, "volume-create", found, form):
             return response
-    return _form_page(request, host, form, title=f"New volume in {found['name']}", submit="Create volume", pool=found)
+    return _form_page(request, host, form, title=f"New volume in {found['pool']['name']}", submit="Create volume",
+                      pool=found["pool"])  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def volume_resize(request, host_pk: int, pool: str, volume: str):
     host = get_host_for_user(request, host_pk, "change")
-    found = _pool_or_404(host, pool)
-    vol = _volume_or_404(found, volume)
-    form = ResizeForm(posted(request), current=vol["capacity"])
+    found = find_volume(host, pool, volume)
+    form = STORAGE_OPERATIONS["volume-resize"].form_for(posted(request), host, found)
     if request.method == "POST" and form.is_valid():
-        params = {"pool": found["name"], "volume": vol["name"], "bytes": form.cleaned_data["bytes"]}
-        if response := start_from_page(request, kind="storage.volume_resize", target=host, params=params):
+        if response := _queue(request, host, "volume-resize", found, form):
             return response
-    return _form_page(request, host, form, title=f"Grow volume {vol['name']}", submit="Resize", pool=found)
+    return _form_page(request, host, form, title=f"Grow volume {found['volume']['name']}", submit="Resize",
+                      pool=found["pool"])  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def volume_delete(request, host_pk: int, pool: str, volume: str):
     host = get_host_for_user(request, host_pk, "change")
-    found = _pool_or_404(host, pool)
-    vol = _volume_or_404(found, volume)
-    refused = volume_refusal(recorded_files(host), vol["path"], vol["name"])
+    found = find_volume(host, pool, volume)
+    refused = STORAGE_OPERATIONS["volume-delete"].refused(host, found)
     if request.method == "POST":
         if refused:
             return _refused(request, host, refused)
-        params = {"pool": found["name"], "volume": vol["name"]}
-        return start_from_page(request, kind="storage.volume_delete", target=host, params=params) or _back(host)
+        return _queue(request, host, "volume-delete", found) or _back(host)
+    vol = found["volume"]
     text = f"The volume {vol['name']} ({vol['path']}) and all data on it are removed for good."
     return _confirm_page(request, host, title=f"Delete volume {vol['name']}?", text=text, submit="Delete volume",
                          refused=refused)  # fmt: skip
@@ -160,7 +151,7 @@ def volume_delete(request, host_pk: int, pool: str, volume: str):
 @login_required
 def volume_upload(request, host_pk: int, pool: str):
     host = get_host_for_user(request, host_pk, "change")
-    found = _pool_or_404(host, pool)
+    found = find_pool(host, pool)["pool"]
     form = UploadForm(*posted_with_files(request), volumes=found.get("volumes", []))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -179,9 +170,7 @@ def volume_upload(request, host_pk: int, pool: str):
 def volume_download(request, host_pk: int, pool: str, volume: str):
     """A disk's bytes are as sensitive as changing it: starting a download needs the change right."""
     host = get_host_for_user(request, host_pk, "change")
-    found = _pool_or_404(host, pool)
-    vol = _volume_or_404(found, volume)
-    params = {"pool": found["name"], "volume": vol["name"]}
+    params = volume_names(find_volume(host, pool, volume))
     return start_from_page(request, kind="storage.volume_download", target=host, params=params) or _back(host)
 
 

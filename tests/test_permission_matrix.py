@@ -58,6 +58,10 @@ def _action(host_key, name):
     return lambda w: {"pk": w[f"instance_{host_key}"].pk, "name": name}
 
 
+def _host_action(host_key, name):
+    return lambda w: {"pk": w[f"host_{host_key}"].pk, "name": name}
+
+
 def _instance(host_key):
     return lambda w: {"pk": w[f"instance_{host_key}"].pk}
 
@@ -110,6 +114,13 @@ ROUTES = {
         ("get", _host("a"), API_POST_ONLY),
         ("post", _host("a"), API_CHANGE),
         ("post", _host("b"), API_OTHER_CHANGE),
+    ],
+    "api-host-storage": [("get", _host("a"), API_VIEW), ("get", _host("b"), API_OTHER_VIEW)],
+    "api-host-networks": [("get", _host("a"), API_VIEW), ("get", _host("b"), API_OTHER_VIEW)],
+    "api-host-action": [  # an empty body: the pool form's errors (400) for those who may
+        ("get", _host_action("a", "pool-define"), API_POST_ONLY),
+        ("post", _host_action("a", "pool-define"), (400, 400, 404, 403, 403, 401)),
+        ("post", _host_action("b", "pool-define"), (400, 404, 404, 403, 403, 401)),
     ],
     "api-instance-list": [("get", None, API_LIST)],
     "api-instance-detail": [("get", _instance("a"), API_VIEW), ("get", _instance("b"), API_OTHER_VIEW)],
@@ -418,6 +429,9 @@ TOKEN_ROUTES = {
     "api-host-list": [(0, TOKEN_READ)],
     "api-host-detail": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ), (2, (503, 403, 503, 401, 401))],
     "api-host-check": [(1, (503, 403, 503, 401, 401)), (2, (503, 403, 404, 401, 401))],
+    "api-host-storage": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ)],
+    "api-host-networks": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ)],
+    "api-host-action": [(1, (400, 403, 400, 401, 401)), (2, (400, 403, 404, 401, 401))],
     "api-instance-list": [(0, TOKEN_READ)],
     "api-instance-detail": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ)],
     "api-instance-action": [(0, (405, 405, 405, 401, 401)), (1, (503, 403, 503, 401, 401)),

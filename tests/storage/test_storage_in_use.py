@@ -7,12 +7,14 @@ import re
 import pytest
 from django.urls import reverse
 
+from api.models import ApiToken
 from hosts.services import probe
 from instances.inventory import apply_domain
 from instances.models import Instance
 from jobs.models import Operation, OperationStatus
 from jobs.services import start_operation
 from tests.storage.test_storage_operations import succeeded
+from tests.support.api import call
 from tests.support.waiting import wait_for_operation
 from virt import images, storage
 from virt.domains import read_domain, read_domain_details
@@ -68,6 +70,18 @@ def test_used_by_shows_the_backing_chain_and_the_pages_refuse_deleting_changing_
     assert expected in refused.content.decode()
     pool_refused = client.post(url("storage-pool-delete", qemu_host, pool), follow=True).content.decode()
     assert f"Pool {pool} holds volumes in use ({base} by the backing file of volume overlay.qcow2" in pool_refused
+    assert Operation.objects.count() == 0 and volume_exists(qemu_conn, pool, base)
+
+
+def test_the_api_refuses_deleting_a_needed_volume_as_the_page_does(client, operator, qemu_conn, qemu_host, chain,
+                                                                   domain_using, rq_worker):  # fmt: skip
+    pool, base, overlay = chain
+    instance = adopt(qemu_conn, qemu_host, domain_using(overlay))
+    _token, secret = ApiToken.issue(user=operator, name="cleanup")
+    url = reverse("api-host-action", args=[qemu_host.pk, "volume-delete"])
+    refused = call(client, "post", url, secret, {"pool": pool, "volume": base})
+    expected = f"Volume {base} is in use by the backing file of volume overlay.qcow2 used by domain {instance.name}"
+    assert refused.status_code == 409 and expected in refused.json()["error"]["message"]
     assert Operation.objects.count() == 0 and volume_exists(qemu_conn, pool, base)
 
 
