@@ -14,13 +14,31 @@ from audit.services import record
 from config.forms import posted
 
 
+def require_superuser(user) -> None:
+    if not user.is_superuser:
+        raise PermissionDenied("Only administrators manage grants.")
+
+
 def _only_superusers(view):
     def wrapped(request, *args, **kwargs):
-        if not request.user.is_superuser:
-            raise PermissionDenied("Only administrators manage grants.")
+        require_superuser(request.user)
         return view(request, *args, **kwargs)
 
     return login_required(wrapped)
+
+
+def add_grant(request, form: GrantForm) -> Grant:
+    """The valid form's grant, saved as the request's user's and audited (the page and the API)."""
+    grant = form.save(commit=False)
+    grant.created_by = request.user
+    grant.save()
+    _audit(request, AuditAction.GRANT_ADD, grant)
+    return grant
+
+
+def remove_grant(request, grant: Grant) -> None:
+    _audit(request, AuditAction.GRANT_REMOVE, grant)
+    grant.delete()
 
 
 @require_http_methods(["GET", "POST"])
@@ -28,10 +46,7 @@ def _only_superusers(view):
 def grant_list(request):
     form = GrantForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        grant = form.save(commit=False)
-        grant.created_by = request.user
-        grant.save()
-        _audit(request, AuditAction.GRANT_ADD, grant)
+        grant = add_grant(request, form)
         messages.success(request, f"Granted: {grant}.")
         return redirect("grant-list")
     grants = Grant.objects.select_related("user", "group", "host", "instance", "created_by")
@@ -43,8 +58,7 @@ def grant_list(request):
 @_only_superusers
 def grant_delete(request, pk: int):
     grant = get_object_or_404(Grant, pk=pk)
-    _audit(request, AuditAction.GRANT_REMOVE, grant)
-    grant.delete()
+    remove_grant(request, grant)
     messages.success(request, f"Removed: {grant}.")
     return redirect("grant-list")
 

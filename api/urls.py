@@ -6,7 +6,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularAPIView
 
-from api import catalog, host_resources, hosts, instances, operations
+from api import catalog, grants, host_resources, hosts, instances, operations
 
 
 @require_GET
@@ -39,6 +39,8 @@ urlpatterns = [
     path("instances/<int:pk>/consoles/<str:kind>/", instances.ConsoleTicket.as_view(), name="api-console-ticket"),
     path("flavors/", catalog.FlavorList.as_view(), name="api-flavor-list"),
     path("images/", catalog.ImageList.as_view(), name="api-image-list"),
+    path("grants/", grants.GrantList.as_view(), name="api-grant-list"),
+    path("grants/<int:pk>/", grants.GrantDetail.as_view(), name="api-grant-detail"),
     path("audit/", catalog.AuditList.as_view(), name="api-audit-list"),
     path("operations/", operations.OperationList.as_view(), name="api-operation-list"),
     path("operations/<int:pk>/", operations.OperationDetail.as_view(), name="api-operation-detail"),

@@ -44,6 +44,9 @@ def record(
             user = None
         if user is not None and not username:
             username = user.get_username()
+        token = getattr(user, "api_token", None)  # set for a request signed with an API token
+        if token is not None:
+            detail = f"{detail} (via API token {token.name!r})".lstrip()
         if obj is not None:
             object_type = object_type or obj._meta.model_name
             object_id = object_id or ("" if obj.pk is None else str(obj.pk))

@@ -155,6 +155,8 @@ ROUTES = {
     "api-flavor-list": [("get", None, API_LIST)],
     "api-image-list": [("get", None, API_LIST)],
     "api-audit-list": [("get", None, (200, 403, 403, 403, 403, 401))],  # the audit page's permission
+    "api-grant-list": [("get", None, (200, 403, 403, 403, 403, 401)), ("post", None, (400, 403, 403, 403, 403, 401))],
+    "api-grant-detail": [("delete", lambda w: {"pk": w["grant"].pk}, (204, 403, 403, 403, 403, 401))],
     "api-operation-list": [("get", None, API_LIST)],
     "api-operation-detail": [("get", _op("a"), API_VIEW), ("get", _op("b"), API_OTHER_VIEW)],
     "api-operation-wait": [("get", _op("a"), API_VIEW), ("get", _op("b"), API_OTHER_VIEW)],
@@ -442,6 +444,8 @@ TOKEN_ROUTES = {
     "api-flavor-list": [(0, TOKEN_READ)],
     "api-image-list": [(0, TOKEN_READ)],
     "api-audit-list": [(0, (200, 200, 403, 401, 401))],  # a host-limited token: not the fleet's log
+    "api-grant-list": [(0, (200, 200, 403, 401, 401)), (1, (400, 403, 403, 401, 401))],  # grants are the fleet's
+    "api-grant-detail": [(0, (204, 403, 403, 401, 401))],
     "api-snapshot-revert": [(1, (503, 403, 503, 401, 401)), (2, (503, 403, 404, 401, 401))],
     "api-snapshot-delete": [(0, (503, 403, 503, 401, 401)), (1, (503, 403, 404, 401, 401))],
     "api-operation-list": [(0, TOKEN_READ)],

@@ -6,12 +6,13 @@ from django.urls import reverse
 
 from api.models import ApiToken
 from jobs.models import Operation
+from tests.support.api import call
 
 pytestmark = pytest.mark.django_db
 
 
 def post(client, secret: str, url: str, body: dict):
-    return client.post(url, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return call(client, "post", url, secret, body)
 
 
 def test_a_nic_operation_queues_what_the_page_queues_and_an_unknown_nic_is_a_404(client, operator, instance,

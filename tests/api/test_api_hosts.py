@@ -10,13 +10,9 @@ from audit.models import AuditAction, AuditEntry
 from hosts.credentials import decrypt
 from hosts.models import Host
 from jobs.models import Operation
+from tests.support.api import call
 
 pytestmark = pytest.mark.django_db
-
-
-def call(client, method: str, url: str, secret: str, body=None):
-    return getattr(client, method)(url, body or {}, content_type="application/json",
-                                   HTTP_AUTHORIZATION=f"Bearer {secret}")  # fmt: skip
 
 
 def test_a_host_is_added_changed_checked_and_removed_as_on_its_pages(client, operator, hosts, rq_worker):
