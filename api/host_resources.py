@@ -15,11 +15,12 @@ from api.errors import error_response
 from api.instances import json_object, queued, valid
 from api.serializers import OperationSerializer
 from hosts.access import get_host_for_user
+from instances.host_operations import GUEST_MOVING_OPERATIONS
 from jobs.services import start_operation
 from networks.host_operations import NETWORK_OPERATIONS, filters, networks
 from storage.host_operations import STORAGE_OPERATIONS, pools
 
-HOST_OPERATIONS = {**STORAGE_OPERATIONS, **NETWORK_OPERATIONS}
+HOST_OPERATIONS = {**STORAGE_OPERATIONS, **NETWORK_OPERATIONS, **GUEST_MOVING_OPERATIONS}
 ITEMS = serializers.ListField(child=serializers.DictField())
 
 
@@ -64,9 +65,10 @@ class HostAction(APIView):
         parameters=[OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(HOST_OPERATIONS))],
     )
     def post(self, request, pk: int, name: str):
-        """Queue an operation on the host's storage or networks (pool-define, volume-create,
-        network-start, filter-define…) as its page does; 202 with the operation. A delete the page
-        knows would be refused (a volume a guest still needs) is a 409."""
+        """Queue an operation of the host's pages (pool-define, volume-create, network-start,
+        filter-define, maintenance-start, evacuate…) as its page does; 202 with the operation. What
+        the page knows would be refused (deleting a volume a guest still needs, evacuating a host
+        that answers) is a 409."""
         operation = HOST_OPERATIONS.get(name)
         if operation is None:
             raise Http404(f"No host operation {name!r}.")

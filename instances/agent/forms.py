@@ -4,7 +4,13 @@ import re
 
 from django import forms
 
+from hosts.credentials import encrypt
+
 USER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}")
+
+
+def set_password_params(username: str, password: str) -> dict:
+    return {"user": username, "password": encrypt(password)}
 
 
 class SetPasswordForm(forms.Form):
@@ -18,6 +24,14 @@ class SetPasswordForm(forms.Form):
         error_messages={"required": "Enter the new password a second time."},
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )  # fmt: skip
+
+    def __init__(self, *args, instance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def params(self) -> dict:
+        """The operation's params: the password kept encrypted."""
+        data = self.cleaned_data
+        return set_password_params(data["user"], data["password"])
 
     def clean_user(self) -> str:
         user = self.cleaned_data["user"]

@@ -4,7 +4,8 @@ erased from it before anything else happens; it is never logged nor part of the 
 
 from contextlib import contextmanager
 
-from hosts.credentials import UnreadableSecret, decrypt, encrypt
+from hosts.credentials import UnreadableSecret, decrypt
+from instances.agent.forms import set_password_params
 from instances.models import Instance
 from instances.operation_support import done, on_instance, require_state
 from instances.services import request_operation
@@ -16,7 +17,7 @@ AGENT_WAIT = 20  # seconds to wait for the agent of a guest that has just booted
 
 def request_set_password(*, instance: Instance, user, username: str, password: str) -> Operation:
     """Queue setting `username`'s password in the guest; the password is kept encrypted."""
-    params = {"user": username, "password": encrypt(password)}
+    params = set_password_params(username, password)
     return request_operation(instance=instance, kind="instance.set_password", user=user, params=params)
 
 

@@ -4,6 +4,7 @@ from config.lookups import item_or_404
 from instances import device_stats
 from instances.device_operations import DeviceOperation
 from instances.disks.forms import AttachDiskForm, GrowDiskForm, MediaForm, PoolVolumeForm
+from instances.snapshots.forms import DiskSnapshotForm
 
 
 def _finder(*devices: str):
@@ -17,6 +18,12 @@ def _finder(*devices: str):
     return find
 
 
+def _disk_snapshot(instance, target: str) -> dict:
+    """The disk snapshot (an overlay taking the writes) on the disk at `target`, or a 404."""
+    return item_or_404((instance.details or {}).get("disk_snapshots", []), lambda item: item.get("target") == target,
+                       f"{instance} has no disk snapshot on {target}.")  # fmt: skip
+
+
 DISK_OPERATIONS = {
     "attach-disk": DeviceOperation("instance.attach_volume",
                                    form=lambda data, instance, device: AttachDiskForm(data, instance=instance)),
@@ -27,4 +34,7 @@ DISK_OPERATIONS = {
                                  form=lambda data, instance, device: PoolVolumeForm(data, instance=instance)),
     "change-media": DeviceOperation("instance.change_media", find=_finder("cdrom", "floppy"), key="target",
                                     form=lambda data, instance, device: MediaForm(data, instance=instance)),
+    "snapshot-disk": DeviceOperation("instance.disk_snapshot", find=_finder("disk"), key="target",
+                                     form=lambda data, instance, device: DiskSnapshotForm(data)),
+    "commit-disk": DeviceOperation("instance.disk_commit", find=_disk_snapshot, key="target"),
 }  # fmt: skip

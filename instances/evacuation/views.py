@@ -8,8 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from config.forms import posted
 from hosts.access import get_host_for_user
-from hosts.models import HostStatus
-from instances.evacuation.forms import EvacuateForm
+from instances.host_operations import GUEST_MOVING_OPERATIONS
 from instances.migration.maintenance import choose_destination
 from instances.models import HELD_STATES, Instance
 from jobs.services import Busy, NoWorker, start_operation
@@ -18,15 +17,15 @@ from jobs.services import Busy, NoWorker, start_operation
 @require_http_methods(["GET", "POST"])
 @login_required
 def evacuate(request, host_pk: int):
-    host = get_host_for_user(request, host_pk, "change")
-    if host.status == HostStatus.UP:
-        messages.error(request, f"{host} answers: only the guests of a host that is down are evacuated.")
+    host, operation = get_host_for_user(request, host_pk, "change"), GUEST_MOVING_OPERATIONS["evacuate"]
+    refused = operation.refused(host, {})
+    if refused:
+        messages.error(request, refused)
         return redirect("host-detail", pk=host.pk)
-    form = EvacuateForm(posted(request), host=host)
+    form = operation.form_for(posted(request), host, {})
     if form.is_valid():
         try:
-            op = start_operation(kind="host.evacuate", target=host, user=request.user,
-                                 params={"from_image": form.cleaned_data["from_image"]})  # fmt: skip
+            op = start_operation(kind=operation.kind, target=host, user=request.user, params=operation.params({}, form))
         except (Busy, NoWorker) as error:
             messages.error(request, str(error))
             return redirect("host-detail", pk=host.pk)

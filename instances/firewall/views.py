@@ -6,7 +6,7 @@ from django.views.decorators.http import require_http_methods
 
 from config.forms import posted
 from instances.access import get_instance_for_user
-from instances.firewall.forms import NicFirewallForm
+from instances.actions import ACTIONS
 from instances.operation_pages import operation_page
 
 
@@ -14,7 +14,7 @@ from instances.operation_pages import operation_page
 @login_required
 def nic_firewall(request, pk: int):
     instance = get_instance_for_user(request, pk, "change")
-    form = NicFirewallForm(posted(request), instance=instance)
+    form = ACTIONS["nic-firewall"].make_form(posted(request), instance, request.user)
     return operation_page(request, instance, form=form, kind="instance.nic_firewall",
                           title=f"Firewall of a network interface of {instance}", submit="Apply",
                           text="The interface gets the instance's own filter lvc-instance-<uuid>, built on the chosen "

@@ -10,6 +10,7 @@ from config.forms import posted
 from hosts.access import get_host_for_user
 from instances.access import get_instance_for_user
 from instances.actions import ACTIONS
+from instances.host_operations import GUEST_MOVING_OPERATIONS
 from instances.models import Instance, InstanceState
 from instances.operation_pages import operation_page
 from jobs.services import NoWorker, start_operation
@@ -35,7 +36,7 @@ def maintenance_start(request, host_pk: int):
     """Confirm, then queue the drain of the host (jobs: instances.migration.maintenance)."""
     host = get_host_for_user(request, host_pk, "change")
     if request.method == "POST":
-        return _queue(request, host, "host.maintenance", f"{host} is going into maintenance")
+        return _queue(request, host, "maintenance-start", f"{host} is going into maintenance")
     running = Instance.objects.filter(host=host, state__in=(InstanceState.RUNNING, InstanceState.PAUSED)).count()
     return render(request, "instances/migration/maintenance.html", {"host": host, "running": running})
 
@@ -44,12 +45,12 @@ def maintenance_start(request, host_pk: int):
 @login_required
 def maintenance_end(request, host_pk: int):
     host = get_host_for_user(request, host_pk, "change")
-    return _queue(request, host, "host.end_maintenance", f"{host} is being reopened")
+    return _queue(request, host, "maintenance-end", f"{host} is being reopened")
 
 
-def _queue(request, host, kind: str, text: str):
+def _queue(request, host, name: str, text: str):
     try:
-        op = start_operation(kind=kind, target=host, user=request.user)
+        op = start_operation(kind=GUEST_MOVING_OPERATIONS[name].kind, target=host, user=request.user)
     except NoWorker as error:
         messages.error(request, str(error))
         return redirect("host-detail", pk=host.pk)

@@ -7,16 +7,16 @@ from django.views.decorators.http import require_http_methods
 from config.forms import posted
 from config.lookups import item_or_404
 from instances.access import get_instance_for_user
-from instances.actions import MEMORY_STATES
+from instances.actions import ACTIONS, MEMORY_STATES
+from instances.disks.devices import DISK_OPERATIONS
 from instances.operation_pages import operation_page
-from instances.snapshots.forms import DeleteSnapshotForm, DiskSnapshotForm, ImageForm, SnapshotForm
+from instances.snapshots.forms import DeleteSnapshotForm, SnapshotForm
 from instances.templatetags.snapshot_tree import epoch
 
 
 def found(instance, key: str, field: str, value: str) -> dict:
-    what = "snapshot" if key == "snapshots" else "disk snapshot on"
     return item_or_404((instance.details or {}).get(key, []), lambda item: item.get(field) == value,
-                       f"{instance} has no {what} {value}.")  # fmt: skip
+                       f"{instance} has no snapshot {value}.")  # fmt: skip
 
 
 def _about(snapshot: dict) -> str:
@@ -72,7 +72,7 @@ def snapshot_image(request, pk: int):
     instance = get_instance_for_user(request, pk, "change")
     text = ("What the disk holds now becomes a new image (kernel and command line from this instance's image), "
             "cached on this host and offered when creating instances.")  # fmt: skip
-    form = ImageForm(posted(request), instance=instance)
+    form = ACTIONS["snapshot-image"].make_form(posted(request), instance, request.user)
     return operation_page(request, instance, kind="instance.snapshot_to_image", title=f"Image from {instance}",
                           submit="Make image", form=form, text=text)  # fmt: skip
 
@@ -81,21 +81,23 @@ def snapshot_image(request, pk: int):
 @login_required
 def disk_snapshot(request, pk: int, target: str):
     instance = get_instance_for_user(request, pk, "change")
-    found(instance, "disks", "target", target)
+    operation = DISK_OPERATIONS["snapshot-disk"]
+    disk = operation.device(instance, target)
     text = (f"A new overlay file takes {target}'s writes from now on; its file stays as it is now until the "
             "snapshot is committed (merged back). The guest keeps running.")  # fmt: skip
-    form = DiskSnapshotForm(posted(request))
-    return operation_page(request, instance, kind="instance.disk_snapshot", title=f"Disk snapshot of {target}",
-                          submit="Snapshot", form=form, text=text, params={"target": target})  # fmt: skip
+    return operation_page(request, instance, kind=operation.kind, title=f"Disk snapshot of {target}",
+                          submit="Snapshot", form=operation.form_for(posted(request), instance, disk), text=text,
+                          params=operation.params(disk))  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def disk_commit(request, pk: int, target: str):
     instance = get_instance_for_user(request, pk, "change")
-    overlay = found(instance, "disk_snapshots", "target", target)
+    operation = DISK_OPERATIONS["commit-disk"]
+    overlay = operation.device(instance, target)
     text = (f"What was written to {target} since snapshot {overlay['name']} is merged into {overlay['base']}, "
             f"the guest switches back to it and the overlay {overlay['overlay']} is deleted.")  # fmt: skip
     title = f"Commit the snapshot of {target}?"
-    return operation_page(request, instance, kind="instance.disk_commit", title=title, submit="Commit", form=None,
-                          text=text, params={"target": target})  # fmt: skip
+    return operation_page(request, instance, kind=operation.kind, title=title, submit="Commit", form=None,
+                          text=text, params=operation.params(overlay))  # fmt: skip

@@ -1,10 +1,13 @@
-"""Device operations and the actions with pages of their own, through the API: the same operation
-and params the pages queue, the same refusals (the device not there, the form's messages)."""
+"""Device operations, the actions with pages of their own and the host page's guest-moving
+operations, through the API: the same operation and params the pages queue, the same refusals (the
+device not there, the form's messages, a host that answers cannot be evacuated)."""
 
 import pytest
 from django.urls import reverse
 
 from api.models import ApiToken
+from hosts.credentials import decrypt
+from hosts.models import Host, HostStatus
 from jobs.models import Operation
 from tests.support.api import call
 
@@ -54,3 +57,36 @@ def test_an_action_with_a_page_of_its_own_takes_its_pages_form(client, operator,
     assert (op.kind, op.params) == ("instance.live_migrate", {"destination": hosts["beta"].pk, "max_downtime_ms": 300,
                                     "bandwidth_mib": 0, "auto_converge": True, "post_copy": False,
                                     "completion_timeout": 600})  # fmt: skip
+
+
+def test_a_hosts_guests_are_moved_through_the_api_as_on_its_page(client, admin_user, hosts, rq_worker):
+    _token, secret = ApiToken.issue(user=admin_user, name="ops")
+    action = lambda host, name: reverse("api-host-action", args=[hosts[host].pk, name])  # noqa: E731
+    up = post(client, secret, action("alpha", "evacuate"), {"params": {"really_off": True}})
+    assert up.status_code == 409
+    assert up.json()["error"]["message"] == "alpha answers: only the guests of a host that is down are evacuated."
+
+    Host.objects.filter(pk=hosts["beta"].pk).update(status=HostStatus.DOWN)
+    unconfirmed = post(client, secret, action("beta", "evacuate"), {})
+    assert unconfirmed.status_code == 400
+    assert unconfirmed.json()["error"]["fields"] == {"really_off": ["Confirm that beta is off: nothing is evacuated "
+                                                                    "until you do."]}  # fmt: skip
+    assert not Operation.objects.exists()
+    evacuated = post(client, secret, action("beta", "evacuate"), {"params": {"really_off": True}})
+    assert evacuated.status_code == 202
+    assert Operation.objects.get(pk=evacuated.json()["id"]).params == {"from_image": False}
+
+    drained = post(client, secret, action("alpha", "maintenance-start"), {})
+    assert drained.status_code == 202 and drained.json()["kind"] == "host.maintenance"
+
+
+def test_a_guest_password_set_through_the_api_travels_encrypted(client, operator, instance, rq_worker):
+    _token, secret = ApiToken.issue(user=operator, name="ansible")
+    url = reverse("api-instance-action", args=[instance.pk, "set-password"])
+    differ = post(client, secret, url, {"params": {"password": "s3cret-1", "password_again": "s3cret-2"}})
+    assert differ.status_code == 400 and "The two passwords differ" in differ.json()["error"]["message"]
+    answer = post(client, secret, url, {"params": {"password": "s3cret-1", "password_again": "s3cret-1"}})
+    assert answer.status_code == 202
+    op = Operation.objects.get(pk=answer.json()["id"])
+    assert op.params["user"] == "root" and decrypt(op.params["password"]) == "s3cret-1"  # the page's first user
+    assert "s3cret-1" not in str(op.params) and "s3cret-1" not in answer.content.decode()
