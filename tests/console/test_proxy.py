@@ -139,21 +139,31 @@ def test_session_open_when_the_proxy_stops_is_closed_with_that_reason(guest_inst
     assert session.end_reason == "console proxy stopped"
 
 
-def test_session_is_closed_when_its_access_is_withdrawn(guest_instance, operator, tmp_path):
+@pytest.fixture
+def watching_proxy(tmp_path):
+    """A proxy that checks every second whether each open console may stay open."""
     watching = ProxyProcess(tmp_path / "proxy.log", origins=ORIGIN, heartbeat=1).start()
-    try:
-        token = tickets.issue(user_id=operator.pk, instance_id=guest_instance.pk, kind="vnc")
-        with connect(f"{watching.url}vnc?token={token}", cookie=session_cookie(operator)) as websocket:
-            assert websocket.recv(timeout=10).startswith(b"RFB")
-            Grant.objects.filter(user=operator).delete()
-            session = wait_ended({"instance": guest_instance})
-            with pytest.raises(ConnectionClosed) as closed:
-                while True:
-                    websocket.recv(timeout=10)
-        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4403, "access withdrawn")
-    finally:
-        watching.stop()
+    yield watching
+    watching.stop()
+
+
+def closed_on_withdrawal(websocket, withdraw, instance) -> ConsoleSession:
+    """The open console's session once `withdraw()` took its access away: the proxy closed it (4403)."""
+    assert websocket.recv(timeout=10).startswith(b"RFB")
+    withdraw()
+    session = wait_ended({"instance": instance})
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            websocket.recv(timeout=10)
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4403, "access withdrawn")
     assert session.end_reason == "access withdrawn (4403)"
+    return session
+
+
+def test_session_is_closed_when_its_access_is_withdrawn(guest_instance, operator, watching_proxy):
+    token = tickets.issue(user_id=operator.pk, instance_id=guest_instance.pk, kind="vnc")
+    with connect(f"{watching_proxy.url}vnc?token={token}", cookie=session_cookie(operator)) as websocket:
+        closed_on_withdrawal(websocket, lambda: Grant.objects.filter(user=operator).delete(), guest_instance)
     refusal = AuditEntry.objects.get(action="access_denied")
     assert (
         refusal.detail
@@ -195,23 +205,13 @@ def test_an_api_tokens_ticket_is_refused_without_that_token(proxy, guest_instanc
                    cookie=None, bearer=secret)  # a page's ticket wants the page's session  # fmt: skip
 
 
-def test_a_console_opened_with_an_api_token_is_closed_when_the_token_is_revoked(guest_instance, operator, tmp_path,
-                                                                                 settings):  # fmt: skip
-    watching = ProxyProcess(tmp_path / "proxy.log", origins=ORIGIN, heartbeat=1).start()
-    try:
-        settings.CONSOLE_PROXY_URL = watching.url
-        token, secret = ApiToken.issue(user=operator, name="vnc-recorder")
-        with connect(api_ticket(secret, guest_instance)["url"], cookie=None, origin=None, bearer=secret) as websocket:
-            assert websocket.recv(timeout=10).startswith(b"RFB")
-            ApiToken.objects.filter(pk=token.pk).update(revoked=timezone.now())
-            session = wait_ended({"instance": guest_instance})
-            with pytest.raises(ConnectionClosed) as closed:
-                while True:
-                    websocket.recv(timeout=10)
-        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4403, "access withdrawn")
-    finally:
-        watching.stop()
-    assert session.end_reason == "access withdrawn (4403)"
+def test_a_console_opened_with_an_api_token_is_closed_when_the_token_is_revoked(guest_instance, operator,
+                                                                                 watching_proxy, settings):  # fmt: skip
+    settings.CONSOLE_PROXY_URL = watching_proxy.url
+    token, secret = ApiToken.issue(user=operator, name="vnc-recorder")
+    with connect(api_ticket(secret, guest_instance)["url"], cookie=None, origin=None, bearer=secret) as websocket:
+        closed_on_withdrawal(websocket, lambda: ApiToken.objects.filter(pk=token.pk).update(revoked=timezone.now()),
+                             guest_instance)  # fmt: skip
     assert "its API token was revoked" in AuditEntry.objects.get(action="access_denied").detail
 
 
