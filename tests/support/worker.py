@@ -9,6 +9,8 @@ from rq.suspension import is_suspended, suspend
 from rq.timeouts import TimerDeathPenalty
 from rq.worker import SimpleWorker
 
+STOP_CHECK = 0.1  # seconds a waiting worker blocks in Redis before it looks whether it should stop
+
 
 class ThreadWorker(SimpleWorker):
     """SimpleWorker in a thread: signals (handlers, SIGALRM job timeouts) only work in the main thread."""
@@ -29,7 +31,7 @@ class ThreadWorker(SimpleWorker):
         pass
 
     def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
-        """Wait for a job in 1 s slices so that a stop request ends the work loop; take none while
+        """Wait for a job in short slices so that a stop request ends the work loop; take none while
         the workers are suspended (`rq suspend`), as a real worker does between jobs."""
         while not self._stop_requested:
             if is_suspended(self.connection):
@@ -37,7 +39,7 @@ class ThreadWorker(SimpleWorker):
                 time.sleep(0.1)
                 continue
             self.held.clear()
-            result = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=1)
+            result = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=STOP_CHECK)
             if result is not None:
                 return result
         return None
