@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from accounts.grant_forms import GrantForm
 from accounts.grant_views import add_grant, remove_grant, require_superuser
 from accounts.models import Grant
+from api import examples
 from api.instances import json_object, valid
 from api.permissions import refuse_host_limited
 
@@ -47,7 +48,7 @@ class GrantList(generics.ListAPIView):
         _administrator(self.request)
         return Grant.objects.select_related("user", "group", "created_by")
 
-    @extend_schema(request=GrantInputSerializer, responses={201: GrantSerializer})
+    @extend_schema(examples=examples.GRANT, request=GrantInputSerializer, responses={201: GrantSerializer})
     def post(self, request):
         """Add a grant (audited); 201 with it."""
         _administrator(request)

@@ -11,6 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import examples
 from api.errors import error_response
 from api.instances import json_object, queued, valid
 from api.serializers import OperationSerializer
@@ -60,6 +61,7 @@ class HostNetworks(APIView):
 
 class HostAction(APIView):
     @extend_schema(
+        examples=examples.HOST_ACTION,
         request=HostActionSerializer,
         responses={202: OperationSerializer},
         parameters=[OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(HOST_OPERATIONS))],

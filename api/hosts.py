@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.scope import visible_hosts
+from api import examples
 from api.instances import json_object, queued, valid
 from api.permissions import refuse_host_limited
 from api.serializers import HostInputSerializer, HostSerializer, OperationSerializer
@@ -23,7 +24,7 @@ class HostList(generics.ListAPIView):
 
     serializer_class = HostSerializer
 
-    @extend_schema(request=HostInputSerializer, responses={202: OperationSerializer})
+    @extend_schema(examples=examples.HOST, request=HostInputSerializer, responses={202: OperationSerializer})
     def post(self, request):
         """Add a host (the add page's form); the job tests the connection and saves it only if it
         works: 202 with the operation."""

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.scope import visible_instances
+from api import examples
 from api.errors import error_response
 from api.permissions import token_of
 from api.serializers import (
@@ -48,7 +49,7 @@ FILTERS = [
 class InstanceList(generics.ListAPIView):
     serializer_class = InstanceSerializer
 
-    @extend_schema(request=CreateSerializer, responses={202: OperationSerializer})
+    @extend_schema(examples=examples.CREATE, request=CreateSerializer, responses={202: OperationSerializer})
     def post(self, request):
         """Create an instance (the create page's form: host, name, flavor, image, networks,
         admin_password, ssh_keys, file_path, file_content, start); 202 with its spawn."""
@@ -81,7 +82,7 @@ class InstanceDetail(APIView):
 
 
 class InstanceAction(APIView):
-    @extend_schema(
+    @extend_schema(examples=examples.ACTION,
         request=ActionSerializer,
         responses={202: OperationSerializer},
         parameters=[OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH,
@@ -112,6 +113,7 @@ DEVICE_OPERATIONS = {**DISK_OPERATIONS, **NIC_OPERATIONS}
 
 class DeviceAction(APIView):
     @extend_schema(
+        examples=examples.DEVICE,
         request=DeviceActionSerializer,
         responses={202: OperationSerializer},
         parameters=[OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(DEVICE_OPERATIONS))],
@@ -134,6 +136,7 @@ class DeviceAction(APIView):
 
 class ConsoleTicket(APIView):
     @extend_schema(
+        examples=examples.CONSOLE,
         request=ConsoleTicketInputSerializer,
         responses=ConsoleTicketSerializer,
         parameters=[OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(KINDS))],
@@ -156,7 +159,7 @@ class ConsoleTicket(APIView):
 
 
 class SnapshotCreate(APIView):
-    @extend_schema(request=SnapshotSerializer, responses={202: OperationSerializer})
+    @extend_schema(examples=examples.SNAPSHOT, request=SnapshotSerializer, responses={202: OperationSerializer})
     def post(self, request, pk: int):
         """Snapshot the instance (its disks, and its memory when it runs); 202 with the operation."""
         instance = get_instance_for_user(request, pk, "change")
