@@ -2,6 +2,7 @@
 namespace with its own state folders and socket, so the shared libvirtd is never disturbed.
 tests/support/lab.py builds the namespaced hosts of the multi-host harness on it."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -85,6 +86,16 @@ class PrivateLibvirtd:
             return True
         except libvirt.libvirtError:
             return False
+
+    @contextlib.contextmanager
+    def frozen(self):
+        """The daemon stopped in its tracks (SIGSTOP) for the block: connected clients wait on it, as
+        on a host that hangs; it goes on where it stopped afterwards."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.kill(self.process.pid, signal.SIGCONT)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
