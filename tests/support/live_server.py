@@ -37,3 +37,19 @@ class LiveServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+    def serving(self) -> set:
+        """What is being served now: uvicorn's running ASGI tasks (a request, a websocket)."""
+        return set(self.server.server_state.tasks)
+
+    def wait_idle(self, before: set = frozenset(), timeout: float = 15) -> bool:
+        """Wait until nothing is being served but what was in `before`, so that a consumer still
+        writing its last rows (a console session's end) is done before the test's database is
+        flushed: on PostgreSQL, TRUNCATE beside such a write can deadlock. False if something
+        was still being served after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while self.serving() - before:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
