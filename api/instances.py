@@ -200,8 +200,12 @@ def json_object(request) -> dict:
 def valid(form):
     """The page's form, valid; else a 400 with its messages per field. A field the request leaves
     out takes the value the page shows in it at first (as a browser would send it)."""
-    shown = {name: form.get_initial_for_field(field, name) for name, field in form.fields.items()}
-    form.data = {**{name: value for name, value in shown.items() if value not in (None, "")}, **form.data}
+    data = form.data.copy()  # a dict (JSON) or a QueryDict (multipart)
+    for name, field in form.fields.items():
+        shown = form.get_initial_for_field(field, name)
+        if name not in data and shown not in (None, ""):
+            data[name] = shown
+    form.data = data
     if not form.is_valid():
         raise serializers.ValidationError({key: list(errors) for key, errors in form.errors.items()})
     return form

@@ -20,7 +20,7 @@ WAIT_MAX = 60  # seconds one wait request may last
 WAIT_STEP = 0.2
 
 
-def _visible(request):
+def visible(request):
     if not request.user.has_perm("jobs.view_operation"):
         raise PermissionDenied("You may not view operations.")
     return visible_operations(request.user, Operation.objects.select_related("user"))
@@ -38,7 +38,7 @@ class OperationList(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        query, operations = self.request.query_params, _visible(self.request)
+        query, operations = self.request.query_params, visible(self.request)
         if query.get("status") in OperationStatus.values:
             operations = operations.filter(status=query["status"])
         if host_id := positive_id(query.get("host")):
@@ -52,7 +52,7 @@ class OperationDetail(APIView):
     @extend_schema(responses=OperationSerializer)
     def get(self, request, pk: int):
         """One operation."""
-        return Response(OperationSerializer(get_object_or_404(_visible(request), pk=pk)).data)
+        return Response(OperationSerializer(get_object_or_404(visible(request), pk=pk)).data)
 
 
 class OperationWait(APIView):
@@ -62,7 +62,7 @@ class OperationWait(APIView):
     def get(self, request, pk: int):
         """The operation once it has ended (succeeded, failed, cancelled, aborted), or as it is after
         `timeout` seconds: ask again while its status is queued or running."""
-        op = get_object_or_404(_visible(request), pk=pk)
+        op = get_object_or_404(visible(request), pk=pk)
         timeout = min(max(positive_id(request.query_params.get("timeout")) or 30, 1), WAIT_MAX)
         deadline = time.monotonic() + timeout
         while op.status not in FINISHED and time.monotonic() < deadline:
@@ -75,7 +75,7 @@ class OperationStop(APIView):
     @extend_schema(request=None, responses=OperationSerializer)
     def post(self, request, pk: int):
         """Cancel a queued operation, or ask a running one (of a kind that can stop) to abort."""
-        op = get_object_or_404(_visible(request), pk=pk)
+        op = get_object_or_404(visible(request), pk=pk)
         stop_for(request, op)
         op.refresh_from_db()
         return Response(OperationSerializer(op).data)

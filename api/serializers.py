@@ -7,7 +7,7 @@ from rest_framework import serializers
 from audit.models import AuditEntry
 from hosts.models import Host
 from instances.models import Flavor, Image, Instance
-from jobs.models import Operation
+from jobs.models import Operation, OperationStatus
 
 
 class HostSerializer(serializers.ModelSerializer):
@@ -59,14 +59,23 @@ class OperationSerializer(serializers.ModelSerializer):
     user = serializers.CharField(source="user.username", default=None, allow_null=True, read_only=True)
     url = serializers.SerializerMethodField()
     lines = serializers.SerializerMethodField()
+    file = serializers.SerializerMethodField()
 
     class Meta:
         model = Operation
         fields = ["id", "kind", "label", "status", "progress", "message", "error", "target_type", "target_id",
-                  "target_name", "host", "user", "created", "started", "finished", "lines", "url"]  # fmt: skip
+                  "target_name", "host", "user", "created", "started", "finished", "lines", "url", "file"]  # fmt: skip
 
     def get_url(self, op: Operation) -> str:
         return reverse("api-operation-detail", args=[op.pk])
+
+    def get_file(self, op: Operation) -> str | None:
+        """Where the file a succeeded volume download or console-log fetch read is fetched."""
+        from api.transfers import FETCHED_FILES  # the views it names import this module
+
+        if op.kind in FETCHED_FILES and op.status == OperationStatus.SUCCEEDED:
+            return reverse("api-operation-file", args=[op.pk])
+        return None
 
     def get_lines(self, op: Operation) -> dict:
         """A drain's or an evacuation's line per guest."""

@@ -6,7 +6,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularAPIView
 
-from api import catalog, grants, host_resources, hosts, instances, operations
+from api import catalog, grants, host_resources, hosts, instances, operations, transfers
 
 
 @require_GET
@@ -24,6 +24,7 @@ urlpatterns = [
     path("hosts/<int:pk>/check/", hosts.HostCheck.as_view(), name="api-host-check"),
     path("hosts/<int:pk>/storage/", host_resources.HostStorage.as_view(), name="api-host-storage"),
     path("hosts/<int:pk>/networks/", host_resources.HostNetworks.as_view(), name="api-host-networks"),
+    path("hosts/<int:pk>/storage/<str:pool>/upload/", transfers.VolumeUpload.as_view(), name="api-volume-upload"),
     path("hosts/<int:pk>/actions/<str:name>/", host_resources.HostAction.as_view(), name="api-host-action"),
     path("instances/", instances.InstanceList.as_view(), name="api-instance-list"),
     path("instances/<int:pk>/", instances.InstanceDetail.as_view(), name="api-instance-detail"),
@@ -37,6 +38,7 @@ urlpatterns = [
     path("instances/<int:pk>/actions/<str:name>/", instances.InstanceAction.as_view(), name="api-instance-action"),
     path("instances/<int:pk>/devices/<str:name>/", instances.DeviceAction.as_view(), name="api-instance-device"),
     path("instances/<int:pk>/consoles/<str:kind>/", instances.ConsoleTicket.as_view(), name="api-console-ticket"),
+    path("instances/<int:pk>/console-log/", transfers.ConsoleLogFetch.as_view(), name="api-console-log"),
     path("flavors/", catalog.FlavorList.as_view(), name="api-flavor-list"),
     path("images/", catalog.ImageList.as_view(), name="api-image-list"),
     path("grants/", grants.GrantList.as_view(), name="api-grant-list"),
@@ -45,5 +47,6 @@ urlpatterns = [
     path("operations/", operations.OperationList.as_view(), name="api-operation-list"),
     path("operations/<int:pk>/", operations.OperationDetail.as_view(), name="api-operation-detail"),
     path("operations/<int:pk>/wait/", operations.OperationWait.as_view(), name="api-operation-wait"),
+    path("operations/<int:pk>/file/", transfers.OperationFile.as_view(), name="api-operation-file"),
     path("operations/<int:pk>/stop/", operations.OperationStop.as_view(), name="api-operation-stop"),
 ]

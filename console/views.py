@@ -154,6 +154,11 @@ def console_log_fetch(request, pk: int):
 @require_GET
 @login_required
 def console_log_download(request, pk: int, op_pk: int):
+    return fetched_console_log(request, pk, op_pk)
+
+
+def fetched_console_log(request, pk: int, op_pk: int) -> FileResponse:
+    """The console log a finished fetch of this user read (for the page and the API)."""
     instance = get_instance_for_user(request, pk, "console")
     op = get_object_or_404(_fetches(instance, request.user), pk=op_pk, status=OperationStatus.SUCCEEDED)
     try:

@@ -2,6 +2,7 @@
 
 from config.lookups import item_or_404
 from hosts.resource_operations import DeleteDirForm, HostOperation
+from storage import transfers
 from storage.forms import PoolForm, ResizeForm, VolumeForm
 from storage.usage import pool_refusal, recorded_files, volume_refusal
 
@@ -29,6 +30,14 @@ def volume_names(found: dict, _form=None) -> dict:
     return {"pool": found["pool"]["name"], "volume": found["volume"]["name"]}
 
 
+def upload_params(pool: dict, form) -> dict:
+    """The params of storage.volume_upload from a valid UploadForm, its file saved to a private
+    transfer file first (the caller discards `upload` if the operation is not queued)."""
+    data = form.cleaned_data
+    return {"pool": pool["name"], "volume": data["volume"] or data["name"], "create": not data["volume"],
+            "upload": transfers.save_upload(data["file"])}  # fmt: skip
+
+
 def _picked(form, *names: str) -> dict:
     return {name: form.cleaned_data[name] for name in names}
 
@@ -53,6 +62,7 @@ STORAGE_OPERATIONS = {
         form=lambda data, host, found: ResizeForm(data, current=found["volume"]["capacity"]),
         params=lambda found, form: {**volume_names(found), "bytes": form.cleaned_data["bytes"]},
     ),
+    "volume-download": HostOperation("storage.volume_download", params=volume_names, find=find_volume),
     "volume-delete": HostOperation(
         "storage.volume_delete", params=volume_names, find=find_volume,
         refusal=lambda host, found: volume_refusal(recorded_files(host), found["volume"]["path"],

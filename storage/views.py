@@ -14,7 +14,7 @@ from jobs.models import Operation, OperationStatus
 from jobs.services import start_from_page
 from storage import transfers
 from storage.forms import UploadForm
-from storage.host_operations import STORAGE_OPERATIONS, find_pool, find_volume, volume_names
+from storage.host_operations import STORAGE_OPERATIONS, find_pool, find_volume, upload_params
 from storage.host_operations import pools as storage_pools
 from storage.usage import needs, recorded_files
 
@@ -154,13 +154,10 @@ def volume_upload(request, host_pk: int, pool: str):
     found = find_pool(host, pool)["pool"]
     form = UploadForm(*posted_with_files(request), volumes=found.get("volumes", []))
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        token = transfers.save_upload(data["file"])
-        params = {"pool": found["name"], "volume": data["volume"] or data["name"], "create": not data["volume"],
-                  "upload": token}  # fmt: skip
+        params = upload_params(found, form)
         if response := start_from_page(request, kind="storage.volume_upload", target=host, params=params):
             return response
-        transfers.discard(token)
+        transfers.discard(params["upload"])
     title = f"Upload a file into {found['name']}"
     return _form_page(request, host, form, title=title, submit="Upload", pool=found, multipart=True)
 
@@ -170,14 +167,18 @@ def volume_upload(request, host_pk: int, pool: str):
 def volume_download(request, host_pk: int, pool: str, volume: str):
     """A disk's bytes are as sensitive as changing it: starting a download needs the change right."""
     host = get_host_for_user(request, host_pk, "change")
-    params = volume_names(find_volume(host, pool, volume))
-    return start_from_page(request, kind="storage.volume_download", target=host, params=params) or _back(host)
+    return _queue(request, host, "volume-download", find_volume(host, pool, volume)) or _back(host)
 
 
 @require_GET
 @login_required
 def download(request, host_pk: int, op_pk: int):
-    """The file a finished download operation of this user fetched; served once, then removed."""
+    return downloaded_volume(request, host_pk, op_pk)
+
+
+def downloaded_volume(request, host_pk: int, op_pk: int) -> FileResponse:
+    """The file a finished download operation of this user fetched; served once, then removed
+    (for the page and the API)."""
     host = get_host_for_user(request, host_pk, "view")
     op = get_object_or_404(
         Operation, pk=op_pk, kind="storage.volume_download", target_type="host", target_id=str(host.pk)

@@ -88,6 +88,10 @@ def _pool(host_key, **extra):
     return lambda w: {"host_pk": w[f"host_{host_key}"].pk, "pool": "default-pool", **extra}
 
 
+def _api_pool(host_key):
+    return lambda w: {"pk": w[f"host_{host_key}"].pk, "pool": "default-pool"}
+
+
 def _net(host_key, name):
     return lambda w: {"host_pk": w[f"host_{host_key}"].pk, "name": name}
 
@@ -115,6 +119,11 @@ ROUTES = {
     ],
     "api-host-storage": [("get", _host("a"), API_VIEW), ("get", _host("b"), API_OTHER_VIEW)],
     "api-host-networks": [("get", _host("a"), API_VIEW), ("get", _host("b"), API_OTHER_VIEW)],
+    "api-volume-upload": [  # JSON, not multipart: refused (415) once the rights and the pool are checked
+        ("get", _api_pool("a"), API_POST_ONLY),
+        ("post", _api_pool("a"), (415, 415, 404, 403, 403, 401)),
+        ("post", _api_pool("b"), (415, 404, 404, 403, 403, 401)),
+    ],
     "api-host-action": [  # an empty body: the pool form's errors (400) for those who may
         ("get", _host_action("a", "pool-define"), API_POST_ONLY),
         ("post", _host_action("a", "pool-define"), (400, 400, 404, 403, 403, 401)),
@@ -138,6 +147,11 @@ ROUTES = {
         ("post", lambda w: {"pk": w["instance_a"].pk, "kind": "vnc"}, (200, 200, 404, 403, 403, 401)),
         ("post", lambda w: {"pk": w["instance_b"].pk, "kind": "vnc"}, (200, 404, 404, 403, 403, 401)),
     ],
+    "api-console-log": [  # the console permission, the instance's grant
+        ("get", _instance("a"), API_POST_ONLY),
+        ("post", _instance("a"), (503, 503, 404, 403, 403, 401)),
+        ("post", _instance("b"), (503, 404, 404, 403, 403, 401)),
+    ],
     "api-snapshot-create": [  # an empty body: the snapshot form's errors (400) for those who may
         ("get", _instance("a"), API_POST_ONLY),
         ("post", _instance("a"), (400, 400, 404, 403, 403, 401)),
@@ -158,6 +172,12 @@ ROUTES = {
     "api-operation-list": [("get", None, API_LIST)],
     "api-operation-detail": [("get", _op("a"), API_VIEW), ("get", _op("b"), API_OTHER_VIEW)],
     "api-operation-wait": [("get", _op("a"), API_VIEW), ("get", _op("b"), API_OTHER_VIEW)],
+    "api-operation-file": [  # only who asked for the file gets it; the rest as the operation's page
+        ("get", lambda w: {"pk": w["download"].pk}, (403, 200, 404, 403, 403, 401)),  # served once: to the operator
+        ("get", lambda w: {"pk": w["log"].pk}, (404, 200, 404, 403, 403, 401)),  # the viewer opens no console
+        ("get", _op("a"), (404, 404, 404, 404, 403, 401)),  # a pause leaves no file
+        ("post", lambda w: {"pk": w["log"].pk}, API_POST_ONLY),
+    ],
     "api-operation-stop": [  # op_a has ended: it cannot be stopped (409) by those who may stop it
         ("post", _op("a"), (409, 409, 404, 403, 403, 401)),
         ("post", _op("b"), (409, 404, 404, 404, 403, 401)),

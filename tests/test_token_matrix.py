@@ -39,6 +39,10 @@ TOKEN_ROUTES = {
     "api-operation-list": [(0, TOKEN_READ)],
     "api-operation-detail": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ)],
     "api-operation-wait": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ)],
+    "api-volume-upload": [(1, (415, 403, 415, 401, 401)), (2, (415, 403, 404, 401, 401))],
+    "api-console-log": [(1, (503, 403, 503, 401, 401)), (2, (503, 403, 404, 401, 401))],
+    "api-operation-file": [(0, (403, 403, 403, 401, 401)), (1, (404, 403, 404, 401, 401)),  # read-only: no console
+                           (2, (404, 404, 404, 401, 401))],
     "api-operation-stop": [(0, (409, 403, 409, 401, 401)), (1, (409, 403, 404, 401, 401))],
 }  # fmt: skip
 TOKEN_CASES = [(name, row) for name, rows in TOKEN_ROUTES.items() for row, _ in rows]

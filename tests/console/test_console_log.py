@@ -4,7 +4,9 @@ shown on its page (tail) and downloadable; capped in size; only for who may open
 import pytest
 from django.urls import reverse
 
+from api.models import ApiToken
 from jobs.models import Operation
+from tests.support.api import call, ran
 from tests.support.guest import MARKER
 from tests.support.instances import guest_of
 from tests.support.waiting import wait_for_operation
@@ -65,3 +67,18 @@ def test_only_console_users_read_logs(booted, client_for, viewer, operator, outs
 def test_another_users_fetch_is_not_served(booted, client_for, operator, admin_user):
     op = fetch(client_for(operator), booted)
     assert client_for(admin_user).get(reverse("console-log-download", args=[booted.pk, op.pk])).status_code == 404
+
+
+def test_the_log_through_the_api(booted, client, operator, viewer):
+    """Fetched as an operation, then read at the operation's file URL (kept: read again); a token
+    of someone who may not open consoles is refused as on the page."""
+    _token, secret = ApiToken.issue(user=operator, name="log reader")
+    op = ran(client, reverse("api-console-log", args=[booted.pk]), secret)
+    url = call(client, "get", reverse("api-operation-detail", args=[op.pk]), secret).json()["file"]
+    for _ in range(2):
+        fetched = client.get(url, HTTP_AUTHORIZATION=f"Bearer {secret}")
+        assert fetched.status_code == 200 and f'filename="{booted.name}-console.log"' in fetched["Content-Disposition"]
+        assert MARKER.encode() in b"".join(fetched.streaming_content)
+    _other, viewer_secret = ApiToken.issue(user=viewer, name="viewer's")
+    refused = call(client, "post", reverse("api-console-log", args=[booted.pk]), viewer_secret)
+    assert refused.status_code == 403 and Operation.objects.filter(kind="instance.console_log").count() == 1
