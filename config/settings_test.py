@@ -17,3 +17,4 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 VIRT_TYPE = "qemu"  # KVM is advertised on the test machines but does not work there
 POWER_OFF_RETRY = 3.0
+STATS_DIR = STATE_DIR / "test-stats"  # chart history written by the tests' monitors

@@ -1,0 +1,1 @@
+"""Charts and history: rates from the counters the monitor reads, kept round-robin."""

@@ -1,0 +1,67 @@
+"""The round-robin history with made-up samples: what each archive holds, checked by hand."""
+
+import pytest
+
+from stats.history import History, path_for, remove
+
+START = 1_800_000_000  # a half hour's start (divisible by 1800)
+
+
+@pytest.fixture(autouse=True)
+def stats_dir(settings, tmp_path):
+    settings.STATS_DIR = tmp_path / "stats"
+    settings.STATS_INTERVAL = 10
+    return settings.STATS_DIR
+
+
+def test_the_last_hour_holds_every_sample_and_the_day_their_minute_averages_and_maxima():
+    history = History("instance-a", series=2)
+    for index in range(12):  # two minutes of samples: cpu 0..55 step 5; memory unknown in the first
+        history.add(START + 10 * index, [5 * index, None if index == 0 else 100])
+    hour = history.read("1h", now=START + 110)
+    assert hour["step"] == 10 and hour["times"] == [START + 10 * i for i in range(12)]
+    assert hour["average"][0] == [5.0 * i for i in range(12)] and hour["maximum"] is None
+    assert hour["average"][1] == [None] + [100.0] * 11
+
+    day = history.read("24h", now=START + 110)
+    assert day["times"] == [START, START + 60]
+    assert day["average"] == [[12.5, 42.5], [100.0, 100.0]]  # (0+5+…+25)/6; unknowns left out
+    assert day["maximum"] == [[25.0, 55.0], [100.0, 100.0]]
+    month = history.read("30d", now=START + 110)
+    assert month["times"] == [START] and month["average"] == [[27.5], [100.0]] and month["maximum"] == [[55.0], [100.0]]
+
+
+def test_a_slot_from_an_earlier_lap_is_never_shown():
+    history = History("instance-b", series=1)
+    history.add(START, [1])
+    history.add(START + 3600, [2])  # the same slot of the 1-hour ring, one lap later
+    assert history.read("1h", now=START + 3600)["average"] == [[2.0]]
+    assert history.read("1h", now=START + 7300)["times"] == []  # more than an hour without samples
+
+
+def test_a_file_keeps_its_size_whatever_it_holds(stats_dir):
+    history = History("host-1", series=4)
+    history.add(START, [1, 2, 3, 4])
+    size = path_for("host-1").stat().st_size
+    for index in range(1, 800):
+        history.add(START + 10 * index, [1, 2, 3, 4])
+    assert path_for("host-1").stat().st_size == size == history.size
+    assert size == 16 + 360 * (4 + 16) + 2 * 1440 * (4 + 32)
+
+
+def test_a_changed_step_starts_the_history_again():
+    History("instance-c", series=1).add(START, [7])
+    assert History("instance-c", series=1, step=30).read("1h", now=START)["average"] == [[]]
+
+
+def test_an_instance_is_removed_with_its_devices_and_nothing_else(stats_dir):
+    for key in ("instance-u1", "instance-u1-disk-vda", "instance-u1-nic-vnet0", "instance-u10", "host-1"):
+        History(key, series=1).add(START, [1])
+    remove("instance-u1")
+    assert sorted(path.stem for path in stats_dir.iterdir()) == ["host-1", "instance-u10"]
+
+
+@pytest.mark.parametrize("key", ["../etc", "", "a/b", ".hidden"])
+def test_a_key_is_never_a_path(key):
+    with pytest.raises(ValueError):
+        path_for(key)
