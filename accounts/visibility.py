@@ -26,7 +26,7 @@ def visible(scope: Scope, user_id: int, kind: str, data: dict) -> bool:
         return scope.sees_host(_int(data.get("id")))
     if kind == "instance":
         return scope.role_on_instance(_int(data.get("id")), _int(data.get("host_id"))) is not None
-    if kind == "instances":  # "reload the list": says no more than a host id
+    if kind in ("instances", "stats"):  # "reload the list", "new chart samples": no more than a host id
         return scope.sees_host(_int(data.get("host_id"))) or bool(scope.instances)
     if kind == "operation":
         on_instance = data.get("target_type") == "instance" and _int(data.get("target_id")) in scope.instances

@@ -16,6 +16,7 @@ urlpatterns = [
     path("grants/", include("accounts.grant_urls")),
     path("console/", include("console.urls")),
     path("audit/", include("audit.urls")),
+    path("charts/", include("stats.urls")),
     path("api/v1/", include("api.urls")),
     path("tokens/", include("api.token_urls")),
     path("metrics", metrics_view, name="metrics"),

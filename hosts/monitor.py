@@ -22,6 +22,8 @@ from instances.inventory import apply_details, apply_domain, sync_host
 from instances.lifecycle.resume import resume_guests
 from instances.resize.settle import confirm_due
 from jobs.reaper import REAP_EVERY, reap_once
+from live.broadcast import broadcast
+from stats.sampling import Sampler
 from virt.domains import read_domain, read_domain_details, read_domains
 from virt.errors import VirtError
 from virt.events import start_event_loop
@@ -52,6 +54,7 @@ class Monitor:
         self._next_reap = 0.0
         self._next_beat = 0.0
         self.applied = 0  # events written since the last beat (hosts.pace)
+        self.sampler = Sampler()  # chart history (stats)
 
     def run(self, stop: threading.Event, *, tick: float = 0.2) -> None:
         start_event_loop()
@@ -202,6 +205,11 @@ class Monitor:
         if came_back and host.resume_guests and result.stopped_while_down:
             resume_guests(host, result.stopped_while_down)
         self.event_times = {key: when for key, when in self.event_times.items() if when > taken - 60}
+        self._guarded("recording chart samples", self._sample, host, facts, records)
+
+    def _sample(self, host: Host, facts, records) -> None:
+        if self.sampler.sample(host, facts, records):
+            broadcast("stats", {"host_id": host.pk})  # pages showing its charts fetch the new points
 
 
 def _read_host(conn, uri: str) -> tuple:

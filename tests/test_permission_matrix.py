@@ -182,6 +182,8 @@ ROUTES = {
         ("post", _op("a"), (409, 409, 404, 403, 403, 401)),
         ("post", _op("b"), (409, 404, 404, 404, 403, 401)),
     ],
+    "instance-charts": [("get", _instance("a"), VIEW), ("get", _instance("b"), OTHER_VIEW)],
+    "host-charts": [("get", _host("a"), VIEW), ("get", _host("b"), OTHER_VIEW)],
     "home": [("get", None, (200, 200, 200, 200, 200, 302))],
     "admin-login": [("get", None, (302,) * 6)],  # the admin's login is ours (throttled)
     "password_change": [("get", None, (200, 200, 200, 200, 200, 302))],

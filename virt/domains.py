@@ -93,10 +93,12 @@ def _record(domain, stats: dict, *, uuid: str, autostart: bool, saved: bool, per
 
 def device_stats(stats: dict) -> dict:
     """The counters of a domain's stats: {"disks": [...], "nics": [...]} per device, its CPU time
-    (ns) and memory (KiB: the balloon's current size, and what QEMU holds) — absent: None."""
+    (ns) and memory (KiB: the balloon's current size, what QEMU holds, and what the guest says it
+    has and leaves unused where its balloon driver reports) — absent: None."""
     return {"disks": _rows(stats, "block", _DISK_STATS), "nics": _rows(stats, "net", _NIC_STATS),
             "cpu_time_ns": stats.get("cpu.time"), "memory_kib": stats.get("balloon.current"),
-            "rss_kib": stats.get("balloon.rss")}  # fmt: skip
+            "rss_kib": stats.get("balloon.rss"), "memory_available_kib": stats.get("balloon.available"),
+            "memory_unused_kib": stats.get("balloon.unused")}  # fmt: skip
 
 
 def _rows(stats: dict, prefix: str, names: dict) -> list[dict]:

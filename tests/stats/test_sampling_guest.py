@@ -1,0 +1,45 @@
+"""Chart history from the real monitor on the real TCG guest: a busy loop typed over its serial
+console shows in its CPU chart data near 100 % of its vCPU, and the fall once it is stopped; the
+host's chart counts its guests."""
+
+import pytest
+from django.urls import reverse
+
+from stats.history import stats_dir
+from tests.support.instances import in_guest
+from tests.support.monitor import running_monitor
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.qemu
+
+
+def latest(values: list) -> float | None:
+    known = [value for value in values if value is not None]
+    return known[-1] if known else None
+
+
+def cpu_of(client, instance) -> float | None:
+    data = client.get(reverse("instance-charts", args=[instance.pk]), {"range": "1h"}).json()
+    return latest(data["instance"]["average"][0])
+
+
+def test_a_busy_loop_rises_in_the_cpu_chart_and_falls_when_stopped(client_for, admin_user, running, settings):
+    instance, guest = running
+    settings.STATS_INTERVAL = 1
+    client = client_for(admin_user)
+    with running_monitor(refresh_interval=1):
+        wait_until(lambda: cpu_of(client, instance) is not None, timeout=30, what="a first CPU sample")
+        in_guest(guest, "sh -c 'while :; do :; done' </dev/null >/dev/null 2>&1 & echo $! > /tmp/busy")
+        wait_until(lambda: (cpu_of(client, instance) or 0) > 80, timeout=60,
+                   what=lambda: f"the CPU chart near 100 % (last {cpu_of(client, instance)})")  # fmt: skip
+        host = client.get(reverse("host-charts", args=[instance.host_id]), {"range": "1h"}).json()["host"]
+        assert (latest(host["average"][2]) or 0) > 0  # its guests' CPU
+        assert latest(host["average"][1]) > 0  # its memory in use
+        in_guest(guest, "kill $(cat /tmp/busy)")
+        wait_until(lambda: (cpu_of(client, instance) or 100) < 30, timeout=60,
+                   what=lambda: f"the CPU chart falling (last {cpu_of(client, instance)})")  # fmt: skip
+        data = client.get(reverse("instance-charts", args=[instance.pk]), {"range": "24h"}).json()
+        assert latest(data["instance"]["maximum"][0]) > 80 and list(data["disks"]) == ["vda"]
+    assert client.get(reverse("instance-charts", args=[instance.pk]), {"range": "1y"}).status_code == 400
+    stems = {path.stem for path in stats_dir().glob(f"instance-{instance.uuid}*")}
+    assert {f"instance-{instance.uuid}", f"instance-{instance.uuid}-disk-vda"} <= stems
