@@ -20,6 +20,7 @@ from instances.models import Instance
 from jobs.authority import stop_refusal
 from jobs.models import Operation, OperationStatus
 from jobs.services import NotStoppable, cancel, request_stop
+from stats.dashboard import dashboard
 
 
 @require_GET
@@ -41,6 +42,7 @@ def home(request):
             if user.has_perm("jobs.view_operation")
             else []
         ),
+        **dashboard(user),
     }
     return render(request, "home.html", context)
 

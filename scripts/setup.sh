@@ -33,7 +33,7 @@ if [ "$(cat "$STATE/npm.sum" 2>/dev/null)" != "$lock_sum" ] || [ ! -d "$ROOT/sta
     (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
     vendor="$ROOT/static/vendor"
     rm -rf "$vendor"
-    mkdir -p "$vendor"/{novnc,xterm,spice-html5,htmx,pico,swagger-ui}
+    mkdir -p "$vendor"/{novnc,xterm,spice-html5,htmx,pico,swagger-ui,uplot}
     nm="$ROOT/node_modules"
     cp -r "$nm/@novnc/novnc/core" "$nm/@novnc/novnc/vendor" "$vendor/novnc/"
     cp "$nm/@xterm/xterm/lib/xterm.js" "$nm/@xterm/xterm/css/xterm.css" \
@@ -42,6 +42,7 @@ if [ "$(cat "$STATE/npm.sum" 2>/dev/null)" != "$lock_sum" ] || [ ! -d "$ROOT/sta
     cp "$nm/htmx.org/dist/htmx.min.js" "$vendor/htmx/"
     cp "$nm/@picocss/pico/css/pico.min.css" "$vendor/pico/"
     cp "$nm/swagger-ui-dist/swagger-ui-bundle.js" "$nm/swagger-ui-dist/swagger-ui.css" "$vendor/swagger-ui/"
+    cp "$nm/uplot/dist/uPlot.iife.min.js" "$nm/uplot/dist/uPlot.min.css" "$vendor/uplot/"
     echo "$lock_sum" >"$STATE/npm.sum"
 fi
 say "setup complete"

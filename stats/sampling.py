@@ -8,6 +8,7 @@ import time
 
 from django.conf import settings
 
+from stats import latest
 from stats.history import History
 from stats.rates import DISK_SERIES, HOST_SERIES, INSTANCE_SERIES, NIC_SERIES, NS, host_cpu_percent, instance_rates
 
@@ -32,7 +33,7 @@ class Sampler:
                               "guests": {record.uuid: {"at": at, **record.devices} for record in running}}  # fmt: skip
         if previous is None:
             return False
-        guests_cpu_ns, guests_memory = 0.0, 0.0
+        guests_cpu_ns, guests_memory, newest = 0.0, 0.0, {}
         for record in running:
             before = previous["guests"].get(record.uuid)
             if before is None:
@@ -44,16 +45,20 @@ class Sampler:
                 for target, values in rates[f"{kind}s"].items():
                     _add(f"instance-{record.uuid}-{kind}-{device_key(target)}", names, at, values)
             cpu, memory = rates["values"]
+            newest[record.uuid] = {"cpu": cpu, "memory": memory}
             guests_cpu_ns += (cpu or 0) / 100 * (record.vcpus or 0) * NS
             guests_memory += memory or 0
         cpus = resources.get("vcpus_total") or host.cpus or 0
         used = resources.get("memory_used_mib")
+        host_cpu = host_cpu_percent(previous["cpu"], self.last[host.pk]["cpu"])
         _add(f"host-{host.pk}", HOST_SERIES, at, [
-            host_cpu_percent(previous["cpu"], self.last[host.pk]["cpu"]),
+            host_cpu,
             used * MIB if used is not None else None,
             min(100.0, guests_cpu_ns / NS / cpus * 100) if cpus else None,
             guests_memory,
         ])  # fmt: skip
+        gone = set(previous["guests"]) - set(self.last[host.pk]["guests"])
+        latest.record(host.pk, {"cpu": host_cpu}, newest, gone, at)
         return True
 
 
