@@ -77,11 +77,10 @@ class History:
             slot = int(at // self.step)
             self._write(fd, 0, slot, slot * self.step, [NAN if v is None else float(v) for v in values])
             minute = int(at // MINUTE)
-            samples = self._rows(fd, 0, range(slot - MINUTE // self.step, slot + 1), lambda t: t // MINUTE == minute)
+            samples = self._rows(fd, 0, -(-minute * MINUTE // self.step), slot)  # the slots of this minute
             self._write(fd, 1, minute, minute * MINUTE, _consolidated([row for _t, row in samples], self.series))
             half = int(at // HALF_HOUR)
-            minutes = self._rows(fd, 1, range(half * 30, minute + 1), lambda t: t // HALF_HOUR == half)
-            rows = [row for _t, row in minutes]
+            rows = [row for _t, row in self._rows(fd, 1, half * (HALF_HOUR // MINUTE), minute)]
             averages = _consolidated([row[: self.series] for row in rows], self.series)[: self.series]
             maxima = _consolidated([row[self.series :] for row in rows], self.series)[self.series :]
             self._write(fd, 2, half, half * HALF_HOUR, averages + maxima)
@@ -101,15 +100,19 @@ class History:
         position = self.offset[archive] + (slot % self.count[archive]) * self.row[archive].size
         os.pwrite(fd, self.row[archive].pack(at, *values), position)
 
-    def _rows(self, fd: int, archive: int, slots, belongs) -> list[tuple[int, list]]:
-        """(time, values) of the archive's rows for `slots` whose time passes `belongs`."""
-        found, row = [], self.row[archive]
-        for slot in slots:
-            data = os.pread(fd, row.size, self.offset[archive] + (slot % self.count[archive]) * row.size)
-            if len(data) == row.size:
-                at, *values = row.unpack(data)
-                if at and at == slot * self.resolution[archive] and belongs(at):
+    def _rows(self, fd: int, archive: int, first: int, last: int) -> list[tuple[int, list]]:
+        """(time, values) of the archive's rows for slots first..last that were written in this lap,
+        read in at most two runs (the ring wraps)."""
+        row, count, resolution = self.row[archive], self.count[archive], self.resolution[archive]
+        found, slot = [], max(first, last - count + 1)
+        while slot <= last:
+            index = slot % count
+            run = min(last - slot + 1, count - index)
+            data = os.pread(fd, run * row.size, self.offset[archive] + index * row.size)
+            for offset, (at, *values) in enumerate(row.iter_unpack(data[: len(data) - len(data) % row.size])):
+                if at and at == (slot + offset) * resolution:
                     found.append((at, values))
+            slot += run
         return found
 
     # --- reading (the pages) -----------------------------------------------------------------
@@ -124,7 +127,7 @@ class History:
         try:
             with open(self.path, "rb") as file:
                 if file.read(HEADER.size) == HEADER.pack(MAGIC, VERSION, self.series, self.step):
-                    rows = self._rows(file.fileno(), archive, range(last - count + 1, last + 1), lambda t: True)
+                    rows = self._rows(file.fileno(), archive, last - count + 1, last)
         except FileNotFoundError:
             pass
         width = self.series if archive == 0 else 2 * self.series
