@@ -8,7 +8,7 @@ nothing.
 
 Throw-away state: SQLite in a temp folder and Redis db 14 (BENCH_REDIS_URL), flushed at the end."""
 
-from support import pct, spread  # first: sets Django up on throw-away state
+from support import pct, request_times, spread  # first: sets Django up on throw-away state
 
 # isort: split
 
@@ -52,16 +52,6 @@ def fleet(instances: int, hosts: int) -> None:
     device_stats.store({str(row.uuid): figures for row in made})
 
 
-def times(client: Client, urls: list[str], **headers) -> list[float]:
-    samples = []
-    for url in urls:
-        started = time.perf_counter()
-        response = client.get(url, **headers)
-        assert response.status_code == 200, (url, response.status_code)
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
 def queries(client: Client, url: str, **headers) -> int:
     with CaptureQueriesContext(connection) as captured:
         client.get(url, **headers)
@@ -86,8 +76,8 @@ def main() -> None:
     pages = max(1, args.instances // settings.API_PAGE_SIZE)
     chosen = [random.randint(1, pages) for _ in range(args.requests)]
     sort = "&sort=-memory"
-    api_ms = times(api, [f"/api/v1/instances/?page={page}{sort}" for page in chosen], **auth)
-    web_ms = times(web, [f"/instances/?page={page}{sort}" for page in chosen])
+    api_ms = request_times(api, [f"/api/v1/instances/?page={page}{sort}" for page in chosen], **auth)
+    web_ms = request_times(web, [f"/instances/?page={page}{sort}" for page in chosen])
     ratio = statistics.median(api_ms) / statistics.median(web_ms)
     print(f"instance list, {args.requests} random pages of {settings.API_PAGE_SIZE}, sorted by memory:")
     for label, client, path, samples, headers in (
@@ -100,7 +90,7 @@ def main() -> None:
 
     settings.METRICS_ENABLED, settings.METRICS_ALLOWED_ADDRESSES = True, ["127.0.0.1/32"]
     scrape = Client()
-    samples = times(scrape, ["/metrics"] * 5)
+    samples = request_times(scrape, ["/metrics"] * 5)
     body = scrape.get("/metrics").content
     series = sum(1 for line in body.splitlines() if line and not line.startswith(b"#"))
     took = f"p50 {statistics.median(samples):.0f} ms, max {pct(samples, 1):.0f} ms"

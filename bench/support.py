@@ -52,3 +52,14 @@ def wait_until(check, timeout: float, *, step: float = 0.02) -> float | None:
             return None
         time.sleep(step)
     return time.monotonic() - started
+
+
+def request_times(client, urls: list[str], **headers) -> list[float]:
+    """Milliseconds of a GET of each URL (each must answer 200)."""
+    samples = []
+    for url in urls:
+        started = time.perf_counter()
+        response = client.get(url, **headers)
+        assert response.status_code == 200, (url, response.status_code)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
