@@ -6,7 +6,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularAPIView
 
-from api import catalog, grants, host_resources, hosts, instances, operations, transfers
+from api import catalog, charts, grants, host_resources, hosts, instances, operations, transfers
 
 
 @require_GET
@@ -22,6 +22,7 @@ urlpatterns = [
     path("hosts/", hosts.HostList.as_view(), name="api-host-list"),
     path("hosts/<int:pk>/", hosts.HostDetail.as_view(), name="api-host-detail"),
     path("hosts/<int:pk>/check/", hosts.HostCheck.as_view(), name="api-host-check"),
+    path("hosts/<int:pk>/charts/", charts.HostCharts.as_view(), name="api-host-charts"),
     path("hosts/<int:pk>/storage/", host_resources.HostStorage.as_view(), name="api-host-storage"),
     path("hosts/<int:pk>/networks/", host_resources.HostNetworks.as_view(), name="api-host-networks"),
     path("hosts/<int:pk>/storage/<str:pool>/upload/", transfers.VolumeUpload.as_view(), name="api-volume-upload"),
@@ -38,6 +39,7 @@ urlpatterns = [
     path("instances/<int:pk>/actions/<str:name>/", instances.InstanceAction.as_view(), name="api-instance-action"),
     path("instances/<int:pk>/devices/<str:name>/", instances.DeviceAction.as_view(), name="api-instance-device"),
     path("instances/<int:pk>/consoles/<str:kind>/", instances.ConsoleTicket.as_view(), name="api-console-ticket"),
+    path("instances/<int:pk>/charts/", charts.InstanceCharts.as_view(), name="api-instance-charts"),
     path("instances/<int:pk>/console-log/", transfers.ConsoleLogFetch.as_view(), name="api-console-log"),
     path("flavors/", catalog.FlavorList.as_view(), name="api-flavor-list"),
     path("images/", catalog.ImageList.as_view(), name="api-image-list"),

@@ -117,6 +117,8 @@ ROUTES = {
         ("post", _host("a"), API_CHANGE),
         ("post", _host("b"), API_OTHER_CHANGE),
     ],
+    "api-host-charts": [("get", _host("a"), API_VIEW), ("get", _host("b"), API_OTHER_VIEW)],
+    "api-instance-charts": [("get", _instance("a"), API_VIEW), ("get", _instance("b"), API_OTHER_VIEW)],
     "api-host-storage": [("get", _host("a"), API_VIEW), ("get", _host("b"), API_OTHER_VIEW)],
     "api-host-networks": [("get", _host("a"), API_VIEW), ("get", _host("b"), API_OTHER_VIEW)],
     "api-volume-upload": [  # JSON, not multipart: refused (415) once the rights and the pool are checked

@@ -20,6 +20,8 @@ TOKEN_ROUTES = {
     "api-host-detail": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ), (2, (503, 403, 503, 401, 401))],
     "api-host-check": [(1, (503, 403, 503, 401, 401)), (2, (503, 403, 404, 401, 401))],
     "api-host-storage": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ)],
+    "api-host-charts": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ)],
+    "api-instance-charts": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ)],
     "api-host-networks": [(0, TOKEN_READ), (1, TOKEN_OTHER_READ)],
     "api-host-action": [(1, (400, 403, 400, 401, 401)), (2, (400, 403, 404, 401, 401))],
     "api-instance-list": [(0, TOKEN_READ)],

@@ -5,6 +5,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from api.models import ApiToken
 from hosts.models import Host
 from instances.models import Instance
 from stats.history import History, stats_dir
@@ -52,3 +53,20 @@ def test_the_history_goes_with_the_instance(charted):
     instance, _at = charted
     instance.delete()
     assert sorted(path.stem for path in stats_dir().iterdir()) == [f"host-{instance.host_id}"]
+
+
+def test_the_api_gives_the_same_chart_data(charted, client, admin_user, monkeypatch):
+    instance, at = charted
+    monkeypatch.setattr("stats.views.time.time", lambda: at + 5)
+    monkeypatch.setattr("api.charts.time.time", lambda: at + 5)
+    _token, secret = ApiToken.issue(user=admin_user, name="grafana")
+    signed = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    client.force_login(admin_user)
+    on_page = client.get(reverse("instance-charts", args=[instance.pk]), {"range": "24h"}).json()
+    client.logout()
+    through_api = client.get(reverse("api-instance-charts", args=[instance.pk]), {"range": "24h"}, **signed).json()
+    assert through_api == on_page and through_api["instance"]["maximum"] == [[42.0], [1024.0]]
+    refused = client.get(reverse("api-host-charts", args=[instance.host_id]), {"range": "1y"}, **signed)
+    assert refused.status_code == 400 and refused.json()["error"]["fields"] == {
+        "range": ["Choose one of 1h, 24h, 30d."]
+    }
