@@ -49,10 +49,12 @@ def test_a_range_not_offered_is_refused(charted, client_for, admin_user):
     assert response.status_code == 400 and response.json() == {"error": "range must be one of 1h, 24h, 30d."}
 
 
-def test_the_history_goes_with_the_instance(charted):
+def test_the_history_goes_with_the_instance_and_the_host(charted):
     instance, _at = charted
     instance.delete()
     assert sorted(path.stem for path in stats_dir().iterdir()) == [f"host-{instance.host_id}"]
+    instance.host.delete()
+    assert not list(stats_dir().iterdir())
 
 
 def test_the_api_gives_the_same_chart_data(charted, client, admin_user, monkeypatch):
