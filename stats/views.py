@@ -41,17 +41,18 @@ def host_charts_data(host, wanted: str, now: float) -> dict:
             "host": History(f"host-{host.pk}", len(HOST_SERIES)).read(wanted, now)}  # fmt: skip
 
 
+def _answer(request, charts_data, target) -> JsonResponse:
+    wanted = chart_range(request)
+    return JsonResponse(charts_data(target, wanted, time.time())) if wanted else _refused_range()
+
+
 @require_GET
 @login_required
 def instance_charts(request, pk: int):
-    instance = get_instance_for_user(request, pk, "view")
-    wanted = chart_range(request)
-    return JsonResponse(instance_charts_data(instance, wanted, time.time())) if wanted else _refused_range()
+    return _answer(request, instance_charts_data, get_instance_for_user(request, pk, "view"))
 
 
 @require_GET
 @login_required
 def host_charts(request, pk: int):
-    host = get_host_for_user(request, pk, "view")
-    wanted = chart_range(request)
-    return JsonResponse(host_charts_data(host, wanted, time.time())) if wanted else _refused_range()
+    return _answer(request, host_charts_data, get_host_for_user(request, pk, "view"))
