@@ -93,7 +93,7 @@
     figure.querySelector("[data-latest]").textContent = parts.join(", ");
   }
 
-  function draw(chart, width) {
+  function draw(chart) {
     const shape = columnsOf(chart);
     const key = chart.id + ":" + range + ":" + shape.series.length;
     let entry = plots[chart.id];
@@ -107,9 +107,9 @@
       figure.querySelector("strong").textContent = chart.title + ":";
       grid.appendChild(figure);
       const options = {
-        width: width, height: 180, series: shape.series,
+        width: Math.max(280, figure.clientWidth), height: 180, series: shape.series,
         scales: chart.unit === "percent" ? { y: { range: [0, 100] } } : {},
-        axes: [{}, { size: 70, values: function (u, ticks) { return ticks.map(FORMATS[chart.unit]); } }],
+        axes: [{}, { size: 80, values: function (u, ticks) { return ticks.map(FORMATS[chart.unit]); } }],
       };
       entry = { key: key, figure: figure, plot: new window.uPlot(options, shape.columns, figure.querySelector("div")) };
       plots[chart.id] = entry;
@@ -124,10 +124,9 @@
       .then(function (data) {
         if (!data) return;
         const charts = chartsOf(data);
-        const width = Math.max(280, Math.floor(grid.clientWidth / 2) - 16);
         const sampled = charts.some(function (chart) { return chart.block.times.length > 0; });
         empty.hidden = sampled;
-        charts.forEach(function (chart) { draw(chart, width); });
+        charts.forEach(draw);
       })
       .finally(function () { loading = null; });
     return loading;
