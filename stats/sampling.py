@@ -10,7 +10,7 @@ from django.conf import settings
 
 from stats import latest
 from stats.history import History
-from stats.rates import DISK_SERIES, HOST_SERIES, INSTANCE_SERIES, NIC_SERIES, NS, host_cpu_percent, instance_rates
+from stats.rates import DISK_SERIES, HOST_SERIES, INSTANCE_SERIES, NIC_SERIES, host_cpu_percent, instance_rates
 
 MIB = 1024 * 1024
 
@@ -33,7 +33,7 @@ class Sampler:
                               "guests": {record.uuid: {"at": at, **record.devices} for record in running}}  # fmt: skip
         if previous is None:
             return False
-        guests_cpu_ns, guests_memory, newest = 0.0, 0.0, {}
+        guests_cpus, guests_memory, newest = 0.0, 0.0, {}  # CPUs' worth of time their guests used
         for record in running:
             before = previous["guests"].get(record.uuid)
             if before is None:
@@ -46,7 +46,7 @@ class Sampler:
                     _add(f"instance-{record.uuid}-{kind}-{device_key(target)}", names, at, values)
             cpu, memory = rates["values"]
             newest[record.uuid] = {"cpu": cpu, "memory": memory}
-            guests_cpu_ns += (cpu or 0) / 100 * (record.vcpus or 0) * NS
+            guests_cpus += (cpu or 0) / 100 * (record.vcpus or 0)
             guests_memory += memory or 0
         cpus = resources.get("vcpus_total") or host.cpus or 0
         used = resources.get("memory_used_mib")
@@ -54,7 +54,7 @@ class Sampler:
         _add(f"host-{host.pk}", HOST_SERIES, at, [
             host_cpu,
             used * MIB if used is not None else None,
-            min(100.0, guests_cpu_ns / NS / cpus * 100) if cpus else None,
+            min(100.0, guests_cpus / cpus * 100) if cpus else None,
             guests_memory,
         ])  # fmt: skip
         gone = set(previous["guests"]) - set(self.last[host.pk]["guests"])
