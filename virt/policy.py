@@ -25,6 +25,7 @@ DEFAULT_VIDEO = {"vnc": "vga", "spice": "qxl"}
 # Root disks bypass the host's page cache (O_DIRECT), as Nova's default where the storage allows it:
 # what lets libvirt live-migrate a guest whose disk is on storage both hosts share.
 ROOT_DISK_CACHE = "none"
+MEMORY_STATS_PERIOD = 10  # s: the guest's balloon driver reports its own memory use (the memory chart)
 _TRUE = ("true", "yes", "1", "on")
 _FALSE = ("false", "no", "0", "off")
 _DNS_NAME = re.compile(r"[a-zA-Z0-9.-]+")  # what libvirt's schema accepts for a listen address
@@ -200,6 +201,7 @@ def build_domain(spec: GuestSpec) -> Domain:
         video="" if graphics == "none" else video,
         acpi=_flag(spec, "hw:acpi", True),
         guest_agent=_flag(spec, "hw:guest_agent", True),
+        memory_stats_period=MEMORY_STATS_PERIOD,
         cells=numa.cells,
         cputune=numa.cputune,
         numatune=numa.numatune,

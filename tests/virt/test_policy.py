@@ -95,6 +95,7 @@ def test_defaults_for_a_plain_vnc_guest():
         video="vga",
         acpi=True,
         guest_agent=True,
+        memory_stats_period=10,  # the memory chart's guest figures
     )
 
 

@@ -259,6 +259,7 @@ class Domain:
     video: str = ""
     acpi: bool = True
     guest_agent: bool = False
+    memory_stats_period: int = 0  # s between the balloon driver's reports of the guest's memory; 0: none asked
     on_poweroff: str = "destroy"
     on_reboot: str = "restart"
     on_crash: str = "destroy"
@@ -302,6 +303,8 @@ class Domain:
             channel = sub(devices, "channel", type="unix")
             sub(channel, "target", type="virtio", name=GUEST_AGENT_CHANNEL)
         devices.extend(graphics.to_element() for graphics in self.graphics)
+        if self.memory_stats_period:
+            sub(sub(devices, "memballoon", model="virtio"), "stats", period=str(self.memory_stats_period))
         if self.video:
             sub(sub(devices, "video"), "model", type=self.video)
         return devices
@@ -333,6 +336,7 @@ class Domain:
             video=_attr(devices.find("video/model"), "type"),
             acpi=element.find("features/acpi") is not None,
             guest_agent=_has_guest_agent(devices),
+            memory_stats_period=_int(_attr(devices.find("memballoon/stats"), "period"), 0),
             on_poweroff=element.findtext("on_poweroff") or "destroy",
             on_reboot=element.findtext("on_reboot") or "restart",
             on_crash=element.findtext("on_crash") or "destroy",
