@@ -12,12 +12,13 @@ from instances.models import Instance
 from jobs.models import Operation, OperationStatus
 from stats import latest
 
-BUSIEST = 10
+BUSIEST = 10  # instances listed
+PRESSED = 10  # hosts listed
 
 
 def host_pressure(user) -> list[dict]:
-    """Every host the user sees that is up, with its CPU use (newest sample) and memory in use, the
-    most pressed first (by the higher of the two)."""
+    """The PRESSED hosts the user sees that are up with the highest CPU use (newest sample) or memory
+    in use, the most pressed first (by the higher of the two)."""
     hosts = list(visible_hosts(user, Host.objects.filter(status=HostStatus.UP)).only("pk", "name", "resources"))
     figures = latest.hosts([host.pk for host in hosts])
     rows = []
@@ -26,7 +27,7 @@ def host_pressure(user) -> list[dict]:
         total, used = resources.get("memory_total_mib"), resources.get("memory_used_mib")
         memory = used / total * 100 if total and used is not None else None
         rows.append({"host": host, "cpu": figures.get(host.pk, {}).get("cpu"), "memory": memory})
-    return sorted(rows, key=lambda row: -max(row["cpu"] or 0, row["memory"] or 0))
+    return sorted(rows, key=lambda row: -max(row["cpu"] or 0, row["memory"] or 0))[:PRESSED]
 
 
 def busiest_instances(user) -> list[dict]:
