@@ -31,9 +31,8 @@ def record(host_pk: int, host_values: dict, guests: dict[str, dict], gone, at: f
     for uuid, values in guests.items():
         pipe.hset(GUESTS, uuid, json.dumps({**values, "at": at}))
         pipe.zadd(BY_CPU, {uuid: values["cpu"] if values["cpu"] is not None else 0})
-    for uuid in gone:
-        pipe.hdel(GUESTS, uuid)
-        pipe.zrem(BY_CPU, uuid)
+    if gone:
+        pipe.zrem(BY_CPU, *gone).hdel(GUESTS, *gone)
     pipe.execute()
 
 
@@ -58,5 +57,16 @@ def busiest(visible_uuids, count: int = 10) -> list[tuple[str, dict]]:
     except RedisError:
         return []
     figures = {uuid: json.loads(value) for uuid, value in zip(candidates, values, strict=True) if value}
-    allowed = visible_uuids([uuid for uuid, found in figures.items() if found["at"] >= fresh_after()])
+    limit = fresh_after()
+    stale = [uuid for uuid in candidates if uuid not in figures or figures[uuid]["at"] < limit]
+    if stale:  # a guest of a host no longer sampled (down, removed): forgotten, so fresh ones take its place
+        forget(stale)
+    allowed = visible_uuids([uuid for uuid in candidates if uuid not in stale])
     return [(uuid, figures[uuid]) for uuid in candidates if uuid in allowed][:count]
+
+
+def forget(uuids: list[str]) -> None:
+    try:
+        _redis().pipeline(transaction=False).zrem(BY_CPU, *uuids).hdel(GUESTS, *uuids).execute()
+    except RedisError:
+        pass
