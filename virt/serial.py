@@ -122,7 +122,8 @@ class SerialConsole:
             self._end(error.get_error_message() or str(error))
 
     def write(self, data: bytes) -> None:
-        """Send keystrokes to the guest (waits while the stream is full); dropped once it ended."""
+        """Send keystrokes to the guest (waits while the stream is full); dropped once it ended. A
+        stream that refuses them has ended (on_end follows)."""
         view = memoryview(data)
         while view:
             stream = self._stream
@@ -131,9 +132,9 @@ class SerialConsole:
             try:
                 sent = stream.send(bytes(view))
             except libvirt.libvirtError as error:
-                if self._closed:
-                    return
-                raise translate(error) from None
+                # The daemon dropped the stream without a word (it does not always tell a stream it
+                # ended because another client forced the console open): the session ends here.
+                return self._end(error.get_error_message() or str(error))
             if sent == -2:
                 time.sleep(0.01)
                 continue

@@ -36,8 +36,8 @@ def test_a_busy_loop_rises_in_the_cpu_chart_and_falls_when_stopped(client_for, a
     client = client_for(admin_user)
     with running_monitor(refresh_interval=1):
         wait_until(lambda: cpu_of(client, instance) is not None, timeout=30, what="a first CPU sample")
-        started = time.time()
         in_guest(guest, "sh -c 'while :; do :; done' </dev/null >/dev/null 2>&1 & echo $! > /tmp/busy")
+        started = time.time()  # the loop runs (the shell has answered)
         wait_until(lambda: (cpu_of(client, instance) or 0) > 80, timeout=60,
                    what=lambda: f"the CPU chart near 100 % (last {cpu_of(client, instance)})")  # fmt: skip
         rising = cpu_samples(client, instance, since=started)
@@ -45,8 +45,8 @@ def test_a_busy_loop_rises_in_the_cpu_chart_and_falls_when_stopped(client_for, a
         host = client.get(reverse("host-charts", args=[instance.host_id]), {"range": "1h"}).json()["host"]
         assert (latest(host["average"][2]) or 0) > 0  # its guests' CPU
         assert latest(host["average"][1]) > 0  # its memory in use
-        stopped = time.time()
         in_guest(guest, "kill $(cat /tmp/busy)")
+        stopped = time.time()
         wait_until(lambda: (cpu_of(client, instance) or 100) < 30, timeout=60,
                    what=lambda: f"the CPU chart falling (last {cpu_of(client, instance)})")  # fmt: skip
         falling = cpu_samples(client, instance, since=stopped)
