@@ -31,13 +31,15 @@ from stats.history import stats_dir
 from stats.sampling import Sampler
 from virt.domains import DomainRecord
 
+DEVICES = {"disks": [{"target": "vda"}], "interfaces": [{"target": "vnet0", "mac": "52:54:00:00:00:01"}]}
+
 
 def fleet(instances: int, hosts: int) -> dict[Host, list[Instance]]:
     rows = Host.objects.bulk_create(Host(name=f"host-{n:03d}", uri=f"test:///default?{n}", status=HostStatus.UP,
                                          cpus=32, memory_mib=131072) for n in range(hosts))  # fmt: skip
     made = Instance.objects.bulk_create(
         (Instance(host=rows[n % hosts], uuid=uuid.uuid4(), name=f"vm-{n:05d}", state=InstanceState.RUNNING, vcpus=2,
-                  memory_mib=2048) for n in range(instances)), batch_size=1000)  # fmt: skip
+                  memory_mib=2048, details=DEVICES) for n in range(instances)), batch_size=1000)  # fmt: skip
     by_host: dict[Host, list[Instance]] = {host: [] for host in rows}
     hosts_by_pk = {host.pk: host for host in rows}
     for row in made:

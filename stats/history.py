@@ -47,13 +47,6 @@ def remove(prefix: str) -> None:
             path.unlink(missing_ok=True)
 
 
-def device_names(prefix: str, kind: str) -> list[str]:
-    """The devices of `kind` (disk, nic) that have a history under `prefix` (an instance's key)."""
-    path_for(prefix)
-    start = f"{prefix}-{kind}-"
-    return sorted(path.stem[len(start) :] for path in stats_dir().glob(f"{start}*.rrd"))
-
-
 class History:
     """The round-robin file of one chart: n series sampled every `step` seconds."""
 

@@ -9,8 +9,9 @@ from django.views.decorators.http import require_GET
 
 from hosts.access import get_host_for_user
 from instances.access import get_instance_for_user
-from stats.history import RANGES, History, device_names
+from stats.history import RANGES, History, path_for
 from stats.rates import DISK_SERIES, HOST_SERIES, INSTANCE_SERIES, NIC_SERIES
+from stats.sampling import device_key
 
 
 def chart_range(request) -> str | None:
@@ -22,6 +23,13 @@ def _refused_range() -> JsonResponse:
     return JsonResponse({"error": f"range must be one of {', '.join(RANGES)}."}, status=400)
 
 
+def charted_devices(instance, kind: str) -> list[str]:
+    """The instance's disks or NICs (kind: disk, nic) as its definition names them, that have a history."""
+    rows = (instance.details or {}).get("disks" if kind == "disk" else "interfaces", [])
+    names = [device_key(row["target"]) for row in rows if row.get("target")]
+    return [name for name in names if path_for(f"instance-{instance.uuid}-{kind}-{name}").exists()]
+
+
 def instance_charts_data(instance, wanted: str, now: float) -> dict:
     key = f"instance-{instance.uuid}"
     return {
@@ -30,9 +38,9 @@ def instance_charts_data(instance, wanted: str, now: float) -> dict:
         "series": {"instance": INSTANCE_SERIES, "disk": DISK_SERIES, "nic": NIC_SERIES},
         "instance": History(key, len(INSTANCE_SERIES)).read(wanted, now),
         "disks": {name: History(f"{key}-disk-{name}", len(DISK_SERIES)).read(wanted, now)
-                  for name in device_names(key, "disk")},
+                  for name in charted_devices(instance, "disk")},
         "nics": {name: History(f"{key}-nic-{name}", len(NIC_SERIES)).read(wanted, now)
-                 for name in device_names(key, "nic")},
+                 for name in charted_devices(instance, "nic")},
     }  # fmt: skip
 
 

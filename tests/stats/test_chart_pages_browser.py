@@ -28,7 +28,9 @@ def browser():
 def test_the_pages_draw_their_recorded_history(page, admin_user, violations, settings, tmp_path):  # noqa: F811
     settings.STATS_DIR, settings.STATS_INTERVAL = tmp_path / "stats", 10  # the server thread reads the same
     host = Host.objects.create(name="lab", uri="test:///default", status=HostStatus.UP)
-    instance = Instance.objects.create(host=host, uuid=uuid.uuid4(), name="web-1", vcpus=1)
+    instance = Instance.objects.create(
+        host=host, uuid=uuid.uuid4(), name="web-1", vcpus=1, details={"disks": [{"target": "vda"}]}
+    )
     now = time.time()
     for back, values in ((20, [10.0, 2**20]), (10, [55.5, 3 * 2**20])):
         History(f"instance-{instance.uuid}", series=2).add(now - back, values)

@@ -17,7 +17,12 @@ pytestmark = pytest.mark.django_db
 def charted(settings, tmp_path):
     settings.STATS_DIR, settings.STATS_INTERVAL = tmp_path / "stats", 10
     host = Host.objects.create(name="charted", uri="test:///default")
-    instance = Instance.objects.create(host=host, uuid=uuid.uuid4(), name="charted-guest")
+    instance = Instance.objects.create(
+        host=host,
+        uuid=uuid.uuid4(),
+        name="charted-guest",
+        details={"disks": [{"target": "vda"}], "interfaces": [{"target": "vnet3"}]},
+    )
     key = f"instance-{instance.uuid}"
     at = 1_800_000_000
     History(key, series=2).add(at, [42.0, 1024])
