@@ -22,6 +22,8 @@ from jobs.models import Operation, OperationStatus
 from jobs.services import NotStoppable, cancel, request_stop
 from stats.dashboard import dashboard
 
+OPERATIONS_PAGE = 50
+
 
 @require_GET
 @login_required
@@ -72,8 +74,10 @@ def operation_list(request):
         # named only when the user sees it: otherwise "instance #N", as for one that does not exist
         instance = visible_instances(request.user, Instance.objects.filter(pk=instance_id)).only("pk", "name").first()
         scope.append(f"instance:{instance_id}")
+    page = Paginator(operations, OPERATIONS_PAGE).get_page(request.GET.get("page"))
     context = {
-        "page": Paginator(operations, 50).get_page(request.GET.get("page")),
+        "page": page,
+        "operations_shown": OPERATIONS_PAGE if page.number == 1 else 0,  # new ones are added on the first page only
         "status": status,
         "statuses": OperationStatus.choices,
         "user_id": user_id,

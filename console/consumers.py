@@ -32,6 +32,7 @@ from audit.services import record_denied
 from console.sessions import close_session, open_session
 from hosts.connections import pool
 from instances.access import get_instance_for_user
+from instances.models import Instance
 from live.broadcast import ACCESS_GROUP
 from virt.errors import HostUnreachable, InvalidOperation, NotFound, VirtError
 from virt.serial import ConsoleBusy, SerialConsole, run_id
@@ -125,6 +126,8 @@ class SerialConsumer(AsyncWebsocketConsumer):
         try:
             while not self.closing:
                 await self.wait_until_running()
+                if self.closing:  # it was deleted meanwhile
+                    return
                 try:
                     await asyncio.to_thread(self.open_console, force=force)
                 except ConsoleBusy:
@@ -210,7 +213,8 @@ class SerialConsumer(AsyncWebsocketConsumer):
                 time.sleep(0.2)
 
     async def wait_until_running(self) -> None:
-        """Poll the guest (every POLL s, in a thread) until it runs, telling the page why it waits."""
+        """Poll the guest (every POLL s, in a thread) until it runs, telling the page why it waits;
+        an instance deleted meanwhile ends the session (there is nothing to wait for)."""
         told = ""
         while True:
             try:
@@ -221,6 +225,9 @@ class SerialConsumer(AsyncWebsocketConsumer):
                 state, text = "stopped", "The guest is not on its host — waiting for it to come back…"
             except VirtError as error:
                 state, text = "unreachable", f"{error} — retrying…"
+            if not await database_sync_to_async(Instance.objects.filter(pk=self.instance.pk).exists)():
+                message = f"{self.instance.name} was deleted: this console has nothing left to show."
+                return await self.refuse(NOT_FOUND, message, reason="instance deleted")
             if text != told:
                 await self.status(state, text)
                 told = text

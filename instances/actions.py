@@ -94,8 +94,9 @@ ACTIONS = {
         Action("autostart-on", "instance.autostart", "Autostart on", ANY_STATE, params={"enabled": True}),
         Action("autostart-off", "instance.autostart", "Autostart off", ANY_STATE, params={"enabled": False}),
         Action("delete", "instance.delete", "Delete", ANY_STATE, rescued=None,
-               confirm="The instance is stopped and undefined, and its disks, config drive, console log, saved "
-               "memory and snapshots are deleted. This cannot be undone."),
+               confirm="The instance is stopped and undefined, and the disks made for it (its root disk, config "
+               "drive, rescue disk), its console log, saved memory and snapshots are deleted. Volumes you attached "
+               "from a storage pool are detached and kept. This cannot be undone."),
         # Links to pages of their own (a form, or a confirmation about one device).
         Action("set-password", "instance.set_password", "Set admin password", frozenset({S.RUNNING}),
                doing="set a password on", button=False, form="instances.agent.forms.SetPasswordForm"),

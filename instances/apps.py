@@ -36,3 +36,4 @@ class InstancesConfig(AppConfig):
         register_authority("instance", job_authority)  # jobs check their user again when they start
         register_recovery("instance", recover)  # the reaper puts an instance right when its worker died
         register_recovery("host", recover_host)  # and the guests a host's drain or evacuation was moving
+        import_module("instances.signals")  # open pages are told when an instance is deleted

@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils.timezone import localtime
 
 from jobs.registry import HANDLERS, label_for
 
@@ -103,6 +105,7 @@ class Operation(models.Model):
             "user_id": self.user_id,
             "status": self.status,
             "status_label": self.get_status_display(),
+            "finished": self.is_finished,
             "progress": self.progress,
             "message": self.message,
             "error": self.error,
@@ -110,4 +113,7 @@ class Operation(models.Model):
             "cancellable": self.status == OperationStatus.QUEUED,
             "url": self.result.get("url", ""),
             "link_text": self.result.get("link_text", ""),
+            "detail_url": reverse("operation-detail", args=[self.pk]),
+            "user": self.user.get_username() if self.user_id else "system",
+            "created": localtime(self.created).strftime("%Y-%m-%d %H:%M:%S"),
         }

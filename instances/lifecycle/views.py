@@ -46,9 +46,8 @@ def _queue(request, instance: Instance, action: Action, params: dict):
         op = request_operation(instance=instance, kind=action.kind, user=request.user, params=params)
     except (Busy, NoWorker) as error:
         return _refuse(request, instance, str(error))
-    if _from_htmx(request):
-        text = f"{op.label} queued for {instance}."
-        return render(request, "instances/lifecycle/_result.html", {"level": "info", "text": text, "op": op})
+    if _from_htmx(request):  # a line that follows the operation live until it ends
+        return render(request, "instances/lifecycle/_result.html", {"instance": instance, "op": op})
     return redirect("operation-detail", pk=op.pk)
 
 

@@ -23,30 +23,52 @@
     } else el.textContent = value;
   }
 
+  function cell(row, child) {
+    const td = document.createElement("td");
+    if (typeof child === "string") td.textContent = child;
+    else if (child) td.appendChild(child);
+    row.appendChild(td);
+    return td;
+  }
+
+  function field(tag, name, className) {
+    const element = document.createElement(tag);
+    element.dataset.field = name;
+    if (className) element.className = className;
+    return element;
+  }
+
+  // A row like jobs/_operation_row.html renders.
   function operationRow(op) {
     const row = document.createElement("tr");
     row.dataset.operationId = op.id;
-    const cells = ["#" + op.id, op.label, op.target, null, null, null, "", "just now"];
-    cells.forEach(function (text) {
-      const td = document.createElement("td");
-      if (text !== null) td.textContent = text;
-      row.appendChild(td);
-    });
-    const status = document.createElement("span");
-    status.dataset.field = "status";
-    row.children[3].appendChild(status);
-    const progress = document.createElement("progress");
+    const link = document.createElement("a");
+    link.href = op.detail_url;
+    link.textContent = "#" + op.id;
+    cell(row, link);
+    cell(row, op.label);
+    cell(row, op.target);
+    cell(row, field("span", "status"));
+    const progress = field("progress", "progress");
     progress.max = 100;
-    progress.dataset.field = "progress";
-    row.children[4].appendChild(progress);
-    ["message", "error"].forEach(function (name) {
-      const span = document.createElement("span");
-      span.dataset.field = name;
-      if (name === "error") span.className = "error";
-      row.children[5].appendChild(span);
-      row.children[5].appendChild(document.createTextNode(" "));
-    });
+    cell(row, progress);
+    const message = cell(row, field("span", "message"));
+    message.appendChild(document.createTextNode(" "));
+    message.appendChild(field("span", "error", "error"));
+    cell(row, op.user);
+    cell(row, op.created);
     return row;
+  }
+
+  // A table keeps the number of rows it was rendered for (data-live-operations="N"; 0 adds none).
+  function addOperationRow(tbody, op) {
+    const limit = parseInt(tbody.closest("[data-live-operations]").dataset.liveOperations || "10", 10);
+    if (!limit || tbody.querySelector('[data-operation-id="' + op.id + '"]')) return;
+    const empty = tbody.querySelector("tr.empty");
+    if (empty) empty.remove();
+    tbody.prepend(operationRow(op));
+    const rows = tbody.querySelectorAll("tr[data-operation-id]");
+    for (let i = limit; i < rows.length; i++) rows[i].remove();
   }
 
   // A table inside data-live-scope="host:3 status:failed ..." only takes operations matching every token.
@@ -67,18 +89,15 @@
   const handlers = {
     operation: function (op) {
       document.querySelectorAll("[data-live-operations] tbody").forEach(function (tbody) {
-        if (!inScope(tbody, op)) return;
-        if (!tbody.querySelector('[data-operation-id="' + op.id + '"]')) {
-          const empty = tbody.querySelector("tr.empty");
-          if (empty) empty.remove();
-          tbody.prepend(operationRow(op));
-        }
+        if (inScope(tbody, op)) addOperationRow(tbody, op);
       });
       document.querySelectorAll('[data-operation-id="' + op.id + '"]').forEach(function (row) {
         setField(row, "status", op.status_label);
         const status = row.querySelector('[data-field="status"]');
         if (status) status.className = "status status-" + op.status;
         setField(row, "progress", op.progress);
+        const progress = row.querySelector('progress[data-field="progress"]');
+        if (progress) progress.hidden = op.finished; // a finished operation's status says it all
         setField(row, "message", op.message);
         setField(row, "error", op.error);
         setField(row, "url", op.url);
@@ -91,6 +110,7 @@
       });
     },
     instance: function (instance) {
+      if (instance.deleted) instanceDeleted(instance);
       document.querySelectorAll('[data-instance-id="' + instance.id + '"]').forEach(function (row) {
         setField(row, "state", instance.state_label);
         const state = row.querySelector('[data-field="state"]');
@@ -119,9 +139,28 @@
         const fresh = new DOMParser().parseFromString(html, "text/html");
         regions.forEach(function (region) {
           const replacement = region.id && fresh.getElementById(region.id);
-          if (replacement) region.replaceWith(document.importNode(replacement, true));
+          if (!replacement || !region.isConnected) return;
+          const node = document.importNode(replacement, true);
+          region.replaceWith(node);
+          if (window.htmx) window.htmx.process(node); // its buttons work in place, as the rendered ones did
         });
       });
+  }
+
+  // The page's instance was deleted: its regions say so and offer the way back; nothing there acts on it.
+  function instanceDeleted(instance) {
+    document.querySelectorAll('[data-live-refresh~="instance:' + instance.id + '"], [data-live-gone~="instance:' + instance.id + '"]').forEach(function (region) {
+      const notice = document.createElement("div");
+      notice.className = "flash flash-error";
+      notice.setAttribute("role", "alert");
+      notice.dataset.deleted = "instance:" + instance.id;
+      notice.textContent = "Instance " + instance.name + " was deleted. ";
+      const back = document.createElement("a");
+      back.href = document.body.dataset.instancesUrl || "/instances/";
+      back.textContent = "Back to the instances";
+      notice.appendChild(back);
+      region.replaceWith(notice);
+    });
   }
 
   function connect() {
@@ -145,7 +184,7 @@
       }
       const handler = handlers[event.kind];
       if (handler) handler(event.data);
-      if (event.data && event.data.id !== undefined) refreshRegions(event.kind, event.data);
+      if (event.data && event.data.id !== undefined && !event.data.deleted) refreshRegions(event.kind, event.data);
       document.dispatchEvent(new CustomEvent("live:" + event.kind, { detail: event.data }));
     };
     socket.onclose = function () {

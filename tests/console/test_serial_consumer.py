@@ -22,9 +22,10 @@ from audit.models import AuditEntry
 from console.models import ConsoleSession
 from hosts.models import Host
 from instances.models import Instance
+from instances.services import request_operation
 from tests.support.guest import MARKER
 from tests.support.instances import guest_of
-from tests.support.waiting import wait_until
+from tests.support.waiting import wait_for_operation, wait_until
 
 PROMPT = "/ # "
 
@@ -206,6 +207,17 @@ def test_a_stopped_guest_is_waited_for_and_a_newer_waiting_session_wins(
         lambda: not ConsoleSession.objects.filter(ended__isnull=True).exists(), timeout=5, what="sessions closed"
     )
     assert ConsoleSession.objects.get(user=operator).end_reason == "taken over by admin"
+
+
+@pytest.mark.qemu
+def test_an_open_console_of_a_deleted_instance_says_so_and_stops_waiting(asgi_server, booted, operator, admin_user):
+    with Serial(asgi_server, booted.pk, operator) as serial:
+        serial.wait_for_state("connected")
+        op = request_operation(instance=booted, kind="instance.delete", user=admin_user)
+        assert wait_for_operation(op.pk, timeout=60).status == "succeeded"
+        assert serial.wait_for_close(timeout=15) == 4404
+    assert serial.statuses[-1]["message"] == f"{booted.name} was deleted: this console has nothing left to show."
+    assert ConsoleSession.objects.get().end_reason == "instance deleted"
 
 
 @pytest.mark.qemu

@@ -173,7 +173,8 @@ def test_a_button_on_the_detail_page_queues_in_place_and_gets_a_line_to_show(
     op = Operation.objects.get()
     body = response.content.decode()
     assert response.status_code == 200 and 'class="flash flash-info"' in body
-    assert "Pause instance queued for web-1." in body and reverse("operation-detail", args=[op.pk]) in body
+    assert "Pause instance of web-1:" in body and reverse("operation-detail", args=[op.pk]) in body
+    assert f'data-operation-id="{op.pk}"' in body and 'data-field="status"' in body and ">Queued<" in body
 
     busy = client.post(action_url(running, "suspend"), HTTP_HX_REQUEST="true").content.decode()
     assert 'class="flash flash-error" role="alert">Busy: Pause instance is queued on web-1' in busy
