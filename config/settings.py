@@ -132,9 +132,11 @@ IMAGE_POOL_NAME = env_str("IMAGE_POOL_NAME", "lvc-images")
 IMAGE_POOL_PATH = env_str("IMAGE_POOL_PATH", "/var/lib/libvirt/images/lvc-images")
 INSTANCE_POOL_NAME = env_str("INSTANCE_POOL_NAME", "lvc-instances")
 INSTANCE_POOL_PATH = env_str("INSTANCE_POOL_PATH", "/var/lib/libvirt/images/lvc-instances")
-# Guest domain type: "auto" takes kvm where the host offers it, "qemu" forces TCG (for hosts whose
-# KVM is advertised but does not work, e.g. nested setups).
+# Guest domain type: "auto" takes kvm only where the host offers it and a probe guest's kernel
+# started under it within KVM_PROBE_TIMEOUT seconds (probed once per host; a host that advertises
+# KVM that does not work gets qemu, TCG); "kvm" or "qemu" forces one.
 VIRT_TYPE = env_choice("VIRT_TYPE", "auto", choices=("auto", "kvm", "qemu"))
+KVM_PROBE_TIMEOUT = env_float("KVM_PROBE_TIMEOUT", 15.0, minimum=1.0)
 IMAGE_CACHE_MAX_AGE = env_float("IMAGE_CACHE_MAX_AGE", 24.0, minimum=0.0)
 # Graceful power off / soft reboot: ACPI presses every RETRY seconds until TIMEOUT, then forced.
 POWER_OFF_TIMEOUT = env_float("POWER_OFF_TIMEOUT", 60.0, minimum=1.0)

@@ -33,6 +33,8 @@ def save_host(op, report):
         host.secret = params["secret"]
     if host.credential_kind == CredentialKind.NONE:
         host.secret = ""
+    if host.uri != old_uri:  # another machine perhaps: KVM is proven there anew
+        host.kvm_usable, host.kvm_note, host.kvm_probed = None, "", None
 
     report(20, f"Testing the connection to {host.uri}")
     try:

@@ -1,5 +1,6 @@
 """Host pages: they read the database only; changes that need the host become operations."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import redirect, render
@@ -35,6 +36,7 @@ def host_detail(request, pk: int):
         "resources": resources,
         "numa_cells": cells,
         "cpu_share": _cpu_share(resources.get("cpu_time_ns", {})),
+        "virt_type": settings.VIRT_TYPE,
     }
     return render(request, "hosts/host_detail.html", context)
 

@@ -18,6 +18,7 @@ FEATURES = (
     "rebuild",
     "clone",
     "evacuation",
+    "guest_type",
 )
 
 

@@ -16,6 +16,7 @@ def _evacuation_refusal(host, found: dict) -> str:
 GUEST_MOVING_OPERATIONS = {
     "maintenance-start": HostOperation("host.maintenance", params=lambda found, form: {}),
     "maintenance-end": HostOperation("host.end_maintenance", params=lambda found, form: {}),
+    "probe-kvm": HostOperation("host.probe_kvm", params=lambda found, form: {}),
     "evacuate": HostOperation("host.evacuate", refusal=_evacuation_refusal,
                               form=lambda data, host, found: EvacuateForm(data, host=host),
                               params=lambda found, form: {"from_image": form.cleaned_data["from_image"]}),

@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("instances.resize.urls")),
     path("", include("instances.clone.urls")),
     path("", include("instances.evacuation.urls")),
+    path("", include("instances.guest_type.urls")),
 ]

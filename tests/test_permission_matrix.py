@@ -216,6 +216,11 @@ ROUTES = {
         ("post", _host("a", "host_pk"), CHANGE),
         ("post", _host("b", "host_pk"), (302, 404, 404, 403, 403, 302)),
     ],
+    "host-probe-kvm": [
+        ("get", _host("a", "host_pk"), POST_ONLY),
+        ("post", _host("a", "host_pk"), CHANGE),
+        ("post", _host("b", "host_pk"), (302, 404, 404, 403, 403, 302)),
+    ],
     "storage-pools": [
         ("get", _host("a", "host_pk"), VIEW),
         ("get", _host("b", "host_pk"), OTHER_VIEW),

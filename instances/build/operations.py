@@ -10,6 +10,7 @@ from django.urls import reverse
 from hosts.credentials import UnreadableSecret, decrypt
 from hosts.models import Host
 from instances.build.pinning import dedicated_cpus
+from instances.guest_type.operations import virt_type_for
 from instances.images.cache import cache_image
 from instances.models import Instance, InstanceState
 from instances.operation_support import Context, boot, done, on_instance
@@ -35,16 +36,6 @@ def own_volumes(instance: Instance) -> list[str]:
     uuid = instance.uuid
     return [f"{uuid}-disk.qcow2", f"{uuid}-config.iso", f"{uuid}-rescue.qcow2", f"{uuid}-console.log",
             f"{uuid}-disk.pre-resize.qcow2"]  # fmt: skip
-
-
-def _virt_type(capabilities: dict) -> str:
-    """VIRT_TYPE, or for "auto": kvm where the host offers it for x86_64 HVM guests, else qemu."""
-    if settings.VIRT_TYPE != "auto":
-        return settings.VIRT_TYPE
-    for guest in capabilities.get("guest_types", []):
-        if guest["os_type"] == "hvm" and guest["arch"] == "x86_64" and "kvm" in guest["domain_types"]:
-            return "kvm"
-    return "qemu"
 
 
 def config_drive(op, instance: Instance) -> bytes:
@@ -110,7 +101,7 @@ def _spawn(op, report, ctx: Context) -> None:
         graphics=flavor.graphics, console_address=instance.host.console_host,
         console_password=consoles.unguessable_password(),
         serial_log=f"{pool_path}/{uuid}-console.log", networks=networks,
-        virt_type=_virt_type(instance.host.capabilities), extra_specs=dict(flavor.extra_specs),
+        virt_type=virt_type_for(conn, instance.host, report), extra_specs=dict(flavor.extra_specs),
         host_cells=host_cells(conn), nic_filter=nic_filter, taken_cpus=dedicated_cpus(instance),
     )  # fmt: skip
     try:

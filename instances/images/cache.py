@@ -35,12 +35,14 @@ def ensure_checksums(image: Image) -> dict:
     return sums
 
 
-def cache_image(conn, host: Host, image: Image, report=None) -> dict:
-    """{role: path on the host} of the image's files, copying the missing ones into the pool."""
+def cache_image(conn, host: Host, image: Image, report=None, *, roles: tuple = ("disk", "kernel", "initrd")) -> dict:
+    """{role: path on the host} of the image's files (of those roles), copying the missing ones into the pool."""
     images.ensure_pool(conn, settings.IMAGE_POOL_NAME, settings.IMAGE_POOL_PATH)
     sums = ensure_checksums(image)
     paths = {}
     for role, field_file in image.files().items():
+        if role not in roles:
+            continue
         volume = f"{role}-{sums[role][:32]}{SUFFIX[role]}"
         label = f"Copying the image's {role} to {host}:"
         progress = transfer_progress(report, label, start=10, end=40) if report else None
