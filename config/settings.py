@@ -137,6 +137,9 @@ INSTANCE_POOL_PATH = env_str("INSTANCE_POOL_PATH", "/var/lib/libvirt/images/lvc-
 # KVM that does not work gets qemu, TCG); "kvm" or "qemu" forces one.
 VIRT_TYPE = env_choice("VIRT_TYPE", "auto", choices=("auto", "kvm", "qemu"))
 KVM_PROBE_TIMEOUT = env_float("KVM_PROBE_TIMEOUT", 15.0, minimum=1.0)
+# A new guest whose console prints nothing within this many seconds of its start is created with a
+# warning (its kernel is likely not starting); 0 does not wait.
+SPAWN_CONSOLE_WAIT = env_float("SPAWN_CONSOLE_WAIT", 30.0, minimum=0.0)
 IMAGE_CACHE_MAX_AGE = env_float("IMAGE_CACHE_MAX_AGE", 24.0, minimum=0.0)
 # Graceful power off / soft reboot: ACPI presses every RETRY seconds until TIMEOUT, then forced.
 POWER_OFF_TIMEOUT = env_float("POWER_OFF_TIMEOUT", 60.0, minimum=1.0)

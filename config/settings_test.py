@@ -16,5 +16,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_FILE", str(STATE_DIR / "test.sqlite3"))}
 
 VIRT_TYPE = "qemu"  # KVM is advertised on the test machines but does not work there
+SPAWN_CONSOLE_WAIT = 0  # a spawn does not wait for console output (tests/instances/test_guest_type.py does)
 POWER_OFF_RETRY = 3.0
 STATS_DIR = STATE_DIR / "test-stats"  # chart history written by the tests' monitors

@@ -52,7 +52,7 @@ class Host(models.Model):
     cpus = models.PositiveIntegerField(null=True, blank=True)
     memory_mib = models.PositiveBigIntegerField(null=True, blank=True)
     capabilities = models.JSONField(default=dict, blank=True, editable=False)
-    kvm_usable = models.BooleanField(null=True, editable=False, help_text="KVM proven by a probe guest (unset: not probed)")
+    kvm_usable = models.BooleanField(null=True, editable=False, help_text="proven by a probe guest (unset: not probed)")
     kvm_note = models.CharField(max_length=500, blank=True, editable=False, help_text="why KVM is used or not")
     kvm_probed = models.DateTimeField(null=True, blank=True, editable=False)
     resources = models.JSONField(default=dict, blank=True, editable=False)
@@ -73,14 +73,14 @@ class Host(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return self.name
+
     @property
     def offers_kvm(self) -> bool:
         """Whether libvirt advertises KVM for x86_64 guests here (which proves nothing: see KVM_PROBE_TIMEOUT)."""
         return any(guest["os_type"] == "hvm" and guest["arch"] == "x86_64" and "kvm" in guest["domain_types"]
                    for guest in self.capabilities.get("guest_types", []))  # fmt: skip
-
-    def __str__(self):
-        return self.name
 
     @property
     def transport(self) -> str:

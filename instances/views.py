@@ -71,11 +71,13 @@ def instance_detail(request, pk: int):
         may_delete = may(request.user, instance, "delete")
         actions = [action for action in actions_for(instance) if action.name != "delete" or may_delete]
     operations = Operation.objects.filter(target_type="instance", target_id=str(instance.pk)).select_related("user")
+    recent = list(operations[:RECENT_OPERATIONS])
     context = {
         "instance": instance,
         "details": instance.details or {},
         "actions": actions,
-        "operations": operations[:RECENT_OPERATIONS],
+        "operations": recent,
+        "boot_warning": next((op.result["warning"] for op in recent if op.result.get("warning")), ""),
         "may_console": may(request.user, instance, "console"),
         "graphics": {g.get("type") for g in (instance.details or {}).get("graphics", [])},
         "may_change": may(request.user, instance, "change"),

@@ -78,4 +78,3 @@ def kernel_boots(conn: libvirt.virConnect, uri: str, *, virt_type: str, kernel: 
                 raise
     lines = bytes(seen).decode(errors="replace").strip().splitlines()
     return ProbeResult(booted=bool(booted), seconds=round(took, 1), last_line=lines[-1].strip() if lines else "")
-

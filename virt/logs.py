@@ -32,6 +32,12 @@ def read_tail(conn: libvirt.virConnect, path: str, *, max_bytes: int) -> tuple[b
     return bytes(data), size
 
 
+@translated
+def log_size(conn: libvirt.virConnect, path: str) -> int:
+    """How many bytes the guest has written to its console log so far."""
+    return _volume(conn, path).infoFlags(libvirt.VIR_STORAGE_VOL_GET_PHYSICAL)[2]
+
+
 def _volume(conn: libvirt.virConnect, path: str) -> libvirt.virStorageVol:
     """The volume at `path`, refreshing the pools first: libvirt writes the log itself, so the
     pool only lists it after a refresh."""

@@ -2,6 +2,7 @@
 
 import contextlib
 import logging
+import time
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -17,7 +18,7 @@ from instances.operation_support import Context, boot, done, on_instance
 from jobs.models import Operation
 from jobs.registry import OperationFailed, operation
 from live.broadcast import broadcast
-from virt import consoles, firewall, images
+from virt import consoles, firewall, images, logs
 from virt.configdrive import InjectedFile, build_nocloud_iso
 from virt.errors import NotFound, VirtError
 from virt.guest import Guest
@@ -69,7 +70,7 @@ def make_root_disk(conn, instance: Instance, cached: dict, pool: str, name: str)
     return ""
 
 
-def _spawn(op, report, ctx: Context) -> None:
+def _spawn(op, report, ctx: Context) -> str:
     instance, conn = ctx.instance, ctx.conn
     flavor, image, uuid = instance.flavor, instance.image, str(instance.uuid)
     if flavor is None or image is None:
@@ -109,8 +110,28 @@ def _spawn(op, report, ctx: Context) -> None:
     except PolicyError as error:
         raise OperationFailed(f"The flavor's extra specs do not fit: {error}") from None
     ctx.guest = Guest.define(conn, xml)
-    if op.params.get("start", True):
-        boot(ctx, report)
+    if not op.params.get("start", True):
+        return ""
+    boot(ctx, report)
+    return console_silence(conn, spec.serial_log, report)
+
+
+def console_silence(conn, serial_log: str, report) -> str:
+    """ "" once the new guest's console has printed something, else (after SPAWN_CONSOLE_WAIT
+    seconds) a warning: a kernel that never writes to its console is likely not starting."""
+    wait = settings.SPAWN_CONSOLE_WAIT
+    if not wait:
+        return ""
+    report(90, f"Waiting for the first output on its console (at most {wait:g} s)")
+    deadline = time.monotonic() + wait
+    while True:
+        with contextlib.suppress(NotFound):  # the log is made when the guest first writes
+            if logs.log_size(conn, serial_log) > 0:
+                return ""
+        if time.monotonic() >= deadline:
+            return (f"Its console printed nothing within {wait:g} s: its kernel may not be starting (a guest type "
+                    "this host cannot run, or an image that does not boot). Look at its console.")  # fmt: skip
+        time.sleep(0.5)
 
 
 def remove_from_host(conn, instance: Instance) -> int:
@@ -179,7 +200,7 @@ def _spawn_on_host(op, report):
         if Host.objects.filter(pk=ctx.instance.host_id, maintenance=True).exists():
             raise OperationFailed(f"{ctx.instance.host} is in maintenance: no new instance lands there.")
         try:
-            _spawn(op, report, ctx)
+            warning = _spawn(op, report, ctx)
         except BaseException as error:
             forget_secrets(op)
             close_old_connections()
@@ -190,6 +211,9 @@ def _spawn_on_host(op, report):
                 raise OperationFailed(f"{error} {cleaned}.") from None
             raise
         Instance.objects.filter(pk=ctx.instance.pk, state=InstanceState.BUILDING).update(state=InstanceState.UNKNOWN)
+        if warning:
+            return {**done(ctx, report), "message": "Created, with a warning: its console stayed silent",
+                    "warning": warning}  # fmt: skip
         return {**done(ctx, report), "message": "Created"}
 
 

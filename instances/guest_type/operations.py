@@ -24,7 +24,9 @@ def virt_type_for(conn, host: Host, report=None) -> str:
     usable = Host.objects.filter(pk=host.pk).values_list("kvm_usable", flat=True).first()
     if usable is None:
         if report:
-            report(65, f"Proving that KVM works on {host} (a probe guest boots, at most {settings.KVM_PROBE_TIMEOUT:g} s)")
+            report(
+                65, f"Proving that KVM works on {host} (a probe guest boots, {settings.KVM_PROBE_TIMEOUT:g} s at most)"
+            )
         usable = probe_kvm(conn, host)
     return "kvm" if usable else "qemu"
 
@@ -44,7 +46,8 @@ def probe_kvm(conn, host: Host) -> bool:
         if usable:
             note = f"a probe guest's kernel ({image}) started under KVM in {result.seconds:g} s"
         else:
-            said = f"its console last said “{result.last_line[:200]}”" if result.last_line else "its console stayed empty"
+            last = result.last_line[:200]
+            said = f"its console last said “{last}”" if last else "its console stayed empty"
             note = f"a probe guest's kernel ({image}) did not start under KVM within {timeout:g} s ({said})"
     Host.objects.filter(pk=host.pk).update(kvm_usable=usable, kvm_note=note, kvm_probed=timezone.now())
     return usable
@@ -57,7 +60,8 @@ def probe_kvm_again(op, report):
         Host.objects.filter(pk=host.pk).update(kvm_usable=False, kvm_note="this host does not offer KVM",
                                                kvm_probed=timezone.now())  # fmt: skip
         return {"message": "This host does not offer KVM: its guests run under QEMU (TCG)"}
-    with host_connection(op, report, f"Booting a probe guest under KVM (at most {settings.KVM_PROBE_TIMEOUT:g} s)") as conn:
+    doing = f"Booting a probe guest under KVM (at most {settings.KVM_PROBE_TIMEOUT:g} s)"
+    with host_connection(op, report, doing) as conn:
         usable = probe_kvm(conn, host)
     note = Host.objects.get(pk=host.pk).kvm_note
     return {"message": f"KVM {'works' if usable else 'is not used'}: {note}"[:255]}

@@ -2,14 +2,16 @@
 guest kernel never starts under it (../shared/ENVIRONMENT.md), so "auto" must prove it first."""
 
 import pytest
+from django.core.files import File
 from django.urls import reverse
 from lxml import etree
 
 from hosts.models import Host
 from instances.images.cache import cache_image
+from instances.models import Image
 from jobs.models import Operation
 from tests.support.guest import MARKER
-from tests.support.instances import guest_of
+from tests.support.instances import blank_disk_image, guest_of
 from tests.support.waiting import wait_for_operation
 from virt.kvm_probe import kernel_boots
 
@@ -55,3 +57,23 @@ def test_auto_uses_kvm_only_once_proven_and_says_why_not(make_run_settings, spaw
     op = wait_for_operation(op.pk, timeout=60)
     assert op.status == "succeeded" and op.message.startswith("KVM is not used: a probe guest's kernel (tiny) did")
     assert Host.objects.get(pk=host.pk).kvm_probed > probed
+
+
+def test_a_new_guest_whose_console_stays_silent_is_created_with_a_warning(settings, spawn, tmp_path, client,
+                                                                          admin_user):  # fmt: skip
+    settings.SPAWN_CONSOLE_WAIT = 5
+    talking = spawn()  # the tiny guest's kernel writes to its console at once: no warning
+    assert "warning" not in Operation.objects.filter(kind="instance.spawn").latest("pk").result
+
+    blank = Image(name="blank-disk", disk_format="qcow2")  # no boot loader: the BIOS writes to the screen only
+    with open(blank_disk_image(tmp_path / "blank.qcow2"), "rb") as file:
+        blank.disk.save("blank.qcow2", File(file))
+    silent = spawn(image=blank)
+    op = Operation.objects.filter(kind="instance.spawn").latest("pk")
+    assert op.status == "succeeded" and op.message == "Created, with a warning: its console stayed silent"
+    assert op.result["warning"].startswith("Its console printed nothing within 5 s: its kernel may not be starting")
+
+    client.force_login(admin_user)
+    page = client.get(reverse("instance-detail", args=[silent.pk])).content.decode()
+    assert 'class="flash flash-warning" role="alert">Warning: Its console printed nothing within 5 s' in page
+    assert "flash-warning" not in client.get(reverse("instance-detail", args=[talking.pk])).content.decode()

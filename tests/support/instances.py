@@ -53,7 +53,7 @@ def qemu_host(transactional_db, qemu_conn, test_pools):
     return host
 
 
-def _disk_image(path: Path, size: str = "32M") -> Path:
+def blank_disk_image(path: Path, size: str = "32M") -> Path:
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(path), size], check=True)
     return path
 
@@ -89,13 +89,13 @@ def guest_image(*, name: str, disk: Path, cmdline: str = TINY_CMDLINE, screen: b
 @pytest.fixture
 def tiny_image(transactional_db, tmp_path):
     """The tiny guest as an image: kernel + initrd boot, with a small qcow2 disk as its base."""
-    return guest_image(name="tiny", disk=_disk_image(tmp_path / "tiny-disk.qcow2"))
+    return guest_image(name="tiny", disk=blank_disk_image(tmp_path / "tiny-disk.qcow2"))
 
 
 @pytest.fixture
 def screen_image(transactional_db, tmp_path):
     """The tiny guest as an image whose screen shows its console (for VNC/SPICE): boots slower."""
-    return guest_image(name="tiny-screen", disk=_disk_image(tmp_path / "tiny-disk.qcow2"), screen=True)
+    return guest_image(name="tiny-screen", disk=blank_disk_image(tmp_path / "tiny-disk.qcow2"), screen=True)
 
 
 @pytest.fixture
