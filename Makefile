@@ -14,11 +14,12 @@ hypervisor:
 redis:
 	@scripts/redis.sh
 
-# Database, administrator and default hosts.
-prepare: setup redis
+# Database, administrator, default hosts, and flavors and a demo image for an empty catalog.
+prepare: setup hypervisor redis
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py ensure_admin
 	@$(PY) manage.py register_default_hosts
+	@$(PY) manage.py seed_catalog
 
 run: prepare
 	@echo "==> serving on http://$${WEB_HOST:-127.0.0.1}:$${WEB_PORT:-8000}/"

@@ -107,8 +107,10 @@ RQ_QUEUES, CHANNEL_LAYERS = redis_backed(REDIS_URL)
 # Fernet key for host credentials at rest; empty: derived from SECRET_KEY.
 CREDENTIALS_KEY = env_str("CREDENTIALS_KEY", "")
 
-# Hosts registered by `manage.py bootstrap`; the ones that answer are added.
-LIBVIRT_DEFAULT_URIS = env_list("LIBVIRT_DEFAULT_URIS", ["test:///default", "qemu:///system"])
+# Hosts `make run` registers (manage.py register_default_hosts); the ones that answer are added.
+# The embedded test host is libvirt's test driver served by the local libvirtd, so that the web,
+# worker and monitor processes share its one state (test:///default would give each its own).
+LIBVIRT_DEFAULT_URIS = env_list("LIBVIRT_DEFAULT_URIS", ["test+unix:///default", "qemu:///system"])
 # Upper bound for opening a libvirt connection, so an unreachable host never hangs a worker.
 LIBVIRT_CONNECT_TIMEOUT = env_float("LIBVIRT_CONNECT_TIMEOUT", 2.0, minimum=0.1)
 # libvirt keepalive: a host that misses COUNT pings sent every INTERVAL seconds is down.

@@ -51,8 +51,8 @@ class InstanceCreateForm(forms.Form):
         queryset=Host.objects.none(), help_text="Only hosts that are up and not in maintenance are offered."
     )
     name = forms.CharField(max_length=100)
-    flavor = forms.ModelChoiceField(queryset=Flavor.objects.all())
-    image = forms.ModelChoiceField(queryset=Image.objects.all())
+    flavor = forms.ModelChoiceField(queryset=Flavor.objects.all(), help_text="Its size: vCPUs, memory, root disk.")
+    image = forms.ModelChoiceField(queryset=Image.objects.all(), help_text="What it boots: a disk image, or a kernel.")
     networks = forms.MultipleChoiceField(
         required=False, help_text="Virtual networks of the chosen host to attach a NIC to; none: no network."
     )
@@ -77,7 +77,8 @@ class InstanceCreateForm(forms.Form):
         hosts = Host.objects.filter(status=HostStatus.UP, maintenance=False).only("pk", "name", "inventory")
         hosts = operated_hosts(user, hosts)
         self.fields["host"].queryset = hosts
-        names = sorted({net["name"] for host in hosts for net in host.inventory.get("networks", [])})
+        networks = (net for host in hosts for net in host.inventory.get("networks", []))
+        names = sorted({net["name"] for net in networks if net.get("active")})  # inactive ones cannot take a NIC
         self.fields["networks"].choices = [(name, name) for name in names]
 
     def clean_name(self):
@@ -121,13 +122,17 @@ class InstanceCreateForm(forms.Form):
     def clean(self):
         data = super().clean()
         host, name = data.get("host"), data.get("name")
+        if host and host.transport == "test":
+            self.add_error("host", f"{host} is libvirt's test driver: it only simulates guests and cannot run one. "
+                                   "Choose a host with a hypervisor.")  # fmt: skip
         if host and name and Instance.objects.filter(host=host, name=name).exists():
             self.add_error("name", f"An instance named {name} already exists on {host}.")
         if host:
-            known = {net["name"] for net in host.inventory.get("networks", [])}
-            missing = [name for name in data.get("networks", []) if name not in known]
+            active = {net["name"] for net in host.inventory.get("networks", []) if net.get("active")}
+            missing = [name for name in data.get("networks", []) if name not in active]
             if missing:
-                self.add_error("networks", f"{host} has no network {', '.join(missing)}.")
+                self.add_error("networks", f"{host} has no active network {', '.join(missing)} (start it on the "
+                                           "host's networks page, or choose another).")  # fmt: skip
         if data.get("file_content") and not data.get("file_path") and "file_path" not in self.errors:
             self.add_error("file_path", "Enter where the file goes in the guest.")
         return data

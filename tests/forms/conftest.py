@@ -1,4 +1,4 @@
-"""The world the form property tests run in: test:///default hosts, a flavor, an image, instances."""
+"""The world the form property tests run in: two hosts, a flavor, an image, instances."""
 
 import uuid
 
@@ -15,8 +15,10 @@ from tests.forms.support import (
 
 @pytest.fixture
 def world(admin_user):
-    """Two registered test:///default hosts (one up, one down), a flavor, an image and an instance."""
-    alpha = Host.objects.create(name="alpha", uri="test:///default", status=HostStatus.UP, inventory=INVENTORY)
+    """Two registered hosts (one up, one down), a flavor, an image and an instance. Alpha has a
+    hypervisor (create refuses libvirt's test driver); nothing listens at its socket."""
+    alpha = Host.objects.create(name="alpha", uri="qemu+unix:///system?socket=/nonexistent/lvc-test.sock",
+                                status=HostStatus.UP, inventory=INVENTORY)  # fmt: skip
     beta = Host.objects.create(name="beta", uri="test:///default?beta", status=HostStatus.DOWN, inventory=INVENTORY)
     flavor = Flavor.objects.create(name="small", vcpus=1, memory_mib=256)
     image = Image.objects.create(name="debian")

@@ -22,8 +22,11 @@ CREATE = reverse("instance-create")
 
 @pytest.fixture
 def host(db):
+    """A host with a hypervisor (create refuses libvirt's test driver, which cannot run guests);
+    nothing listens at its socket: a job that runs fails at once, sending nothing anywhere."""
     networks = [{"name": "default", "active": True}, {"name": "isolated", "active": True}]
-    return Host.objects.create(name="alpha", uri="test:///default", status="up", inventory={"networks": networks})
+    return Host.objects.create(name="alpha", uri="qemu+unix:///system?socket=/nonexistent/lvc-test.sock",
+                               status="up", inventory={"networks": networks})  # fmt: skip
 
 
 @pytest.fixture
@@ -246,6 +249,26 @@ def test_create_without_start_networks_keys_or_file(client_for, creator, form, r
     assert (params["start"], params["networks"], params["ssh_keys"], params["files"]) == (False, [], [], [])
 
 
+def test_a_test_driver_host_is_refused_with_a_sentence(client_for, creator, form, host, rq_worker):
+    simulated = Host.objects.create(name="embedded", uri="test:///default", status="up",
+                                    inventory={"networks": host.inventory["networks"]})  # fmt: skip
+    response = client_for(creator).post(CREATE, {**form, "host": simulated.pk})
+    assert "embedded is libvirt&#x27;s test driver: it only simulates guests and cannot run one." in (
+        response.content.decode()
+    )
+    assert not Instance.objects.exists() and not Operation.objects.exists()
+
+
+def test_an_inactive_network_is_not_offered_and_refused(client_for, creator, form, host, rq_worker):
+    inventory = {"networks": [*host.inventory["networks"], {"name": "sleeping", "active": False}]}
+    Host.objects.filter(pk=host.pk).update(inventory=inventory)
+    client = client_for(creator)
+    assert '<option value="sleeping">' not in client.get(CREATE).content.decode()
+    response = client.post(CREATE, {**form, "networks": ["sleeping"]})
+    assert "sleeping is not one of the available choices" in str(response.context["form"].errors["networks"])
+    assert not Operation.objects.exists()
+
+
 def test_the_form_offers_only_hosts_that_are_up_and_starts_checked(client_for, creator, host):
     Host.objects.create(name="down-host", uri="test:///default?down", status="down")
     body = client_for(creator).get(CREATE).content.decode()
@@ -271,7 +294,7 @@ HOSTILE = [
     ({"flavor": "1e9"}, "flavor", "valid choice"),
     ({"image": ""}, "image", "This field is required"),
     ({"networks": ["nope"]}, "networks", "valid choice"),
-    ({"networks": ["only-on-beta"]}, "networks", "alpha has no network only-on-beta"),
+    ({"networks": ["only-on-beta"]}, "networks", "alpha has no active network only-on-beta"),
     ({"ssh_keys": "ssh-rsa notbase64!!"}, "ssh_keys", "not base64"),
     ({"ssh_keys": "ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQABAAABAQ== x"}, "ssh_keys", "not a ssh-ed25519 key"),
     ({"ssh_keys": "-----BEGIN OPENSSH PRIVATE KEY-----"}, "ssh_keys", "not an OpenSSH public key"),
@@ -291,7 +314,7 @@ def test_hostile_input_is_refused_with_a_message_and_creates_nothing(client_for,
     """One worker for every case: the refusal comes from the form, not from a missing worker."""
     Instance.objects.create(host=host, uuid=uuid.uuid4(), name="taken")
     Host.objects.create(name="beta", uri="test:///default?b", status="up",
-                        inventory={"networks": [{"name": "only-on-beta"}]})  # fmt: skip
+                        inventory={"networks": [{"name": "only-on-beta", "active": True}]})  # fmt: skip
     client = client_for(creator)
     for overrides, field, message in HOSTILE:
         response = client.post(CREATE, {**form, **overrides})

@@ -1,6 +1,5 @@
 """The tiny test guest on the real libvirtd: its domain XML (lxml) and helpers to drive it."""
 
-import hashlib
 import re
 import secrets
 import threading
@@ -12,11 +11,10 @@ from pathlib import Path
 import libvirt
 from lxml import etree
 
+from instances.tiny_guest import tiny_guest_dir
+
 ROOT = Path(__file__).resolve().parents[2]
-BUILD_SCRIPT = ROOT / "scripts" / "build-test-guest.sh"
-# Where scripts/build-test-guest.sh puts the kernel and initramfs: outside the checkout, so that QEMU
-# (libvirt's QEMU user) can read them wherever the checkout lives; named by the script's hash.
-GUEST_DIR = Path("/var/lib/libvirt/images/lvc-tiny-guest") / hashlib.sha256(BUILD_SCRIPT.read_bytes()).hexdigest()[:16]
+GUEST_DIR = tiny_guest_dir()  # where scripts/build-test-guest.sh puts the kernel and initramfs
 LOG_DIR = ROOT / ".state" / "guest-logs"
 NAME_PREFIX = "lvc-test-"
 MARKER = "TINYGUEST-READY"

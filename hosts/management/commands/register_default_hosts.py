@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from hosts.services import probe, register_host
 from virt.errors import VirtError
 
-NAMES = {"test:///default": "Embedded test host", "qemu:///system": "This machine (QEMU)"}
+NAMES = {"test+unix:///default": "Embedded test host", "qemu:///system": "This machine (QEMU)"}
 
 
 class Command(BaseCommand):
