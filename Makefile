@@ -23,7 +23,7 @@ prepare: setup hypervisor redis
 
 run: prepare
 	@echo "==> serving on http://$${WEB_HOST:-127.0.0.1}:$${WEB_PORT:-8000}/"
-	@.venv/bin/honcho start -f Procfile
+	@scripts/serve.sh
 
 test: setup hypervisor
 	@scripts/test-deps.sh

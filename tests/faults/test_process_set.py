@@ -1,7 +1,8 @@
-"""The process set of `make run` (honcho with the Procfile) survives its parts: a worker, the
-monitor or the console proxy killed with SIGKILL is started again, the others keep serving, and
-stopping the set stops everything."""
+"""The process set of `make run` (scripts/serve.sh: honcho with the Procfile) survives its parts: a
+worker, the monitor or the console proxy killed with SIGKILL is started again, the others keep
+serving; Ctrl-C stops everything cleanly, open websockets closed politely, exit status 0."""
 
+import json
 import os
 import signal
 import socket
@@ -11,7 +12,11 @@ from pathlib import Path
 import django_rq
 import pytest
 import requests
+from django.conf import settings
+from django.test import Client
 from rq import Worker
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from tests.support.live_server import free_port
 from tests.support.processes import ROOT, process_env
@@ -50,7 +55,7 @@ class ProcessSet:
         self.log_path = tmp_path / "honcho.log"
         env = process_env(WEB_HOST="127.0.0.1", WEB_PORT=str(self.web_port), CONSOLE_PROXY_PORT=str(self.proxy_port),
                           MONITOR_INTERVAL="1")  # fmt: skip
-        command = [str(ROOT / ".venv/bin/honcho"), "start", "-f", "Procfile"]
+        command = [str(ROOT / "scripts/serve.sh")]
         with open(self.log_path, "wb") as log:
             self.honcho = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -58,6 +63,11 @@ class ProcessSet:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def up(self) -> None:
+        wait_until(lambda: self.web_answers() and self.proxy_listens() and self.pid_of("manage.py monitor")
+                   and self.pid_of("manage.py rqworker") in self.worker_pids(), timeout=60,
+                   what=lambda: f"the process set up:\n{self.log()[-3000:]}")  # fmt: skip
 
     def pid_of(self, needle: str) -> int | None:
         """The pid of the set's python process whose command line has `needle` (not its wrapper)."""
@@ -106,9 +116,7 @@ def process_set(tmp_path):
 
 def test_a_killed_worker_monitor_or_proxy_is_started_again_and_the_rest_keeps_serving(process_set):
     ps = process_set
-    what = lambda: f"the process set up:\n{ps.log()[-3000:]}"  # noqa: E731
-    wait_until(lambda: ps.web_answers() and ps.proxy_listens() and ps.pid_of("manage.py monitor")
-               and ps.pid_of("manage.py rqworker") in ps.worker_pids(), timeout=60, what=what)  # fmt: skip
+    ps.up()
 
     for needle in ("manage.py monitor", "manage.py rqworker", "manage.py consoleproxy"):
         old = ps.pid_of(needle)
@@ -124,3 +132,27 @@ def test_a_killed_worker_monitor_or_proxy_is_started_again_and_the_rest_keeps_se
     below = set(descendants(ps.honcho.pid))
     ps.stop()
     assert not below & set(descendants(1)), "processes left after stopping the set"
+
+
+def test_ctrl_c_stops_every_process_cleanly_with_websockets_closed_politely(process_set, admin_user):
+    ps = process_set
+    ps.up()
+    client = Client()
+    client.force_login(admin_user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    url = f"ws://127.0.0.1:{ps.web_port}/ws/live/"
+    live = connect(url, additional_headers={"Origin": f"http://127.0.0.1:{ps.web_port}", "Cookie": cookie})
+    live.send(json.dumps({"since": 0}))
+    below = set(descendants(ps.honcho.pid))
+
+    os.killpg(ps.honcho.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends to the foreground group
+    assert ps.honcho.wait(30) == 0, ps.log()[-3000:]
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            live.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code in (1001, 1012)  # a close frame, not a drop
+    log = ps.log()
+    assert "SIGKILL" not in log and "rc=-9" not in log, log[-3000:]  # nobody outlived honcho's grace
+    for name in ("web", "worker", "monitor", "consoleproxy"):
+        assert f"{name}.1 stopped (rc=0)" in log, log[-3000:]
+    assert not below & set(descendants(1)), "processes left after the stop"
