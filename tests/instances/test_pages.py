@@ -224,11 +224,13 @@ def test_buttons_follow_the_state_and_the_users_rights(client_for, viewer, opera
 
     page = client_for(operator).get(url).content.decode()
     assert f'<form method="post" action="{action}pause/" class="inline"' in page and "csrfmiddlewaretoken" in page
-    assert f'href="{action}stop/"' in page and f'href="{action}reboot/"' in page  # confirmation pages first
+    # destructive ones are confirmed first: in place (htmx), else on the confirmation page (a GET)
+    assert f'<form method="get" action="{action}stop/" class="inline"' in page and 'hx-confirm="Shut down ' in page
+    assert f'<form method="get" action="{action}reboot/" class="inline"' in page
     assert f"{action}start/" not in page and f"{action}unpause/" not in page
     assert f"{action}delete/" not in page  # the operator may change but not delete
 
-    assert f'href="{action}delete/"' in client_for(admin_user).get(url).content.decode()
+    assert f'<form method="get" action="{action}delete/"' in client_for(admin_user).get(url).content.decode()
     Instance.objects.filter(pk=detailed.pk).update(state=InstanceState.SHUTOFF)
     page = client_for(operator).get(url).content.decode()
     assert f"{action}start/" in page and f"{action}pause/" not in page
