@@ -27,6 +27,7 @@ class Action:
     doing: str = ""  # for the job's refusal: "Cannot <doing> <instance>: it is <state>." (default: name)
     form: str = ""  # the form asking for its parameters on the confirmation page (dotted path)
     button: bool = True  # a button of the instance page; False: a link to a page of its own
+    group: str = "more"  # where its button sits: "power", "state", or the "More…" menu
 
     def allowed(self, instance: Instance) -> bool:
         if self.rescued is not None and instance.rescued != self.rescued:
@@ -52,29 +53,30 @@ class Action:
 ACTIONS = {
     action.name: action
     for action in [
-        Action("start", "instance.start", "Start", frozenset({S.SHUTOFF, S.CRASHED, S.SUSPENDED}), resizing=None),
+        Action("start", "instance.start", "Start", frozenset({S.SHUTOFF, S.CRASHED, S.SUSPENDED}), resizing=None,
+               group="power"),
         Action("stop", "instance.stop", "Shut down", frozenset({S.RUNNING}), doing="shut down", resizing=None,
-               confirm="The guest is asked to power off (ACPI); after the timeout it is forced off."),
+               confirm="The guest is asked to power off (ACPI); after the timeout it is forced off.", group="power"),
         Action("force-stop", "instance.stop", "Force off", frozenset({S.RUNNING, S.PAUSED, S.SHUTDOWN, S.CRASHED}),
                params={"force": True}, confirm="The guest is stopped at once, like pulling the plug: unsaved data "
-               "in the guest is lost.", rescued=None, doing="force off", resizing=None),
+               "in the guest is lost.", rescued=None, doing="force off", resizing=None, group="power"),
         Action("reboot", "instance.reboot", "Reboot", frozenset({S.RUNNING}), resizing=None,
                confirm="The guest is asked to shut down and is started again; a guest that does not shut down "
-               "within the timeout is rebooted hard."),
+               "within the timeout is rebooted hard.", group="power"),
         Action("hard-reboot", "instance.reboot", "Hard reboot", frozenset({S.RUNNING, S.PAUSED, S.CRASHED}),
                params={"hard": True}, confirm="The guest is stopped at once and started again: unsaved data in "
-               "the guest is lost.", doing="hard reboot", resizing=None),
-        Action("pause", "instance.pause", "Pause", frozenset({S.RUNNING}), rescued=None),
-        Action("unpause", "instance.unpause", "Unpause", frozenset({S.PAUSED}), rescued=None),
-        Action("suspend", "instance.suspend", "Suspend", MEMORY_STATES),
-        Action("resume", "instance.start", "Resume", frozenset({S.SUSPENDED})),
+               "the guest is lost.", doing="hard reboot", resizing=None, group="power"),
+        Action("pause", "instance.pause", "Pause", frozenset({S.RUNNING}), rescued=None, group="state"),
+        Action("unpause", "instance.unpause", "Unpause", frozenset({S.PAUSED}), rescued=None, group="state"),
+        Action("suspend", "instance.suspend", "Suspend", MEMORY_STATES, group="state"),
+        Action("resume", "instance.start", "Resume", frozenset({S.SUSPENDED}), group="state"),
         Action("nmi", "instance.nmi", "Send NMI", frozenset({S.RUNNING}),
                confirm="A non-maskable interrupt is sent to the guest; many kernels panic or dump on it.",
                rescued=None, doing="send an NMI to"),
-        Action("quiesce", "instance.quiesce", "Quiesce", frozenset({S.RUNNING}),
+        Action("quiesce", "instance.quiesce", "Freeze filesystems", frozenset({S.RUNNING}),
                confirm="The guest agent freezes the guest's filesystems: writes in the guest wait until it is "
-               "unquiesced."),
-        Action("unquiesce", "instance.unquiesce", "Unquiesce", frozenset({S.RUNNING})),
+               "thawed."),
+        Action("unquiesce", "instance.unquiesce", "Thaw filesystems", frozenset({S.RUNNING})),
         Action("rescue", "instance.rescue", "Rescue", frozenset({S.RUNNING, S.SHUTOFF, S.CRASHED}),
                confirm="The guest is stopped and boots the rescue image, with its own disk attached.",
                form="instances.rescue.forms.RescueForm"),
@@ -86,13 +88,13 @@ ACTIONS = {
                form="instances.rebuild.forms.RebuildForm"),
         Action("confirm-resize", "instance.confirm_resize", "Confirm resize", ANY_STATE, resizing=True,
                confirm="The instance keeps its new size and host; what it left where it was before is deleted, so "
-               "the resize can no longer be reverted."),
+               "the resize can no longer be reverted.", group="state"),
         Action("revert-resize", "instance.revert_resize", "Revert resize", ANY_STATE, resizing=True,
                confirm="The resized guest is stopped and removed with its new disks; the instance comes back as it "
                "was before the resize, on its old host (started if it was running). What the guest wrote since "
-               "the resize is lost."),
-        Action("autostart-on", "instance.autostart", "Autostart on", ANY_STATE, params={"enabled": True}),
-        Action("autostart-off", "instance.autostart", "Autostart off", ANY_STATE, params={"enabled": False}),
+               "the resize is lost.", group="state"),
+        Action("autostart-on", "instance.autostart", "Turn autostart on", ANY_STATE, params={"enabled": True}),
+        Action("autostart-off", "instance.autostart", "Turn autostart off", ANY_STATE, params={"enabled": False}),
         Action("delete", "instance.delete", "Delete", ANY_STATE, rescued=None,
                confirm="The instance is stopped and undefined, and the disks made for it (its root disk, config "
                "drive, rescue disk), its console log, saved memory and snapshots are deleted. Volumes you attached "
@@ -124,6 +126,14 @@ def actions_for(instance: Instance) -> list[Action]:
     """The buttons the instance's current state allows, in display order."""
     found = [action for action in ACTIONS.values() if action.button and action.allowed(instance)]
     return [a for a in found if not a.name.startswith("autostart") or a.params["enabled"] != instance.autostart]
+
+
+def grouped(actions: list[Action]) -> dict[str, list[Action]]:
+    """The buttons by where they sit on the page: {"power": [...], "state": [...], "more": [...]}."""
+    groups = {"power": [], "state": [], "more": []}
+    for action in actions:
+        groups[action.group].append(action)
+    return groups
 
 
 def allowed_now(instance: Instance) -> dict[str, bool]:

@@ -9,7 +9,7 @@ from accounts.scope import visible_hosts, visible_instances
 from config.lookups import positive_id
 from hosts.models import Host
 from instances.access import get_instance_for_user, may
-from instances.actions import actions_for, allowed_now
+from instances.actions import actions_for, allowed_now, grouped
 from instances.device_stats import device_rows
 from instances.models import InstanceState
 from instances.queries import instances_for_list, ordering
@@ -72,10 +72,13 @@ def instance_detail(request, pk: int):
         actions = [action for action in actions_for(instance) if action.name != "delete" or may_delete]
     operations = Operation.objects.filter(target_type="instance", target_id=str(instance.pk)).select_related("user")
     recent = list(operations[:RECENT_OPERATIONS])
+    groups = grouped(actions)
     context = {
         "instance": instance,
         "details": instance.details or {},
         "actions": actions,
+        "action_groups": [(groups["power"], "Power"), (groups["state"], "State")],
+        "more_actions": groups["more"],
         "operations": recent,
         "boot_warning": next((op.result["warning"] for op in recent if op.result.get("warning")), ""),
         "may_console": may(request.user, instance, "console"),

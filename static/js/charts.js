@@ -77,6 +77,13 @@
     return { columns: columns, series: series };
   }
 
+  // Axes in the page's own colours (light or dark, as the browser prefers).
+  function axis(options) {
+    const style = getComputedStyle(document.body);
+    const muted = style.getPropertyValue("--pico-muted-border-color").trim() || "#ccc";
+    return Object.assign({ stroke: style.color, grid: { stroke: muted }, ticks: { stroke: muted } }, options);
+  }
+
   function valueOf(chart) {
     return function (u, v) { return FORMATS[chart.unit](v); };
   }
@@ -109,7 +116,7 @@
       const options = {
         width: Math.max(280, figure.clientWidth), height: 180, series: shape.series,
         scales: chart.unit === "percent" ? { y: { range: [0, 100] } } : {},
-        axes: [{}, { size: 80, values: function (u, ticks) { return ticks.map(FORMATS[chart.unit]); } }],
+        axes: [axis({}), axis({ size: 80, values: function (u, ticks) { return ticks.map(FORMATS[chart.unit]); } })],
       };
       entry = { key: key, figure: figure, plot: new window.uPlot(options, shape.columns, figure.querySelector("div")) };
       plots[chart.id] = entry;

@@ -91,10 +91,10 @@ def test_wrong_method_and_missing_instance(client_for, operator, running):
 
 def test_the_instance_page_links_the_form_and_offers_quiesce_to_who_may_change(client_for, operator, viewer, running):
     page = client_for(operator).get(reverse("instance-detail", args=[running.pk])).content.decode()
-    assert url(running) in page and "Quiesce…" in page
+    assert url(running) in page and "Freeze filesystems…" in page
     assert reverse("instance-action", args=[running.pk, "unquiesce"]) in page
     page = client_for(viewer).get(reverse("instance-detail", args=[running.pk])).content.decode()
-    assert url(running) not in page and "Quiesce" not in page
+    assert url(running) not in page and "Freeze filesystems" not in page
 
 
 def test_quiesce_asks_first_and_unquiesce_queues_at_once(client_for, operator, running, rq_worker):

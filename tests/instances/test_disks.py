@@ -66,7 +66,7 @@ def test_attached_volume_shows_up_in_the_guest_and_goes_on_detach(running, run_o
     client = Client()
     client.force_login(admin_user)
     page = client.get(reverse("instance-detail", args=[instance.pk])).content.decode()
-    assert path in page and "16.0\xa0MB" in page  # the disk with its size, read after the attach
+    assert path in page and "16.0 MiB" in page  # the disk with its size, read after the attach
     probe(instance.host)  # the host's inventory (pools, volumes) as the monitor would read it
     storage = client.get(reverse("storage-pools", args=[instance.host_id])).content.decode()
     assert f"{instance.name}</a> (vdb)" in storage  # volume usage per host

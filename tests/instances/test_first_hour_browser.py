@@ -87,6 +87,7 @@ def test_a_first_instance_clicked_through_its_life(make_run_settings, page, qemu
             for tab in tabs:
                 assert_not_reloaded(tab)
 
+        page.get_by_text("More…").click()  # the rarer actions sit in a menu
         page.get_by_role("button", name="Delete…", exact=True).click()
         for tab in tabs:
             expect(tab.get_by_role("alert")).to_contain_text(f"Instance {name} was deleted", timeout=120_000)

@@ -106,6 +106,7 @@ def test_the_buttons_keep_working_in_place_and_a_second_tab_follows_to_the_delet
     expect(newest.locator("progress")).to_be_hidden()  # finished: its status says it all
 
     page.on("dialog", lambda dialog: dialog.accept())  # the confirmation is asked in place
+    page.get_by_text("More…").click()
     page.get_by_role("button", name="Delete…").click()
     expect(other.get_by_role("alert")).to_contain_text(f"Instance {instance.name} was deleted", timeout=60_000)
     expect(other.get_by_role("link", name="Back to the instances")).to_be_visible()
