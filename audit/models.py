@@ -21,6 +21,7 @@ class AuditAction(models.TextChoices):
     ACCESS_DENIED = "access_denied", "Access denied"
     TOKEN_ADD = "token_add", "API token made"
     TOKEN_REVOKE = "token_revoke", "API token revoked"
+    IMAGE_ADD = "image_add", "Image added"
 
 
 class AuditOutcome(models.TextChoices):

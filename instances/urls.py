@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("instances.clone.urls")),
     path("", include("instances.evacuation.urls")),
     path("", include("instances.guest_type.urls")),
+    path("", include("instances.images.urls")),
 ]

@@ -248,6 +248,9 @@ ROUTES = {
     "nwfilter-undefine": [("get", _net("a", "f1"), CHANGE_PAGE)],
     "instance-list": [("get", None, LIST)],
     "instance-create": [("get", None, (200, 200, 200, 403, 403, 302))],
+    "image-list": [("get", None, (200, 200, 200, 403, 403, 302))],  # those who may make instances from them
+    "image-upload": [("get", None, ADMIN_ONLY), ("post", None, ADMIN_ONLY)],
+    "image-import": [("get", None, ADMIN_ONLY), ("post", None, ADMIN_ONLY)],
     "instance-detail": [("get", _instance("a"), VIEW), ("get", _instance("b"), OTHER_VIEW)],
     "instance-action": [
         ("get", lambda w: {"pk": w["instance_a"].pk, "name": "stop"}, CHANGE_PAGE),

@@ -95,4 +95,4 @@ def test_the_create_form_says_what_is_missing_and_where_to_make_it(admin_client)
     assert "No flavor yet: a flavor is the size of an instance" in body
     assert f'href="{reverse("admin:instances_flavor_add")}"' in body and "seed_catalog" in body
     assert "No image yet: an image is what an instance boots" in body
-    assert f'href="{reverse("admin:instances_image_add")}"' in body
+    assert f'href="{reverse("image-upload")}"' in body and f'href="{reverse("image-import")}"' in body

@@ -1,0 +1,93 @@
+"""image.import: the worker downloads an image's files from http(s) URLs into MEDIA_ROOT, with
+progress in bytes; stoppable. Every file it writes is noted in the operation's result first, so a
+failure, an abort or the reaper after a dead worker leaves none behind; the Image row is made only
+once every file is complete."""
+
+import uuid
+from pathlib import Path
+from urllib.error import URLError
+from urllib.request import Request, urlopen
+
+from django.conf import settings
+from django.db import IntegrityError
+from django.urls import reverse
+
+from audit.models import AuditAction
+from audit.services import record
+from instances.models import Image
+from jobs.models import Operation
+from jobs.progress import transfer_progress
+from jobs.registry import OperationFailed, operation
+from virt.stopping import Stopped
+
+CHUNK = 1024 * 1024
+TIMEOUT = 30  # seconds without an answer or a byte before a download fails
+
+
+def partial_paths(op) -> list[Path]:
+    """The files the import wrote (or was writing), from its result; only inside MEDIA_ROOT."""
+    root = Path(settings.MEDIA_ROOT).resolve()
+    written = (op.result or {}).get("written", [])
+    return [path for path in ((root / name).resolve() for name in written) if path.is_relative_to(root)]
+
+
+def remove_written(op) -> str:
+    """For the reaper and failures: the files of an import that did not finish."""
+    paths = partial_paths(Operation.objects.get(pk=op.pk))
+    for path in paths:
+        path.unlink(missing_ok=True)
+    return f"its {len(paths)} downloaded file(s) were removed" if paths else "nothing was downloaded"
+
+
+def _download(url: str, path: Path, report, label: str, start: int, end: int) -> int:
+    progress = transfer_progress(report, label, start=start, end=end)
+    try:
+        with urlopen(Request(url, headers={"User-Agent": "libvirt-console"}), timeout=TIMEOUT) as answer:
+            total = int(answer.headers.get("Content-Length") or 0)
+            done = 0
+            with open(path, "wb") as file:
+                while chunk := answer.read(CHUNK):
+                    file.write(chunk)
+                    done += len(chunk)
+                    progress(done, max(total, done))
+    except (URLError, OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        raise OperationFailed(f"Downloading {url} failed: {reason}.") from None
+    if done == 0:
+        raise OperationFailed(f"{url} answered with an empty file.")
+    return done
+
+
+@operation("image.import", label="Import image", timeout=6 * 3600, stoppable=True)
+def import_image(op, report):
+    params = op.params
+    folder = Path(settings.MEDIA_ROOT) / "images"
+    folder.mkdir(parents=True, exist_ok=True)
+    urls, written, sizes = params["urls"], [], {}
+    tag = uuid.uuid4().hex[:8]
+    try:
+        for index, (role, url) in enumerate(urls.items()):
+            relative = f"images/{params['name']}-{tag}-{role}"
+            written.append(relative)
+            Operation.objects.filter(pk=op.pk).update(result={"written": written})  # noted before it exists
+            share = 90 // len(urls)
+            sizes[role] = _download(url, Path(settings.MEDIA_ROOT) / relative, report, f"Downloading the {role}:",
+                                    start=index * share, end=(index + 1) * share)  # fmt: skip
+        report(95, "Recording the image")
+        image = Image(name=params["name"], disk_format=params["disk_format"], cmdline=params.get("cmdline", ""))
+        for role, relative in zip(urls, written, strict=True):
+            getattr(image, role).name = relative
+        try:
+            image.save()
+        except IntegrityError:
+            raise OperationFailed(f"An image named {params['name']} was added meanwhile.") from None
+        record(
+            action=AuditAction.IMAGE_ADD, user=op.user, obj=image, detail="imported from " + ", ".join(urls.values())
+        )
+    except Stopped as stopped:
+        raise Stopped(f"{stopped}; {remove_written(op)}, no image was made") from None
+    except BaseException:
+        remove_written(op)
+        raise
+    summary = ", ".join(f"{role} {size / 1024**2:.1f} MiB" for role, size in sizes.items())
+    return {"message": f"Imported ({summary})", "url": reverse("image-list"), "link_text": "Images"}
