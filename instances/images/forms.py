@@ -50,14 +50,17 @@ def http_url(value: str) -> str:
     return value
 
 
+def url_field(label: str, **options) -> forms.URLField:
+    return forms.URLField(label=label, required=False, max_length=2000, assume_scheme="https", validators=[http_url],
+                          **options)  # fmt: skip
+
+
 class ImageImportForm(forms.Form):
     name = forms.CharField(max_length=100)
-    disk_url = forms.URLField(label="Disk image URL", required=False, max_length=2000, validators=[http_url],
-                              help_text=HELP["disk"])  # fmt: skip
+    disk_url = url_field("Disk image URL", help_text=HELP["disk"])
     disk_format = forms.ChoiceField(choices=DiskFormat.choices, initial=DiskFormat.QCOW2)
-    kernel_url = forms.URLField(label="Kernel URL", required=False, max_length=2000, validators=[http_url],
-                                help_text=HELP["kernel"])  # fmt: skip
-    initrd_url = forms.URLField(label="Initrd URL", required=False, max_length=2000, validators=[http_url])
+    kernel_url = url_field("Kernel URL", help_text=HELP["kernel"])
+    initrd_url = url_field("Initrd URL")
     cmdline = forms.CharField(label="Kernel command line", required=False, max_length=500, help_text=HELP["cmdline"])
 
     def clean_name(self):

@@ -3,6 +3,8 @@ progress in bytes; stoppable. Every file it writes is noted in the operation's r
 failure, an abort or the reaper after a dead worker leaves none behind; the Image row is made only
 once every file is complete."""
 
+import contextlib
+import socket
 import uuid
 from pathlib import Path
 from urllib.error import URLError
@@ -18,7 +20,7 @@ from instances.models import Image
 from jobs.models import Operation
 from jobs.progress import transfer_progress
 from jobs.registry import OperationFailed, operation
-from virt.stopping import Stopped
+from virt.stopping import Stopped, check, on_stop
 
 CHUNK = 1024 * 1024
 TIMEOUT = 30  # seconds without an answer or a byte before a download fails
@@ -39,22 +41,33 @@ def remove_written(op) -> str:
     return f"its {len(paths)} downloaded file(s) were removed" if paths else "nothing was downloaded"
 
 
+def _cut(answer) -> None:
+    """Shut the download's socket, so that a read blocked on it returns (an abort)."""
+    sock = getattr(getattr(answer.fp, "raw", None), "_sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
 def _download(url: str, path: Path, report, label: str, start: int, end: int) -> int:
     progress = transfer_progress(report, label, start=start, end=end)
+    done = 0
     try:
         with urlopen(Request(url, headers={"User-Agent": "libvirt-console"}), timeout=TIMEOUT) as answer:
             total = int(answer.headers.get("Content-Length") or 0)
-            done = 0
-            with open(path, "wb") as file:
+            with open(path, "wb") as file, on_stop(lambda: _cut(answer)):
                 while chunk := answer.read(CHUNK):
+                    check()
                     file.write(chunk)
                     done += len(chunk)
                     progress(done, max(total, done))
     except (URLError, OSError, ValueError) as error:
+        check()  # an abort cut the connection under the read
         reason = getattr(error, "reason", error)
         raise OperationFailed(f"Downloading {url} failed: {reason}.") from None
-    if done == 0:
-        raise OperationFailed(f"{url} answered with an empty file.")
+    check()
+    if done == 0 or (total and done < total):
+        raise OperationFailed(f"{url} sent {done} of {total or 'some'} bytes: the download is incomplete.")
     return done
 
 

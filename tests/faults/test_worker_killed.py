@@ -10,11 +10,13 @@ import django_rq
 import libvirt
 import pytest
 
+from instances.images.importing import partial_paths
 from instances.models import Evacuation, Flavor, Image, Instance, InstanceState
 from instances.operation_support import lock_key
 from instances.services import create_instance, request_operation
 from jobs.models import Operation, OperationStatus
 from jobs.services import start_operation
+from tests.support.files_server import files_server, held_download  # noqa: F401  (fixture)
 from tests.support.instances import in_guest, instance_volumes
 from tests.support.lab_hosts import lab_guest, lookup, switched_off, volumes_of
 from tests.support.monitor import running_monitor
@@ -260,3 +262,18 @@ def being_rebuilt(op: Operation) -> bool:
     op = Operation.objects.get(pk=op.pk)
     assert op.status in ("queued", "running"), f"the evacuation ended first: {op.status}: {op.error} {op.result}"
     return "being rebuilt on" in str((op.result or {}).get("lines"))
+
+
+def test_worker_killed_during_an_image_import_leaves_no_file(transactional_db, quick_reaper, files_server,  # noqa: F811
+                                                            worker_process, admin_user):  # fmt: skip
+    op = held_download("cut-short", admin_user, files_server)
+    written = partial_paths(op)
+    assert written and all(path.exists() for path in written)  # what a dead worker leaves
+    worker_process.kill()
+
+    op = reaped(op)
+    assert (op.status, op.error) == (
+        "failed",
+        "The worker running this stopped; its 1 downloaded file(s) were removed.",
+    )
+    assert not any(path.exists() for path in written) and not Image.objects.filter(name="cut-short").exists()

@@ -2,8 +2,6 @@
 worker downloads from a URL (a server on 127.0.0.1 here), with its refusals and failures leaving
 nothing behind."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -11,43 +9,21 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from audit.models import AuditAction, AuditEntry
+from instances.images.importing import partial_paths
 from instances.models import Image
 from jobs.models import Operation
+from jobs.services import request_stop
+from tests.support.files_server import QCOW2, files_server, held_download  # noqa: F401  (fixture)
 from tests.support.waiting import wait_for_operation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 KERNEL = b"\x7fELF-not-really-a-kernel" * 1000
-QCOW2 = b"QFI\xfb" + b"\0" * 4092
 
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def files_server():
-    """An HTTP server on loopback: /disk.qcow2 (3 MiB of qcow2), anything else 404."""
-    body = QCOW2 + b"x" * (3 * 1024 * 1024)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802  (http.server's name)
-            if self.path != "/disk.qcow2":
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", body
-    server.shutdown()
 
 
 def media_files(media) -> list[Path]:
@@ -84,8 +60,8 @@ def test_an_upload_that_cannot_boot_is_refused_and_changes_nothing(admin_client,
     assert not Image.objects.exists() and media_files(media) == []
 
 
-def test_an_image_is_imported_from_a_url_by_the_worker(admin_client, admin_user, rq_worker, files_server, media):
-    base, body = files_server
+def test_an_image_is_imported_from_a_url_by_the_worker(admin_client, admin_user, rq_worker, files_server, media):  # noqa: F811
+    base, body = files_server.url, files_server.body
     response = admin_client.post(reverse("image-import"), {"name": "fetched", "disk_url": f"{base}/disk.qcow2",
                                                            "disk_format": "qcow2"})  # fmt: skip
     op = Operation.objects.get(kind="image.import")
@@ -98,8 +74,8 @@ def test_an_image_is_imported_from_a_url_by_the_worker(admin_client, admin_user,
     assert AuditEntry.objects.filter(action=AuditAction.IMAGE_ADD, object_name="fetched", user=admin_user).exists()
 
 
-def test_a_failed_import_leaves_no_file_and_no_image(admin_client, rq_worker, files_server, media):
-    base, _body = files_server
+def test_a_failed_import_leaves_no_file_and_no_image(admin_client, rq_worker, files_server, media):  # noqa: F811
+    base = files_server.url
     admin_client.post(reverse("image-import"), {"name": "half", "disk_url": f"{base}/disk.qcow2",
                                                 "kernel_url": f"{base}/missing", "disk_format": "qcow2"})  # fmt: skip
     op = wait_for_operation(Operation.objects.get(kind="image.import").pk, timeout=60)
@@ -121,3 +97,13 @@ def test_an_import_that_cannot_work_is_refused_and_queues_nothing(admin_client, 
     response = admin_client.post(reverse("image-import"), {"name": "new", "disk_format": "raw", **data})
     assert message in str(response.context["form"].errors[field])
     assert not Operation.objects.exists() and Image.objects.count() == 1
+
+
+def test_an_aborted_import_leaves_no_file_and_no_image(admin_user, rq_worker, files_server, media):  # noqa: F811
+    op = held_download("aborted", admin_user, files_server)
+    written = partial_paths(op)
+    assert len(written) == 1 and written[0].stat().st_size == 1024 * 1024  # what it has so far
+    request_stop(op, user=admin_user)  # the read blocked on the held rest is cut
+    op = wait_for_operation(op.pk, timeout=30)
+    assert op.status == "aborted" and "its 1 downloaded file(s) were removed, no image was made" in op.error
+    assert not Image.objects.exists() and media_files(media) == []
