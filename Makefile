@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test fresh-test setup hypervisor redis prepare lint clean lab-up lab-down
+.PHONY: run serve test fresh-test setup hypervisor redis prepare lint clean lab-up lab-down
 
 setup:
 	@scripts/setup.sh
@@ -21,7 +21,10 @@ prepare: setup hypervisor redis
 	@$(PY) manage.py register_default_hosts
 	@$(PY) manage.py seed_catalog
 
-run: prepare
+run: prepare serve
+
+# Only the processes (what `make run` ends with): Ctrl-C stops them all, exit status 0.
+serve:
 	@echo "==> serving on http://$${WEB_HOST:-127.0.0.1}:$${WEB_PORT:-8000}/"
 	@scripts/serve.sh
 

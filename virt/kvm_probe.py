@@ -27,6 +27,7 @@ class ProbeResult:
     booted: bool
     seconds: float  # until the kernel started, or the whole wait when it did not
     last_line: str  # what the console showed last (why it did not boot, when it did not)
+    refused: str = ""  # libvirt would not start it at all, and why
 
 
 def probe_xml(name: str, domain_uuid: str, virt_type: str, kernel: str) -> str:

@@ -8,7 +8,8 @@ from hosts.operation_support import host_connection, target_host
 from instances.images.cache import cache_image
 from instances.models import Image
 from jobs.registry import operation
-from virt.kvm_probe import kernel_boots
+from virt.errors import VirtError
+from virt.kvm_probe import ProbeResult, kernel_boots
 
 NO_KERNEL = ("not proven: no image has a Linux kernel to boot a probe guest with (add one, such as the demo image, "
              "or set VIRT_TYPE=kvm to use KVM unproven)")  # fmt: skip
@@ -40,10 +41,15 @@ def probe_kvm(conn, host: Host) -> bool:
     else:
         kernel = cache_image(conn, host, image, roles=("kernel",))["kernel"]
         timeout = settings.KVM_PROBE_TIMEOUT
-        result = kernel_boots(conn, host.uri, virt_type="kvm", kernel=kernel, timeout=timeout,
-                              credentials=host.credentials())  # fmt: skip
+        try:
+            result = kernel_boots(conn, host.uri, virt_type="kvm", kernel=kernel, timeout=timeout,
+                                  credentials=host.credentials())  # fmt: skip
+        except VirtError as error:  # e.g. /dev/kvm not usable by QEMU: libvirt refuses to start it
+            result = ProbeResult(booted=False, seconds=0, last_line="", refused=str(error))
         usable = result.booted
-        if usable:
+        if result.refused:
+            note = f"a probe guest could not be started under KVM: {result.refused}"[:500]
+        elif usable:
             note = f"a probe guest's kernel ({image}) started under KVM in {result.seconds:g} s"
         else:
             last = result.last_line[:200]

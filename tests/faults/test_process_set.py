@@ -2,8 +2,11 @@
 worker, the monitor or the console proxy killed with SIGKILL is started again, the others keep
 serving; Ctrl-C stops everything cleanly, open websockets closed politely, exit status 0."""
 
+import contextlib
 import json
 import os
+import pty
+import select
 import signal
 import socket
 import subprocess
@@ -156,3 +159,50 @@ def test_ctrl_c_stops_every_process_cleanly_with_websockets_closed_politely(proc
     for name in ("web", "worker", "monitor", "consoleproxy"):
         assert f"{name}.1 stopped (rc=0)" in log, log[-3000:]
     assert not below & set(descendants(1)), "processes left after the stop"
+
+
+def test_ctrl_c_in_a_terminal_reaches_the_processes_alone_and_the_run_exits_0(tmp_path):
+    """In a terminal Ctrl-C goes to the foreground process group: serve.sh gives it to honcho's
+    own (job control), so make and the script see a normal end, not an interruption."""
+    web_port, proxy_port = free_port(), free_port()
+    env = process_env(WEB_HOST="127.0.0.1", WEB_PORT=str(web_port), CONSOLE_PROXY_PORT=str(proxy_port))
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child, on the pseudo-terminal: what `make run` does in a shell
+        os.chdir(ROOT)
+        os.execve("/usr/bin/make", ["make", "--no-print-directory", "serve"], env)
+    seen = bytearray()
+
+    def read_some() -> None:
+        if select.select([terminal], [], [], 0.2)[0]:
+            with contextlib.suppress(OSError):
+                seen.extend(os.read(terminal, 65536))
+
+    def answers() -> bool:
+        read_some()
+        try:
+            return requests.get(f"http://127.0.0.1:{web_port}/login/", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    ended = {}
+
+    def over() -> bool:
+        read_some()
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            ended["status"] = os.waitstatus_to_exitcode(status)
+        return bool(done)
+
+    try:
+        wait_until(answers, timeout=60, what=lambda: f"the web answering:\n{seen.decode(errors='replace')}")
+        wait_until(lambda: read_some() or b"monitor started" in seen, timeout=30, what="the monitor")
+        os.write(terminal, b"\x03")  # Ctrl-C
+        wait_until(over, timeout=30, what=lambda: f"the end:\n{seen.decode(errors='replace')[-3000:]}")
+    finally:
+        if "status" not in ended:
+            os.killpg(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(terminal)
+    log = seen.decode(errors="replace")
+    assert ended["status"] == 0, log[-3000:]
+    assert "SIGKILL" not in log and "rc=-9" not in log and "Error" not in log, log[-3000:]

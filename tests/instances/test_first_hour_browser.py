@@ -1,8 +1,8 @@
 """A newcomer's first hour, clicked in Chromium with the settings `make run` uses (the guest type
 chosen by a KVM probe, the spawn's console check, the seeded flavors and demo image, the monitor
-running): create, then pause → unpause → suspend → resume → reboot → shut down → start → delete
-from one page that never reloads, the page and `virsh` agreeing after each step, and a second tab
-following every change to the deletion."""
+running): create, a shell on its serial console, then pause → unpause → suspend → resume →
+reboot → shut down → start → delete from one page that never reloads, the page and `virsh`
+agreeing after each step, and a second tab following every change to the deletion."""
 
 import uuid
 
@@ -15,6 +15,7 @@ from instances.models import Instance
 from jobs.models import Operation
 from tests.browser.conftest import log_in, page  # noqa: F401  (fixtures)
 from tests.conftest import PASSWORD
+from tests.console.test_serial_browser import press_enter_until_the_prompt, wait_for_terminal_text
 from tests.instances.test_instances_browser import assert_not_reloaded, mark_page
 from tests.support.browser import chromium
 from tests.support.guest import NAME_PREFIX
@@ -64,6 +65,16 @@ def test_a_first_instance_clicked_through_its_life(make_run_settings, page, qemu
         instance = Instance.objects.get(name=name)
         domain = qemu_conn.lookupByName(name)
         assert domain.XMLDesc(0).startswith("<domain type='qemu'")  # KVM was probed and found not to work here
+        serial = page.context.new_page()  # its serial console works: a shell answers
+        serial.goto(f"/console/serial/{instance.pk}/")
+        expect(serial.locator("#console-status")).to_have_text(f"Connected to the serial console of {name}.")
+        serial.locator("#serial-terminal").click()
+        press_enter_until_the_prompt(serial, timeout=120)
+        serial.keyboard.type("echo first-$((6*7))")
+        serial.keyboard.press("Enter")
+        wait_for_terminal_text(serial, "first-42")
+        serial.close()
+
         other = page.context.new_page()
         other.goto(page.url)
         tabs = (page, other)
