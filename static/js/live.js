@@ -128,14 +128,21 @@
   };
 
   // Regions marked data-live-refresh="KIND:ID" are fetched again when an event KIND about ID arrives.
+  // Only the newest fetch for a key is applied: answers can arrive out of order, and an older one
+  // (e.g. read while a guest was restoring, "paused") must not replace a newer one ("running").
+  const newestFetch = {};
+  let fetches = 0;
+
   function refreshRegions(kind, data) {
     const key = kind + ":" + data.id;
     const regions = document.querySelectorAll('[data-live-refresh~="' + key + '"]');
     if (!regions.length) return;
+    const mine = ++fetches;
+    newestFetch[key] = mine;
     fetch(location.href, { headers: { "X-Live-Refresh": "1" } })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
-        if (!html) return;
+        if (!html || newestFetch[key] !== mine) return;
         const fresh = new DOMParser().parseFromString(html, "text/html");
         regions.forEach(function (region) {
           const replacement = region.id && fresh.getElementById(region.id);
