@@ -118,8 +118,14 @@ LIBVIRT_KEEPALIVE_INTERVAL = env_int("LIBVIRT_KEEPALIVE_INTERVAL", 1, minimum=1)
 LIBVIRT_KEEPALIVE_COUNT = env_int("LIBVIRT_KEEPALIVE_COUNT", 3, minimum=1)
 # A running operation whose worker gave no sign of life for this long is failed by the reaper.
 OPERATION_STALE_AFTER = env_int("OPERATION_STALE_AFTER", 30, minimum=10)
-# How often the monitor re-reads the host list and every host's facts, in seconds.
+# How often the monitor re-reads every host's domains and changing figures (memory, CPU), in seconds.
 MONITOR_INTERVAL = env_float("MONITOR_INTERVAL", 10.0, minimum=0.5)
+# The slow facts (capabilities, pools, volumes, networks, filters) are re-read this often, or at the
+# next refresh after a pool or network event; the console's own operations re-read them at once.
+MONITOR_FACTS_INTERVAL = env_float("MONITOR_FACTS_INTERVAL", 60.0, minimum=1.0)
+# Several monitors share the hosts (hosts.ownership): each holds a host's lease this long, renewing
+# it every fifth of that; a killed monitor's hosts are watched again after about 1.2 × this.
+MONITOR_LEASE_TTL = env_float("MONITOR_LEASE_TTL", 10.0, minimum=1.0)
 # Charts: the monitor turns the counters it reads into rates at most every STATS_INTERVAL seconds
 # and keeps them round-robin in STATS_DIR (stats/history.py: about 280 KB per instance with a disk
 # and a NIC, whatever its age).

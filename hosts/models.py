@@ -103,3 +103,27 @@ class Host(models.Model):
     def credentials(self):
         """virt.Credentials for opening this host, decrypted only now."""
         return credentials_for(kind=self.credential_kind, username=self.username, secret_token=self.secret)
+
+
+class MonitorMember(models.Model):
+    """A running monitor process (hosts.ownership): counted as alive while it renews `renewed`."""
+
+    name = models.CharField(max_length=200, unique=True, help_text="machine:pid:random, unique per process")
+    started = models.DateTimeField(auto_now_add=True)
+    renewed = models.DateTimeField(help_text="the database's clock at its last renewal")
+
+    def __str__(self):
+        return self.name
+
+
+class HostLease(models.Model):
+    """Which monitor watches a host. Only the holder of an unexpired lease writes what it sees of
+    the host, and every such write re-checks holder and epoch (hosts.ownership.Ownership.fenced)."""
+
+    host = models.OneToOneField(Host, on_delete=models.CASCADE, primary_key=True, related_name="lease")
+    monitor = models.CharField(max_length=200, help_text="the holder's MonitorMember name")
+    epoch = models.PositiveBigIntegerField(default=1, help_text="raised by every takeover")
+    expires = models.DateTimeField(help_text="the database's clock; taken over only once past")
+
+    def __str__(self):
+        return f"{self.host_id} → {self.monitor} (epoch {self.epoch})"

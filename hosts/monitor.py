@@ -1,5 +1,7 @@
 """The monitor: one watched connection per host, host status kept current in the database.
 
+Several monitors may run (on several machines); each watches only the hosts whose lease it holds
+(hosts.ownership) and writes what it saw of a host only while it still holds that lease.
 libvirt callbacks and connection attempts run on other threads; they only put events on a queue.
 The monitor's own loop turns those events into database writes (and live page updates)."""
 
@@ -10,11 +12,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from hosts import pace
 from hosts.credentials import UnreadableSecret
 from hosts.models import Host, HostStatus
+from hosts.ownership import LeaseLost, Ownership
 from hosts.services import mark_down, mark_up
 from instances import device_stats
 from instances.evacuation.operations import remove_evacuated_due
@@ -22,7 +25,7 @@ from instances.inventory import apply_details, apply_domain, sync_host
 from instances.lifecycle.resume import resume_guests
 from instances.resize.settle import confirm_due
 from jobs.reaper import REAP_EVERY, reap_once
-from live.broadcast import broadcast
+from live.broadcast import broadcast, held_back
 from stats.sampling import Sampler
 from virt.domains import read_domain, read_domain_details, read_domains
 from virt.errors import VirtError
@@ -42,15 +45,20 @@ def policy_from_settings() -> WatchPolicy:
 
 
 class Monitor:
-    def __init__(self, *, policy: WatchPolicy | None = None, refresh_interval: float | None = None):
+    def __init__(
+        self, *, policy: WatchPolicy | None = None, refresh_interval: float | None = None, name: str | None = None
+    ):
         self.policy = policy or policy_from_settings()
         self.refresh_interval = refresh_interval or settings.MONITOR_INTERVAL
+        self.ownership = Ownership(name, ttl=settings.MONITOR_LEASE_TTL)
         self.watches: dict[int, HostWatch] = {}
         self.keys: dict[int, tuple] = {}
         self.events: queue.Queue = queue.Queue()
         self.event_times: dict[tuple[int, str], float] = {}  # (host, uuid): when an event's read was taken
+        self.slow_facts_due: dict[int, float] = {}  # host pk -> when its slow facts are read again
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="monitor-connect")
         self._next_refresh = 0.0
+        self._next_lease = 0.0
         self._next_reap = 0.0
         self._next_beat = 0.0
         self.applied = 0  # events written since the last beat (hosts.pace)
@@ -58,7 +66,7 @@ class Monitor:
 
     def run(self, stop: threading.Event, *, tick: float = 0.2) -> None:
         start_event_loop()
-        log.info("monitor started")
+        log.info("monitor %s started", self.ownership.name)
         try:
             while not stop.is_set():
                 self.step()
@@ -67,16 +75,26 @@ class Monitor:
             for watch in self.watches.values():
                 watch.close()
             self.executor.shutdown(wait=False, cancel_futures=True)
+            self._guarded("handing its hosts over", self.ownership.leave)
             close_old_connections()
 
     def step(self) -> None:
-        """One pass: follow the host list, poll every watch, write what happened, and now and then
-        reap operations whose worker died. A failing part (the database or Redis away, one host
-        misbehaving) is logged and tried again on a later pass; the monitor goes on."""
+        """One pass: renew its leases, follow the hosts it holds, poll every watch, write what
+        happened, and now and then reap operations whose worker died. A failing part (the database
+        or Redis away, one host misbehaving) is logged and tried again on a later pass; the
+        monitor goes on, and leaves its hosts to the others once it could not renew their leases."""
+        if time.monotonic() >= self._next_lease:
+            self._next_lease = time.monotonic() + self.ownership.renew_every
+            close_old_connections()
+            self._guarded("renewing its leases", self.follow_leases)
+        if self.watches and not self.ownership.valid():
+            log.warning("monitor: its leases ran out unrenewed; it stops watching %s hosts", len(self.watches))
+            self.ownership.drop()
+            self._guarded("closing its watches", self.sync_hosts)
         if time.monotonic() >= self._next_refresh:
             self._next_refresh = time.monotonic() + self.refresh_interval
             close_old_connections()
-            self._guarded("reading the host list", self.sync_hosts)
+            self._guarded("re-reading its hosts", self.sync_hosts, True)
         for watch in list(self.watches.values()):
             self._guarded(f"watching {watch.uri}", watch.poll, self.executor)
         self._guarded("writing what happened", self.apply_events)
@@ -96,21 +114,31 @@ class Monitor:
             func(*args)
         except Exception:  # noqa: BLE001  (the error boundary: one failure never ends the monitor)
             log.exception("monitor: %s failed; trying again later", what)
-            close_old_connections()
+            if not connection.in_atomic_block:  # (inside a write, closing would undo it)
+                close_old_connections()
 
-    def sync_hosts(self) -> None:
-        """Watch every host in the database; a changed URI or credential gets a fresh watch."""
-        hosts = {host.pk: host for host in Host.objects.only("pk", "uri", "credential_kind", "username", "secret")}
+    def follow_leases(self) -> None:
+        """Renew, hand over and take leases (hosts.ownership), then watch exactly the hosts held."""
+        self.ownership.step(Host.objects.values_list("pk", flat=True))
+        self.sync_hosts()
+
+    def sync_hosts(self, refresh: bool = False) -> None:
+        """Watch every host this monitor holds; a changed URI or credential gets a fresh watch.
+        With `refresh`, every watch re-reads its host's facts and domains."""
+        hosts = {}
+        if self.ownership.held:  # (none after its leases ran out: closing needs no database)
+            held = Host.objects.filter(pk__in=list(self.ownership.held))
+            hosts = {host.pk: host for host in held.only("pk", "uri", "credential_kind", "username", "secret")}
         for pk in set(self.watches) - set(hosts):
             self.watches.pop(pk).close()
         for pk, host in hosts.items():
             key = (host.uri, host.credential_kind, host.username, host.secret)
             if pk in self.watches and self.keys[pk] != key:
                 self.watches.pop(pk).close()
-            if pk in self.watches:
-                self.watches[pk].refresh(self.executor)
-            else:
+            if pk not in self.watches:
                 self.watches[pk], self.keys[pk] = self._watch(host), key
+            elif refresh:
+                self.watches[pk].refresh(self.executor)
 
     def _watch(self, host: Host) -> HostWatch:
         pk, uri = host.pk, host.uri
@@ -119,11 +147,13 @@ class Monitor:
         except UnreadableSecret as error:
             self.events.put(("down", pk, str(error)))
             credentials = None
+        self.slow_facts_due.pop(pk, None)  # a new connection reads everything first
         return HostWatch(
             uri,
-            on_up=lambda conn: self.events.put(("up", pk, _read_host(conn, uri))),
+            on_up=lambda conn: self.events.put(("up", pk, self._read_host(pk, conn, uri))),
             on_down=lambda message: self.events.put(("down", pk, message)),
             on_domain=lambda conn, uuid: self._submit(self._read_domain, pk, conn, uuid),
+            on_inventory=lambda: self.slow_facts_due.pop(pk, None),
             policy=self.policy,
             credentials=credentials,
         )
@@ -172,8 +202,11 @@ class Monitor:
             if host is None:
                 continue
             try:
-                self._apply_event(host, kind, payload)
+                with held_back(), self.ownership.fenced(host.pk):
+                    self._apply_event(host, kind, payload)
                 self.applied += 1
+            except LeaseLost:
+                log.info("monitor: host %s is no longer its own; a %s event is left to its holder", host.name, kind)
             except Exception:  # noqa: BLE001  (one host's event never blocks the others; the next read settles it)
                 log.exception("monitor: applying a %s event of host %s failed", kind, host.name)
                 close_old_connections()
@@ -195,10 +228,11 @@ class Monitor:
         came_back = host.status != HostStatus.UP
         if came_back:
             log.info("host %s is up", host.name)
-        mark_up(host, facts=facts)
+        mark_up(host, facts=facts, figures_every=3 * self.refresh_interval)
         newer = frozenset(uuid for (pk, uuid), when in self.event_times.items() if pk == host.pk and when > taken)
         result = sync_host(host, records, skip=newer)
-        device_stats.store({record.uuid: record.devices for record in records})
+        devices = {record.uuid: record.devices for record in records}
+        self._guarded("keeping device counters", device_stats.store, devices)  # (Redis: never undoes the writes)
         watch = self.watches.get(host.pk)
         if result.created and watch is not None and watch.conn is not None:  # adopted: read what they are made of
             self._submit(self._read_details, host.pk, watch.conn, result.created)
@@ -211,8 +245,13 @@ class Monitor:
         if self.sampler.sample(host, facts, records):
             broadcast("stats", {"host_id": host.pk})  # pages showing its charts fetch the new points
 
-
-def _read_host(conn, uri: str) -> tuple:
-    """On the executor: the host's facts and all its domains, in bulk."""
-    taken = time.monotonic()
-    return read_facts(conn, uri=uri), read_domains(conn), taken
+    def _read_host(self, pk: int, conn, uri: str) -> tuple:
+        """On the executor: the host's facts and all its domains, in bulk. The slow facts
+        (capabilities, pools, networks) only every MONITOR_FACTS_INTERVAL, or after a pool or
+        network event."""
+        taken = time.monotonic()
+        slow = taken >= self.slow_facts_due.get(pk, 0)
+        facts = read_facts(conn, uri=uri, slow=slow)
+        if slow:
+            self.slow_facts_due[pk] = taken + settings.MONITOR_FACTS_INTERVAL
+        return facts, read_domains(conn), taken

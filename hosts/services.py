@@ -22,26 +22,31 @@ def probe(host: Host) -> HostFacts:
     return facts
 
 
-def mark_up(host: Host, *, facts: HostFacts) -> None:
+def mark_up(host: Host, *, facts: HostFacts, figures_every: float = 0) -> None:
+    """Record the host up with what was read; the row is written only when something changed. The figures that
+    change on every read (resources, last seen) are written with any other change, or once the
+    stored ones are `figures_every` seconds old (0: always, as after a job's own read)."""
     was = (host.status, host.last_error)
-    inventory_changed = host.inventory != facts.inventory
-    summary = facts.summary
-    host.status = HostStatus.UP
-    host.last_error = ""
-    host.last_seen = host.facts_updated = timezone.now()
-    host.hypervisor = f"{summary.hypervisor} {summary.hypervisor_version}"
-    host.libvirt_version = summary.libvirt_version
-    host.cpus = summary.cpus
-    host.memory_mib = summary.memory_mib
-    host.capabilities = facts.capabilities
-    host.resources = facts.resources
-    host.inventory = facts.inventory
-    host.save(
-        update_fields=[
-            "status", "last_error", "last_seen", "facts_updated", "hypervisor", "libvirt_version",
-            "cpus", "memory_mib", "capabilities", "resources", "inventory",
-        ]
-    )  # fmt: skip
+    summary, now = facts.summary, timezone.now()
+    values = {
+        "status": HostStatus.UP,
+        "last_error": "",
+        "hypervisor": f"{summary.hypervisor} {summary.hypervisor_version}",
+        "libvirt_version": summary.libvirt_version,
+        "cpus": summary.cpus,
+        "memory_mib": summary.memory_mib,
+    }
+    if facts.inventory is not None:  # the slow facts were read this time
+        values |= {"capabilities": facts.capabilities, "inventory": facts.inventory, "facts_updated": now}
+    inventory_changed = facts.inventory is not None and host.inventory != facts.inventory
+    changed = [name for name, value in values.items() if name != "facts_updated" and getattr(host, name) != value]
+    figures_due = host.last_seen is None or (now - host.last_seen).total_seconds() >= figures_every
+    if not changed and not figures_due:
+        return
+    for name, value in values.items():
+        setattr(host, name, value)
+    host.resources, host.last_seen = facts.resources, now
+    host.save(update_fields=[*values, "resources", "last_seen"])
     _publish(host, changed=was != (host.status, host.last_error))
     if inventory_changed:  # pages showing pools, volumes, networks or filters of this host refresh
         broadcast("host-inventory", {"id": host.pk})

@@ -8,6 +8,8 @@ import asyncio
 import json
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 import redis
@@ -20,6 +22,7 @@ SEQ_KEY = "live:seq"
 LOG_KEY = "live:log"
 KEEP = 1000
 log = logging.getLogger(__name__)
+_held = threading.local()  # .pending: the broadcasts held back on this thread (held_back)
 
 # Number and log the event atomically, so the log is always in sequence order.
 _RECORD = """
@@ -75,9 +78,27 @@ def events_since(seq: int) -> list[dict] | None:
     return list(reversed(events)) if complete else None
 
 
+@contextmanager
+def held_back() -> Iterator[None]:
+    """Broadcasts made inside are sent when the block ends without an error, so a page that
+    re-reads on an event finds the transaction inside committed; they are dropped with an error."""
+    outer, pending = getattr(_held, "pending", None), []
+    _held.pending = pending
+    try:
+        yield
+    finally:
+        _held.pending = outer
+    for kind, data in pending:
+        broadcast(kind, data)
+
+
 def broadcast(kind: str, data: dict) -> None:
     """Send `{"seq", "kind", "data"}` to every connected page. Never raises: a failed job must not
     fail for this, and a page that misses an event still shows the truth after a reload."""
+    pending = getattr(_held, "pending", None)
+    if pending is not None:
+        pending.append((kind, data))
+        return
     try:
         payload = json.dumps({"kind": kind, "data": data})
         seq = _redis().eval(_RECORD, 2, SEQ_KEY, LOG_KEY, payload, KEEP)

@@ -4,22 +4,15 @@ import json
 import time
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from accounts.models import Grant, Role
 from hosts.models import Host
 from live.broadcast import broadcast, current_seq
+from tests.support.live_socket import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _session_cookie(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
 def _open(server, **headers):
@@ -28,7 +21,7 @@ def _open(server, **headers):
 
 
 def test_logged_in_user_is_greeted(asgi_server, viewer):
-    with _open(asgi_server, Origin=asgi_server.url, Cookie=_session_cookie(viewer)) as socket:
+    with _open(asgi_server, Origin=asgi_server.url, Cookie=session_cookie(viewer)) as socket:
         assert json.loads(socket.recv(timeout=5)) == {"kind": "hello", "data": {"user": "viewer"}}
 
 
@@ -40,7 +33,7 @@ def test_anonymous_is_refused(asgi_server):
 
 def test_foreign_origin_is_refused(asgi_server, viewer):
     with pytest.raises(InvalidStatus):
-        with _open(asgi_server, Origin="http://evil.example", Cookie=_session_cookie(viewer)):
+        with _open(asgi_server, Origin="http://evil.example", Cookie=session_cookie(viewer)):
             pass
 
 
@@ -49,7 +42,7 @@ def test_a_page_gets_the_events_it_missed_since_it_was_rendered(asgi_server, vie
     broadcast("host", {"id": 1, "status": "down"})
     broadcast("host", {"id": 1, "status": "up"})
 
-    with _open(asgi_server, Origin=asgi_server.url, Cookie=_session_cookie(viewer)) as socket:
+    with _open(asgi_server, Origin=asgi_server.url, Cookie=session_cookie(viewer)) as socket:
         assert json.loads(socket.recv(timeout=5))["kind"] == "hello"
         socket.send(json.dumps({"since": rendered_at}))
         replayed = [json.loads(socket.recv(timeout=5)) for _ in range(2)]
@@ -68,7 +61,7 @@ def test_a_page_too_far_behind_is_told_to_reload(asgi_server, viewer, monkeypatc
     for status in ["a", "b", "c", "d"]:
         broadcast("host", {"id": 1, "status": status})
 
-    with _open(asgi_server, Origin=asgi_server.url, Cookie=_session_cookie(viewer)) as socket:
+    with _open(asgi_server, Origin=asgi_server.url, Cookie=session_cookie(viewer)) as socket:
         socket.recv(timeout=5)
         socket.send(json.dumps({"since": 0}))
         assert json.loads(socket.recv(timeout=5)) == {"kind": "stale", "data": {}}
@@ -77,7 +70,7 @@ def test_a_page_too_far_behind_is_told_to_reload(asgi_server, viewer, monkeypatc
 def test_events_sent_before_the_page_caught_up_arrive_after_the_replay_in_order(asgi_server, viewer):
     rendered_at = current_seq()
     broadcast("operation", {"id": 7, "status": "running"})
-    with _open(asgi_server, Origin=asgi_server.url, Cookie=_session_cookie(viewer)) as socket:
+    with _open(asgi_server, Origin=asgi_server.url, Cookie=session_cookie(viewer)) as socket:
         assert json.loads(socket.recv(timeout=5))["kind"] == "hello"
         broadcast("operation", {"id": 7, "status": "failed"})  # reaches the consumer before "since"
         time.sleep(0.3)
@@ -95,7 +88,7 @@ def test_a_page_only_hears_about_what_its_user_may_see(asgi_server, ungranted_op
     granted = Host.objects.create(name="h7", uri="test:///default").pk
     Grant.objects.create(user=ungranted_operator, role=Role.OPERATOR, host_id=granted)
     other = Host.objects.create(name="h8", uri="test:///default?8").pk
-    with _open(asgi_server, Origin=asgi_server.url, Cookie=_session_cookie(ungranted_operator)) as socket:
+    with _open(asgi_server, Origin=asgi_server.url, Cookie=session_cookie(ungranted_operator)) as socket:
         assert json.loads(socket.recv(timeout=5))["kind"] == "hello"
         socket.send(json.dumps({"since": current_seq()}))
         broadcast("host", {"id": other, "status": "down"})

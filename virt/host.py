@@ -67,20 +67,23 @@ def read_inventory(conn: libvirt.virConnect) -> dict:
 
 @dataclass(frozen=True)
 class HostFacts:
-    """Everything the console shows about a host, read in one go."""
+    """Everything the console shows about a host, read in one go. Without the slow facts
+    (`read_facts(slow=False)`), capabilities and inventory are None: not read this time."""
 
     summary: HostSummary
-    capabilities: dict
+    capabilities: dict | None
     resources: dict
-    inventory: dict
+    inventory: dict | None
 
 
-def read_facts(conn: libvirt.virConnect, *, uri: str) -> HostFacts:
+def read_facts(conn: libvirt.virConnect, *, uri: str, slow: bool = True) -> HostFacts:
+    """The summary and resources (they change all the time), and with `slow` the capabilities and
+    the inventory of pools, volumes, networks and filters (they change on an admin's action)."""
     return HostFacts(
         summary=summarize(conn),
-        capabilities=read_capabilities(conn).as_dict(),
+        capabilities=read_capabilities(conn).as_dict() if slow else None,
         resources=read_resources(conn, local=is_local_uri(uri)).as_dict(),
-        inventory=read_inventory(conn),
+        inventory=read_inventory(conn) if slow else None,
     )
 
 

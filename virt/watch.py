@@ -24,6 +24,10 @@ _CLOSE_REASONS = {
 }
 
 
+_INVENTORY_EVENTS = (  # (register, deregister, event id): a pool or network started, stopped, defined, ...
+    ("storagePoolEventRegisterAny", "storagePoolEventDeregisterAny", libvirt.VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE),
+    ("networkEventRegisterAny", "networkEventDeregisterAny", libvirt.VIR_NETWORK_EVENT_ID_LIFECYCLE),
+)
 _DOMAIN_EVENTS = (
     libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
     libvirt.VIR_DOMAIN_EVENT_ID_REBOOT,
@@ -46,7 +50,8 @@ class HostWatch:
 
     `poll()` is called regularly by the owner (the monitor); it reconnects when the backoff has
     passed, running connection attempts on `executor` so that a silent host delays nobody.
-    Closing is noticed by libvirt's close callback (needs the event loop running)."""
+    Closing is noticed by libvirt's close callback (needs the event loop running). Domain events
+    call `on_domain(conn, uuid)`, pool and network events `on_inventory()`."""
 
     def __init__(
         self,
@@ -57,12 +62,14 @@ class HostWatch:
         policy: WatchPolicy = WatchPolicy(),
         credentials: Credentials | None = None,
         on_domain: Callable | None = None,
+        on_inventory: Callable | None = None,
     ):
         self.uri = uri
         self.credentials = credentials
         self.on_up = on_up
         self.on_down = on_down
         self.on_domain = on_domain
+        self.on_inventory = on_inventory
         self.policy = policy
         self.conn: libvirt.virConnect | None = None
         self._lock = threading.Lock()
@@ -71,7 +78,8 @@ class HostWatch:
         self._down_reported = False
         self._connecting = False
         self._dead: list[libvirt.virConnect] = []
-        self._event_ids: list[int] = []  # domain event callbacks on self.conn
+        self._event_ids: list[tuple[str, int]] = []  # (deregister method, callback id) on self.conn
+        self._refreshing = False  # a read of the host runs: no second one is queued
 
     def poll(self, executor) -> None:
         """Reconnect when due; notice a dead connection the close callback missed. A dead connection
@@ -95,15 +103,19 @@ class HostWatch:
     def refresh(self, executor) -> None:
         """Call `on_up(conn)` again (on `executor`) so the owner re-reads what it reads there."""
         conn = self.conn
-        if conn is not None:
+        if conn is not None and not self._refreshing:  # a slow host gets no queue of reads
+            self._refreshing = True
             executor.submit(self._report_up, conn)
 
     def _report_up(self, conn) -> None:
+        self._refreshing = True
         try:
             with in_use(conn):
                 self.on_up(conn)
         except libvirt.libvirtError as error:
             self._lost(conn, str(translate(error, uri=self.uri)))
+        finally:
+            self._refreshing = False
 
     def _connect(self) -> None:
         try:
@@ -121,8 +133,7 @@ class HostWatch:
             conn.registerCloseCallback(self._closed, None)
         except libvirt.libvirtError:
             pass
-        if self.on_domain is not None:
-            self._subscribe(conn)
+        self._subscribe(conn)
         with self._lock:
             self.conn = conn
             self._backoff = self.policy.backoff_min
@@ -131,14 +142,21 @@ class HostWatch:
         self._report_up(conn)
 
     def _subscribe(self, conn) -> None:
-        """Domain events (lifecycle, reboot, devices) call `on_domain(conn, uuid)` on the event loop
-        thread; the owner must not call libvirt there, only hand the work on."""
+        """Domain events (lifecycle, reboot, devices) and pool and network events call the owner's
+        callbacks on the event loop thread; the owner must not call libvirt there, only hand on."""
+        domain = ("domainEventRegisterAny", "domainEventDeregisterAny")
+        wanted = [(*domain, event_id, self._domain_event) for event_id in _DOMAIN_EVENTS if self.on_domain]
+        wanted += [(*names, self._inventory_event) for names in _INVENTORY_EVENTS if self.on_inventory]
         self._event_ids = []
-        for event_id in _DOMAIN_EVENTS:
+        for register, deregister, event_id, callback in wanted:
             try:
-                self._event_ids.append(conn.domainEventRegisterAny(None, event_id, self._domain_event, None))
+                self._event_ids.append((deregister, getattr(conn, register)(None, event_id, callback, None)))
             except libvirt.libvirtError as error:
-                log.warning("%s: no domain events %s: %s", self.uri, event_id, error)
+                log.warning("%s: no events %s %s: %s", self.uri, register, event_id, error)
+
+    def _inventory_event(self, conn, *_args) -> None:
+        if self.conn is conn:
+            self.on_inventory()
 
     def _domain_event(self, conn, domain, *_args) -> None:
         if self.conn is conn:  # not from a connection this watch has given up
@@ -171,9 +189,9 @@ class HostWatch:
         with self._lock:
             conn, self.conn = self.conn, None
         if conn is not None:  # a live connection: stop its events, or they outlive the close
-            for callback_id in self._event_ids:
+            for deregister, callback_id in self._event_ids:
                 try:
-                    conn.domainEventDeregisterAny(callback_id)
+                    getattr(conn, deregister)(callback_id)
                 except libvirt.libvirtError:
                     pass
             self._event_ids = []

@@ -10,9 +10,7 @@ import uuid
 
 import libvirt
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.test import Client
 from django.urls import reverse
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
@@ -25,15 +23,10 @@ from instances.models import Instance
 from instances.services import request_operation
 from tests.support.guest import MARKER
 from tests.support.instances import guest_of
+from tests.support.live_socket import session_cookie
 from tests.support.waiting import wait_for_operation, wait_until
 
 PROMPT = "/ # "
-
-
-def session_cookie(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
 class Serial:

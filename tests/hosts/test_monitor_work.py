@@ -1,0 +1,90 @@
+"""The monitor's work per host stays bounded: no second read of a host queued while one runs, the
+host row written only when something changed, and the slow facts (pools, networks) read on a
+long interval or after a pool or network event."""
+
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import libvirt
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from hosts.models import Host, HostStatus
+from hosts.monitor import Monitor
+from tests.support.monitor import running_monitor
+from tests.support.waiting import wait_until
+from virt.domains import read_domains
+from virt.host import read_facts
+from virt.watch import HostWatch
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SHARED_TEST_URI = "test+unix:///default"  # libvirt's test driver in the local libvirtd: one state for all
+
+
+def test_a_slow_host_gets_no_queue_of_reads():
+    release, calls = threading.Event(), []
+
+    def on_up(conn):
+        calls.append(conn)
+        release.wait(10)
+
+    watch = HostWatch("test:///default", on_up=on_up, on_down=lambda message: None)
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        watch.poll(executor)
+        wait_until(lambda: calls, timeout=10, what="the first read")
+        for _ in range(5):  # refresh ticks while the first read still runs
+            watch.refresh(executor)
+        release.set()
+        wait_until(lambda: not watch._refreshing, timeout=10, what="the read ending")
+        watch.refresh(executor)
+        wait_until(lambda: len(calls) == 2, timeout=10, what="the next read once the first ended")
+    watch.close()
+    assert len(calls) == 2
+
+
+def host_writes(monitor: Monitor, host: Host, conn, *, slow: bool) -> int:
+    """UPDATEs of the host's row while the monitor applies one read of it."""
+    monitor.events.put(("up", host.pk, (read_facts(conn, uri=host.uri, slow=slow), read_domains(conn), 0.0)))
+    with CaptureQueriesContext(connection) as queries:
+        monitor.apply_events()
+    return sum(1 for query in queries if query["sql"].startswith('UPDATE "hosts_host" '))
+
+
+def test_the_host_row_is_written_only_when_something_changed():
+    host = Host.objects.create(name="quiet", uri="test:///default")
+    monitor = Monitor(name="only")
+    monitor.ownership.step([host.pk])
+    conn = libvirt.open("test:///default")
+    try:
+        assert host_writes(monitor, host, conn, slow=True) == 1  # first seen: up, with its facts
+        assert Host.objects.get(pk=host.pk).status == HostStatus.UP
+        assert host_writes(monitor, host, conn, slow=False) == 0
+        assert host_writes(monitor, host, conn, slow=True) == 0
+        Host.objects.filter(pk=host.pk).update(status=HostStatus.DOWN, last_error="gone for a moment")
+        assert host_writes(monitor, host, conn, slow=False) == 1
+        assert Host.objects.get(pk=host.pk).status == HostStatus.UP
+    finally:
+        conn.close()
+
+
+def test_a_network_defined_behind_the_consoles_back_is_read_at_the_next_refresh(settings):
+    """The slow facts are due only every MONITOR_FACTS_INTERVAL (an hour here), but a network
+    event makes the next refresh read them."""
+    settings.MONITOR_FACTS_INTERVAL = 3600
+    host = Host.objects.create(name="embedded", uri=SHARED_TEST_URI)
+    name = f"lvc-test-net-{uuid.uuid4().hex[:6]}"
+    names = lambda: {n["name"] for n in Host.objects.get(pk=host.pk).inventory.get("networks", [])}  # noqa: E731
+    other = libvirt.open(SHARED_TEST_URI)
+    try:
+        with running_monitor():
+            wait_until(lambda: "default" in names(), timeout=10, what="the first read of the networks")
+            network = other.networkDefineXML(f"<network><name>{name}</name></network>")
+            wait_until(lambda: name in names(), timeout=10, what=lambda: f"{name} in the inventory: {names()}")
+            network.undefine()
+            wait_until(lambda: name not in names(), timeout=10, what="the network gone from the inventory")
+    finally:
+        if name in other.listDefinedNetworks():
+            other.networkLookupByName(name).undefine()
+        other.close()
