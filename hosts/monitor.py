@@ -25,7 +25,7 @@ from instances.inventory import apply_details, apply_domain, sync_host
 from instances.lifecycle.resume import resume_guests
 from instances.resize.settle import confirm_due
 from jobs.reaper import REAP_EVERY, reap_once
-from live.broadcast import broadcast, held_back
+from live.broadcast import Outbox, broadcast, held_back
 from stats.sampling import Sampler
 from virt.domains import read_domain, read_domain_details, read_domains
 from virt.errors import VirtError
@@ -63,6 +63,7 @@ class Monitor:
         self._next_beat = 0.0
         self.applied = 0  # events written since the last beat (hosts.pace)
         self.sampler = Sampler()  # chart history (stats)
+        self.outbox = Outbox(every=0.5)  # live updates: at most one message per host every half second
 
     def run(self, stop: threading.Event, *, tick: float = 0.2) -> None:
         start_event_loop()
@@ -75,6 +76,7 @@ class Monitor:
             for watch in self.watches.values():
                 watch.close()
             self.executor.shutdown(wait=False, cancel_futures=True)
+            self._guarded("sending the last live updates", lambda: self.outbox.flush(everything=True))
             self._guarded("handing its hosts over", self.ownership.leave)
             close_old_connections()
 
@@ -98,6 +100,7 @@ class Monitor:
         for watch in list(self.watches.values()):
             self._guarded(f"watching {watch.uri}", watch.poll, self.executor)
         self._guarded("writing what happened", self.apply_events)
+        self._guarded("sending live updates", self.outbox.flush)
         if time.monotonic() >= self._next_beat:
             self._next_beat = time.monotonic() + 1
             applied, self.applied = self.applied, 0
@@ -202,8 +205,10 @@ class Monitor:
             if host is None:
                 continue
             try:
-                with held_back(), self.ownership.fenced(host.pk):
+                with held_back(send=False) as sent, self.ownership.fenced(host.pk):
                     self._apply_event(host, kind, payload)
+                for event in sent:  # committed: now pages may learn of it
+                    self.outbox.add(host.pk, *event)
                 self.applied += 1
             except LeaseLost:
                 log.info("monitor: host %s is no longer its own; a %s event is left to its holder", host.name, kind)

@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -79,17 +80,49 @@ def events_since(seq: int) -> list[dict] | None:
 
 
 @contextmanager
-def held_back() -> Iterator[None]:
-    """Broadcasts made inside are sent when the block ends without an error, so a page that
-    re-reads on an event finds the transaction inside committed; they are dropped with an error."""
+def held_back(*, send: bool = True) -> Iterator[list[tuple[str, dict]]]:
+    """Broadcasts made inside are kept, and sent when the block ends without an error (so a page
+    that re-reads on an event finds the transaction inside committed); dropped with an error.
+    With `send=False` the caller sends them (the list it was given), e.g. through an Outbox."""
     outer, pending = getattr(_held, "pending", None), []
     _held.pending = pending
     try:
-        yield
+        yield pending
     finally:
         _held.pending = outer
-    for kind, data in pending:
-        broadcast(kind, data)
+    if send:
+        for kind, data in pending:
+            broadcast(kind, data)
+
+
+class Outbox:
+    """Broadcasts about many things (a monitor's hosts) sent in batches: at most one message per
+    key (a host) every `every` seconds, holding only the newest event per (kind, id). A page
+    unpacks a "batch" message into its events."""
+
+    def __init__(self, *, every: float = 0.5):
+        self.every = every
+        self._waiting: dict[object, dict[tuple, tuple[str, dict]]] = {}
+        self._sent: dict[object, float] = {}
+
+    def add(self, key, kind: str, data: dict) -> None:
+        events = self._waiting.setdefault(key, {})
+        events.pop((kind, data.get("id")), None)  # the newest one goes last, in the order things happened
+        events[(kind, data.get("id"))] = (kind, data)
+
+    def flush(self, *, everything: bool = False) -> int:
+        """Send what waits for keys whose last message is old enough (or for all). Returns the
+        number of messages sent."""
+        now, sent = time.monotonic(), 0
+        due = [key for key in self._waiting if everything or now - self._sent.get(key, -self.every) >= self.every]
+        for key in due:
+            events = list(self._waiting.pop(key).values())
+            if len(events) == 1:
+                broadcast(*events[0])
+            else:
+                broadcast("batch", {"events": [{"kind": kind, "data": data} for kind, data in events]})
+            self._sent[key], sent = now, sent + 1
+        return sent
 
 
 def broadcast(kind: str, data: dict) -> None:

@@ -30,11 +30,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.visible: EventFilter = await database_sync_to_async(filter_for)(self.scope["user"])
         self.grants_read = time.monotonic()
 
-    async def _allowed(self, event: dict) -> bool:
-        """Send only events about what the user may see; grants are re-read when they change."""
+    async def _visible(self, event: dict) -> dict | None:
+        """The event as this user may see it: None when it is about nothing they may see, a batch
+        keeps only what they may see. Grants are re-read when they change."""
         if event["kind"] == "grants" or time.monotonic() - self.grants_read > SCOPE_MAX_AGE:
             await self._load_scope()
-        return self.visible(event["kind"], event["data"])
+        if event["kind"] != "batch":
+            return event if self.visible(event["kind"], event["data"]) else None
+        events = [inner for inner in event["data"]["events"] if self.visible(inner["kind"], inner["data"])]
+        return {**event, "data": {"events": events}} if events else None
 
     async def disconnect(self, code):
         await self.channel_layer.group_discard(GROUP, self.channel_name)
@@ -51,15 +55,17 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         last = since
         for event in missed + sorted(self.pending, key=lambda event: event["seq"]):
             if event["seq"] > last:
-                if await self._allowed(event):
-                    await self.send_json(event)
+                if visible := await self._visible(event):
+                    await self.send_json(visible)
                 last = event["seq"]
-        self.synced, self.pending = True, []
+        self.synced, self.pending, self.replayed_to = True, [], last
 
     async def live_event(self, event):
         message = {"seq": event["seq"], "kind": event["kind"], "data": event["data"]}
         if self.synced:
-            if await self._allowed(message):
-                await self.send_json(message)
+            if message["seq"] <= self.replayed_to:  # sent with the replay already (logged, then sent to the group)
+                return
+            if visible := await self._visible(message):
+                await self.send_json(visible)
         else:
             self.pending.append(message)

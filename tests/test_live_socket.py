@@ -9,7 +9,7 @@ from websockets.sync.client import connect
 
 from accounts.models import Grant, Role
 from hosts.models import Host
-from live.broadcast import broadcast, current_seq
+from live.broadcast import Outbox, broadcast, current_seq
 from tests.support.live_socket import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -104,3 +104,30 @@ def test_a_page_only_hears_about_what_its_user_may_see(asgi_server, ungranted_op
         broadcast("host", {"id": other, "status": "up"})
         received = json.loads(socket.recv(timeout=5))
         assert (received["kind"], received["data"]["id"]) == ("host", other)
+
+
+def test_a_batch_reaches_a_page_with_only_what_its_user_may_see(asgi_server, ungranted_operator):
+    """A monitor sends a host's changes together (live.broadcast.Outbox): newest per thing, in
+    order; a page gets the part its user may see, and nothing when that is empty."""
+    granted = Host.objects.create(name="h7", uri="test:///default").pk
+    Grant.objects.create(user=ungranted_operator, role=Role.OPERATOR, host_id=granted)
+    other = Host.objects.create(name="h8", uri="test:///default?8").pk
+    outbox = Outbox(every=3600)
+    with _open(asgi_server, Origin=asgi_server.url, Cookie=session_cookie(ungranted_operator)) as socket:
+        assert json.loads(socket.recv(timeout=5))["kind"] == "hello"
+        socket.send(json.dumps({"since": current_seq()}))
+        outbox.add(other, "instance", {"id": 99, "host_id": other, "state": "paused"})
+        outbox.add(granted, "instance", {"id": 1, "host_id": granted, "state": "paused"})
+        assert outbox.flush() == 2  # one message per host
+        outbox.add(granted, "instance", {"id": 2, "host_id": granted, "state": "running"})
+        outbox.add(granted, "instance", {"id": 1, "host_id": granted, "state": "running"})
+        outbox.add(other, "host", {"id": other, "status": "down"})
+        assert outbox.flush() == 0, "a host's next message waits its turn"
+        assert outbox.flush(everything=True) == 2
+        first, second = json.loads(socket.recv(timeout=5)), json.loads(socket.recv(timeout=5))
+        with pytest.raises(TimeoutError):
+            socket.recv(timeout=0.5)  # nothing about h8, not even an empty batch; nothing twice
+
+    assert (first["kind"], first["data"]["id"], first["data"]["state"]) == ("instance", 1, "paused")
+    assert second["kind"] == "batch" and second["seq"] > first["seq"]
+    assert [(e["data"]["id"], e["data"]["state"]) for e in second["data"]["events"]] == [(2, "running"), (1, "running")]

@@ -170,6 +170,13 @@
     });
   }
 
+  function apply(event) {
+    const handler = handlers[event.kind];
+    if (handler) handler(event.data);
+    if (event.data && event.data.id !== undefined && !event.data.deleted) refreshRegions(event.kind, event.data);
+    document.dispatchEvent(new CustomEvent("live:" + event.kind, { detail: event.data }));
+  }
+
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const socket = new WebSocket(scheme + location.host + "/ws/live/");
@@ -189,10 +196,8 @@
         applied.add(event.seq);
         lastSeq = Math.max(lastSeq, event.seq);
       }
-      const handler = handlers[event.kind];
-      if (handler) handler(event.data);
-      if (event.data && event.data.id !== undefined && !event.data.deleted) refreshRegions(event.kind, event.data);
-      document.dispatchEvent(new CustomEvent("live:" + event.kind, { detail: event.data }));
+      if (event.kind === "batch") event.data.events.forEach(apply); // a monitor's changes of one host, together
+      else apply(event);
     };
     socket.onclose = function () {
       setState("offline", "offline, reconnecting…");

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from hosts.models import Host
+from live.broadcast import Outbox
 from tests.browser.conftest import log_in
 from tests.conftest import PASSWORD
 
@@ -47,3 +48,20 @@ def test_form_errors_are_shown_next_to_the_field(page, operator, rq_worker):
     page.get_by_label("libvirt URI").fill("xen:///")
     page.get_by_role("button", name="Test and add").click()
     expect(page.get_by_role("alert")).to_contain_text("Unknown hypervisor driver 'xen'")
+
+
+def test_changes_sent_in_one_batch_all_show_on_the_open_list(page, admin_user):
+    """A monitor sends a host's changes together (live.broadcast.Outbox); the page applies each."""
+    first, second = (Host.objects.create(name=name, uri=f"test:///{name}") for name in ("first", "second"))
+    log_in(page, "admin", PASSWORD)
+    page.goto("/hosts/")
+    expect(page.locator(f'[data-host-id="{second.pk}"] [data-field="status"]')).to_have_text("Unknown")
+    expect(page.locator("#live-status")).to_have_text("live")
+
+    outbox = Outbox()
+    outbox.add(0, "host", {"id": first.pk, "status": "down", "status_label": "Down", "last_error": "gone"})
+    outbox.add(0, "host", {"id": second.pk, "status": "up", "status_label": "Up", "last_error": ""})
+    assert outbox.flush() == 1
+
+    expect(page.locator(f'[data-host-id="{first.pk}"] [data-field="status"]')).to_have_text("Down")
+    expect(page.locator(f'[data-host-id="{second.pk}"] [data-field="status"]')).to_have_text("Up")

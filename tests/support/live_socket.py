@@ -25,12 +25,15 @@ def open_page_socket(base_url: str, user, *, since: int) -> ClientConnection:
 
 
 def next_event(socket: ClientConnection, matches, *, timeout: float) -> dict:
-    """The first event after now for which `matches(event)` is true (others are read past)."""
+    """The first event after now for which `matches(event)` is true, looking inside batches as a
+    page does (others are read past)."""
     deadline = time.monotonic() + timeout
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
             raise AssertionError(f"no matching live event within {timeout:g} s")
-        event = json.loads(socket.recv(timeout=left))
-        if matches(event):
-            return event
+        message = json.loads(socket.recv(timeout=left))
+        events = message["data"]["events"] if message["kind"] == "batch" else [message]
+        for event in events:
+            if matches(event):
+                return event
