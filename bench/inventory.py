@@ -41,6 +41,7 @@ from instances.inventory import sync_host
 from instances.models import Instance
 from instances.services import request_operation
 from jobs.models import Operation
+from jobs.registry import QUEUES
 from tests.support.worker import WorkerThread
 from virt.domains import read_domains
 
@@ -204,7 +205,7 @@ def measure_clicks(client: Client, admin: User, built, clicks: int = 50) -> floa
     errors = logging.handlers.BufferingHandler(10_000)  # crashed jobs' tracebacks, kept off the output
     logging.getLogger("jobs.runner").addHandler(errors)
     logging.getLogger("jobs.runner").propagate = False
-    worker = WorkerThread(django_rq.get_queue("default")).start()
+    worker = WorkerThread(*(django_rq.get_queue(name) for name in QUEUES)).start()
     answers, starts, ends, statuses = [], [], [], Counter()
     try:
         for click in range(clicks):

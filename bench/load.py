@@ -149,7 +149,7 @@ def main() -> None:
     processes = [start([uvicorn, "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
                         "--no-access-log", "--lifespan", "off"], env, "web.log")]  # fmt: skip
     for index in range(args.workers):
-        processes.append(start([sys.executable, "manage.py", "rqworker", "default", "--worker-class",
+        processes.append(start([sys.executable, "manage.py", "rqworker", "default", "bulk", "--worker-class",
                                 "jobs.worker.Worker", "--worker-ttl", "30"], env, f"worker-{index}.log"))  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:

@@ -33,6 +33,7 @@ from hosts.services import probe
 from instances.inventory import sync_host
 from instances.models import Flavor, Instance
 from instances.services import request_operation
+from jobs.registry import QUEUES
 from jobs.services import start_operation
 from tests.support.guest import GUEST_DIR, LOG_DIR, MARKER, TinyGuest, tiny_guest_xml
 from tests.support.lab import SHARED, Lab
@@ -223,7 +224,7 @@ def main() -> None:
     django_rq.get_connection("default").flushdb()
     user = User.objects.create_superuser("bench", "bench@example.com", "x")
     lab = Lab().up()
-    worker = WorkerThread(django_rq.get_queue("default")).start()
+    worker = WorkerThread(*(django_rq.get_queue(name) for name in QUEUES)).start()
     conns = {name: libvirt.open(host.uri) for name, host in lab.hosts.items()}
     try:
         # Consoles on every address of a host: virsh moves the guest back without rewriting them.

@@ -91,7 +91,7 @@ REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6379/0", schemes=("redis", "
 
 def redis_backed(url: str) -> tuple[dict, dict]:
     """RQ_QUEUES and CHANNEL_LAYERS on the Redis at `url`."""
-    queues = {"default": {"URL": url, "DEFAULT_TIMEOUT": 3600}}
+    queues = {name: {"URL": url, "DEFAULT_TIMEOUT": 3600} for name in ("default", "bulk")}  # jobs.registry.QUEUES
     # channels-redis blocks 5 s on BZPOPMIN; redis-py's default 5 s socket timeout would race it.
     layers = {
         "default": {

@@ -7,7 +7,6 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import django_rq
 from django.conf import settings
 from django.urls import reverse
 
@@ -17,7 +16,7 @@ from instances import device_stats
 from instances.actions import ACTIONS
 from instances.inventory import apply_domain
 from instances.models import Instance, InstanceState
-from jobs import heartbeat
+from jobs.claims import claim
 from jobs.registry import OperationFailed
 from virt import stopping
 from virt.domains import read_device_stats, read_domain, read_domain_details
@@ -26,7 +25,6 @@ from virt.guest import Guest
 from virt.stopping import Stopped
 
 log = logging.getLogger(__name__)
-LOCK_TTL = 60  # seconds the instance lock outlives the last heartbeat of the job holding it
 BOOT_TIMEOUT = 60  # seconds for a started guest to be running
 
 
@@ -43,23 +41,10 @@ def lock_key(instance_id: int) -> str:
 
 @contextmanager
 def instance_lock(instance_id: int):
-    """Serialize operations on one instance across every worker (a Redis lock). It lives as long as
-    the job: the job's heartbeat extends it, so a worker that dies frees it within LOCK_TTL."""
-    # Not thread-local: the job's heartbeat thread extends it.
-    lock = django_rq.get_connection("default").lock(lock_key(instance_id), timeout=LOCK_TTL, thread_local=False)
-    if not lock.acquire(blocking=False):
-        raise OperationFailed("Busy: another operation is running on this instance.")
-    beat = heartbeat.current()
-    forget = beat.keep(lambda: lock.extend(LOCK_TTL, replace_ttl=True)) if beat is not None else None
-    try:
+    """Serialize operations on one instance across every worker (a claim: a Redis lock the job's
+    heartbeat keeps, so a worker that dies frees it within a minute)."""
+    with claim(lock_key(instance_id), busy="Busy: another operation is running on this instance."):
         yield
-    finally:
-        if forget is not None:
-            forget()
-        try:
-            lock.release()
-        except Exception:  # noqa: BLE001 - expired locks are released by Redis itself
-            log.warning("instance lock %s had expired", instance_id)
 
 
 def on_instance(op, report, message: str, *, need_guest: bool = True):

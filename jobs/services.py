@@ -33,9 +33,9 @@ class NotStoppable(Exception):
     """The operation is not in a state (or of a kind) that can be cancelled or aborted."""
 
 
-def workers_alive() -> int:
+def workers_alive(queue_name: str = QUEUE) -> int:
     """How many workers serve the queue; NoWorker when the queue itself (Redis) does not answer."""
-    queue = django_rq.get_queue(QUEUE)
+    queue = django_rq.get_queue(queue_name)
     try:
         return len(Worker.all(connection=queue.connection, queue=queue))
     except RedisError as error:
@@ -59,7 +59,7 @@ def start_operation(
     `host`, else the target if it is a host, else the target's host."""
     if kind not in HANDLERS:
         raise ValueError(f"unknown operation {kind!r}")
-    if workers_alive() == 0:
+    if workers_alive(HANDLERS[kind].queue) == 0:
         raise NoWorker("No job worker is running, so nothing would carry this out. Start one (make run).")
     fields = {
         "kind": kind,
@@ -129,7 +129,7 @@ def _enqueue(op: Operation) -> None:
     (it would otherwise wait for ever, holding its target)."""
     timeout = HANDLERS[op.kind].timeout + ENQUEUE_MARGIN
     try:
-        django_rq.get_queue(QUEUE).enqueue(
+        django_rq.get_queue(HANDLERS[op.kind].queue).enqueue(
             "jobs.runner.run_operation", op.pk, job_id=f"operation-{op.pk}", job_timeout=timeout
         )
     except RedisError as error:
@@ -167,7 +167,7 @@ def cancel(op: Operation, *, user) -> None:
         raise NotStoppable(f"{op.label} on {op.target_name} is not queued any more: it cannot be cancelled.")
     never_ran(op)
     try:
-        job = django_rq.get_queue(QUEUE).fetch_job(f"operation-{op.pk}")
+        job = django_rq.get_queue(HANDLERS[op.kind].queue).fetch_job(f"operation-{op.pk}")
         if job is not None:
             job.cancel()
     except RedisError as error:  # the worker skips it anyway: it is not queued any more

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from hosts.operation_support import host_connection, reread_host
 from jobs.progress import transfer_progress
-from jobs.registry import OperationFailed, operation
+from jobs.registry import BULK, OperationFailed, operation
 from storage import transfers
 from storage.usage import pool_refusal, volume_refusal
 from virt import storage
@@ -80,7 +80,7 @@ def delete_volume(op, report):
     return reread_host(op, report, page="storage-pools")
 
 
-@operation("storage.volume_upload", label="Upload into volume", timeout=3600, stoppable=True)
+@operation("storage.volume_upload", label="Upload into volume", timeout=3600, stoppable=True, queue=BULK)
 def upload_volume(op, report):
     """Stream the uploaded file into an existing volume, or a new raw one of the file's size."""
     params = op.params
@@ -102,7 +102,7 @@ def upload_volume(op, report):
     return reread_host(op, report, page="storage-pools")
 
 
-@operation("storage.volume_download", label="Download volume", timeout=3600, stoppable=True)
+@operation("storage.volume_download", label="Download volume", timeout=3600, stoppable=True, queue=BULK)
 def download_volume(op, report):
     """Stream the volume into a private transfer file; the result links to the download view."""
     params = op.params

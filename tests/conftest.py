@@ -12,6 +12,7 @@ from django.contrib.auth.models import Permission, User
 from redis.exceptions import RedisError
 
 from accounts.models import Grant, Role
+from jobs.registry import QUEUES
 from tests.support.domains import define_domain
 from tests.support.guest import GUEST_DIR, MARKER, define_tiny_guest, remove_domain, remove_leftover_guests
 from tests.support.instances import instance_volumes, remove_volumes
@@ -107,8 +108,8 @@ def redis_conn():
 
 @pytest.fixture
 def rq_worker(redis_conn):
-    """A real rq SimpleWorker serving the default queue for the length of one test."""
-    worker = WorkerThread(django_rq.get_queue("default")).start()
+    """A real rq SimpleWorker serving the job queues (clicks first) for the length of one test."""
+    worker = WorkerThread(*(django_rq.get_queue(name) for name in QUEUES)).start()
     yield worker.worker
     worker.stop()
 

@@ -55,13 +55,17 @@ def _lookup(pool: libvirt.virStoragePool, name: str) -> libvirt.virStorageVol | 
 
 
 @translated
-def cache_file(conn, pool_name: str, volume: str, source: str, *, size: int, progress=None) -> tuple[str, bool]:
-    """Copy the local file `source` into the image pool as `volume` unless it is there already.
+def cache_file(conn, pool_name: str, volume: str, source: str, *, size: int, progress=None,
+               complete: bool = True) -> tuple[str, bool]:  # fmt: skip
+    """Copy the local file `source` into the image pool as `volume` unless it is there already
+    (and known `complete`: one found otherwise, left by a copy that died, is copied anew).
     Returns (path on the host, copied now). A failed copy leaves no partial volume behind."""
     pool = conn.storagePoolLookupByName(pool_name)
     existing = _lookup(pool, volume)
-    if existing is not None:
+    if existing is not None and complete:
         return existing.path(), False
+    if existing is not None:
+        existing.delete(0)
     created = pool.createXML(volume_xml(volume, max(size, 1), "raw"), 0)
     try:
         upload_volume(conn, pool_name, volume, source, progress)

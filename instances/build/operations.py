@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from hosts.credentials import UnreadableSecret, decrypt
 from hosts.models import Host
-from instances.build.pinning import dedicated_cpus
+from instances.build.pinning import choosing_cpus, dedicated_cpus, store_definition
 from instances.guest_type.operations import virt_type_for
 from instances.images.cache import cache_image
 from instances.models import Instance, InstanceState
@@ -93,23 +93,26 @@ def _spawn(op, report, ctx: Context) -> str:
         report(60, f"Defining its firewall filter (on {base})")
         nic_filter = firewall.define_instance_filter(conn, uuid, base)
 
+    virt_type = virt_type_for(conn, instance.host, report)  # (may probe KVM: not while holding the CPUs)
     report(65, "Defining the guest")
-    spec = GuestSpec(
-        name=instance.name, uuid=uuid, vcpus=flavor.vcpus, memory_mib=flavor.memory_mib,
-        root_disk=root, root_format="qcow2", config_drive=drive,
-        kernel=cached.get("kernel", ""), initrd=cached.get("initrd", ""),
-        cmdline=image.cmdline if "kernel" in cached else "",
-        graphics=flavor.graphics, console_address=instance.host.console_host,
-        console_password=consoles.unguessable_password(),
-        serial_log=f"{pool_path}/{uuid}-console.log", networks=networks,
-        virt_type=virt_type_for(conn, instance.host, report), extra_specs=dict(flavor.extra_specs),
-        host_cells=host_cells(conn), nic_filter=nic_filter, taken_cpus=dedicated_cpus(instance),
-    )  # fmt: skip
-    try:
-        xml = build_domain(spec).to_xml()
-    except PolicyError as error:
-        raise OperationFailed(f"The flavor's extra specs do not fit: {error}") from None
-    ctx.guest = Guest.define(conn, xml)
+    with choosing_cpus(instance, report):
+        spec = GuestSpec(
+            name=instance.name, uuid=uuid, vcpus=flavor.vcpus, memory_mib=flavor.memory_mib,
+            root_disk=root, root_format="qcow2", config_drive=drive,
+            kernel=cached.get("kernel", ""), initrd=cached.get("initrd", ""),
+            cmdline=image.cmdline if "kernel" in cached else "",
+            graphics=flavor.graphics, console_address=instance.host.console_host,
+            console_password=consoles.unguessable_password(),
+            serial_log=f"{pool_path}/{uuid}-console.log", networks=networks,
+            virt_type=virt_type, extra_specs=dict(flavor.extra_specs),
+            host_cells=host_cells(conn), nic_filter=nic_filter, taken_cpus=dedicated_cpus(instance),
+        )  # fmt: skip
+        try:
+            xml = build_domain(spec).to_xml()
+        except PolicyError as error:
+            raise OperationFailed(f"The flavor's extra specs do not fit: {error}") from None
+        ctx.guest = Guest.define(conn, xml)
+        store_definition(instance, conn)  # its pins, for the next spawn on this host to read
     if not op.params.get("start", True):
         return ""
     boot(ctx, report)

@@ -19,14 +19,14 @@ from instances.models import Instance, InstanceState
 from instances.operation_support import Context, on_instance, record_state, require_state
 from jobs.models import Operation
 from jobs.progress import transfer_progress
-from jobs.registry import OperationFailed, operation
+from jobs.registry import BULK, OperationFailed, operation
 from live.broadcast import broadcast
 from virt import clone, firewall, images, migration, migration_storage
 from virt.errors import NotFound
 from virt.guest import Guest
 
 
-@operation("instance.clone", label="Clone instance", timeout=3 * 3600, stoppable=True)
+@operation("instance.clone", label="Clone instance", timeout=3 * 3600, stoppable=True, queue=BULK)
 def clone_instance(op, report):
     dest, name = destination_of(op), str(op.params.get("name", ""))
     with on_instance(op, report, f"Cloning into {name} on {dest}") as ctx:

@@ -3,7 +3,7 @@ a disk, swap the volume under a running disk, CD-ROM media. Each takes the insta
 writes the new definition back to the inventory when it is done."""
 
 from instances.operation_support import done, on_instance, unplug
-from jobs.registry import operation
+from jobs.registry import BULK, operation
 from virt.guest import Guest
 from virt.storage import volume_file
 
@@ -36,7 +36,7 @@ def grow(op, report):
         return {**done(ctx, report), "message": f"{target} grown to {capacity} bytes"}
 
 
-@operation("instance.swap_volume", label="Swap volume", timeout=3600, stoppable=True)
+@operation("instance.swap_volume", label="Swap volume", timeout=3600, stoppable=True, queue=BULK)
 def swap(op, report):
     target, params = op.params["target"], op.params
     with on_instance(op, report, f"Swapping the volume of {target}") as ctx:

@@ -20,7 +20,7 @@ from instances.migration.operations import connected, hold_migrating, move_row, 
 from instances.models import HELD_STATES, Evacuation, Instance, InstanceState
 from instances.operation_support import Context, boot
 from jobs.models import ACTIVE, Operation
-from jobs.registry import OperationFailed, operation
+from jobs.registry import BULK, OperationFailed, operation
 from jobs.services import NoWorker, start_operation
 from live.broadcast import broadcast
 from virt import evacuation, firewall, images, migration, migration_storage
@@ -32,7 +32,7 @@ from virt.stopping import check
 RAN = (InstanceState.RUNNING, InstanceState.PAUSED)
 
 
-@operation("host.evacuate", label="Evacuate", timeout=6 * 3600, stoppable=True)
+@operation("host.evacuate", label="Evacuate", timeout=6 * 3600, stoppable=True, queue=BULK)
 def evacuate(op, report):
     host = target_host(op)
     _still_down(host)

@@ -1,14 +1,18 @@
 """The image cache: an image's files copied once into each host's image pool, named by checksum,
-and removed again when no instance has used them for IMAGE_CACHE_MAX_AGE hours."""
+and removed again when no instance has used them for IMAGE_CACHE_MAX_AGE hours. A copy is a
+claim across workers (a second spawn waits for it), and a file counts as cached only once its
+CachedImage row says the copy completed."""
 
 import hashlib
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.utils import timezone
 
 from hosts.models import Host
 from instances.models import CachedImage, Image, Instance
+from jobs.claims import claim
 from jobs.progress import transfer_progress
 from virt import images
 
@@ -46,13 +50,23 @@ def cache_image(conn, host: Host, image: Image, report=None, *, roles: tuple = (
         volume = f"{role}-{sums[role][:32]}{SUFFIX[role]}"
         label = f"Copying the image's {role} to {host}:"
         progress = transfer_progress(report, label, start=10, end=40) if report else None
-        paths[role], _copied = images.cache_file(
-            conn, settings.IMAGE_POOL_NAME, volume, field_file.path, size=field_file.size, progress=progress
-        )
-        CachedImage.objects.update_or_create(
-            host=host, volume=volume, defaults={"checksum": sums[role], "last_used": timezone.now()}
-        )
+        waiting = f"waiting for another job copying the image's {role} to {host}"
+        with claim(f"lvc:image-cache:{host.pk}:{volume}", waiting=waiting, on_wait=report and partial(report, 10)):
+            complete = CachedImage.objects.filter(host=host, volume=volume).exists() or _in_use(conn, host, volume)
+            paths[role], _copied = images.cache_file(
+                conn, settings.IMAGE_POOL_NAME, volume, field_file.path, size=field_file.size, progress=progress,
+                complete=complete,
+            )  # fmt: skip
+            CachedImage.objects.update_or_create(
+                host=host, volume=volume, defaults={"checksum": sums[role], "last_used": timezone.now()}
+            )
     return paths
+
+
+def _in_use(conn, host: Host, volume: str) -> bool:
+    """A cached file without its row (the database restored, say) that guests are built on is whole."""
+    path = images.volume_path(conn, settings.IMAGE_POOL_NAME, volume)
+    return path is not None and path in paths_in_use(conn, host)
 
 
 def paths_in_use(conn, host: Host) -> set[str]:

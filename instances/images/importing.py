@@ -19,7 +19,7 @@ from audit.services import record
 from instances.models import Image
 from jobs.models import Operation
 from jobs.progress import transfer_progress
-from jobs.registry import OperationFailed, operation
+from jobs.registry import BULK, OperationFailed, operation
 from virt.stopping import Stopped, check, on_stop
 
 CHUNK = 1024 * 1024
@@ -71,7 +71,7 @@ def _download(url: str, path: Path, report, label: str, start: int, end: int) ->
     return done
 
 
-@operation("image.import", label="Import image", timeout=6 * 3600, stoppable=True)
+@operation("image.import", label="Import image", timeout=6 * 3600, stoppable=True, queue=BULK)
 def import_image(op, report):
     params = op.params
     folder = Path(settings.MEDIA_ROOT) / "images"

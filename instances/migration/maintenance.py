@@ -20,7 +20,7 @@ from instances.migration.operations import move
 from instances.models import Instance, InstanceState
 from jobs import heartbeat
 from jobs.models import Operation
-from jobs.registry import OperationFailed, operation
+from jobs.registry import BULK, OperationFailed, operation
 from live.broadcast import broadcast
 from virt import stopping
 from virt.errors import VirtError
@@ -61,7 +61,7 @@ def end_maintenance(op, report):
     return {"message": f"{host} is open again: new instances and migrations may land there"}
 
 
-@operation("host.maintenance", label="Start maintenance", timeout=6 * 3600, stoppable=True)
+@operation("host.maintenance", label="Start maintenance", timeout=6 * 3600, stoppable=True, queue=BULK)
 def start_maintenance(op, report):
     host = target_host(op)
     _set_maintenance(host, True)

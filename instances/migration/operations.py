@@ -20,7 +20,7 @@ from instances.inventory import apply_domain
 from instances.models import Instance, InstanceState
 from instances.operation_support import Context, on_instance_id, record_state, require_state
 from jobs.models import Operation
-from jobs.registry import OperationFailed, operation
+from jobs.registry import BULK, OperationFailed, operation
 from live.broadcast import broadcast
 from virt import images, migration, migration_storage
 from virt.domains import read_domain, read_domain_details
@@ -65,7 +65,7 @@ def progress_of(figures: dict) -> tuple[int, str]:
     )
 
 
-@operation("instance.live_migrate", label="Live-migrate instance", timeout=3 * 3600, stoppable=True)
+@operation("instance.live_migrate", label="Live-migrate instance", timeout=3 * 3600, stoppable=True, queue=BULK)
 def live_migrate(op, report):
     def remember(prepared: dict) -> None:
         Operation.objects.filter(pk=op.pk).update(result=prepared)

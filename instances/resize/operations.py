@@ -29,7 +29,7 @@ from instances.operation_support import Context, boot, done, on_instance, requir
 from instances.resize import settle
 from jobs.models import Operation
 from jobs.progress import transfer_progress
-from jobs.registry import OperationFailed, operation
+from jobs.registry import BULK, OperationFailed, operation
 from virt import images, migration, migration_storage, resize
 from virt.errors import InvalidOperation
 from virt.guest import Guest
@@ -40,7 +40,7 @@ GIB = 1024**3
 MIB = 1024**2
 
 
-@operation("instance.resize", label="Resize instance", timeout=3 * 3600, stoppable=True)
+@operation("instance.resize", label="Resize instance", timeout=3 * 3600, stoppable=True, queue=BULK)
 def resize_instance(op, report):
     flavor = Flavor.objects.filter(pk=op.params.get("flavor")).first()
     if flavor is None:

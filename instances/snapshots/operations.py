@@ -15,7 +15,7 @@ from instances.models import DiskFormat, Image
 from instances.operation_support import done, on_instance
 from jobs.models import Operation
 from jobs.progress import transfer_progress
-from jobs.registry import OperationFailed, operation
+from jobs.registry import BULK, OperationFailed, operation
 from virt import images
 from virt.stopping import Stopped
 from virt.storage import download_volume
@@ -57,7 +57,7 @@ def disk_snapshot(op, report):
         return {**done(ctx, report), "message": f"{target} now writes to {overlay}", "overlay": overlay}
 
 
-@operation("instance.disk_commit", label="Commit disk snapshot", timeout=3600, stoppable=True)
+@operation("instance.disk_commit", label="Commit disk snapshot", timeout=3600, stoppable=True, queue=BULK)
 def disk_commit(op, report):
     target = op.params["target"]
     with on_instance(op, report, f"Committing the snapshot of {target}") as ctx:
@@ -66,7 +66,7 @@ def disk_commit(op, report):
         return {**done(ctx, report), "message": f"{target} committed; {overlay} removed"}
 
 
-@operation("instance.snapshot_to_image", label="Snapshot to image", timeout=3600, stoppable=True)
+@operation("instance.snapshot_to_image", label="Snapshot to image", timeout=3600, stoppable=True, queue=BULK)
 def to_image(op, report):
     """A new image from what a disk holds now. Image files live on the console's machine, so the
     disk is copied (flattened) into a temporary volume on the host, downloaded into MEDIA_ROOT,

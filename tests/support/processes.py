@@ -82,7 +82,7 @@ class WorkerProcess(ManagedProcess):
 
     def __init__(self, log_path: Path, *, env: dict | None = None, redis_url: str = ""):
         self.redis_url = redis_url
-        super().__init__("rqworker", "default", "--worker-class", "jobs.worker.Worker", "--worker-ttl", "30",
+        super().__init__("rqworker", "default", "bulk", "--worker-class", "jobs.worker.Worker", "--worker-ttl", "30",
                          log_path=log_path, env=env)  # fmt: skip
 
     def start(self) -> "WorkerProcess":

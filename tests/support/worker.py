@@ -46,8 +46,9 @@ class ThreadWorker(SimpleWorker):
 
 
 class WorkerThread:
-    def __init__(self, queue):
-        self.worker = ThreadWorker([queue], connection=queue.connection)
+    def __init__(self, *queues):
+        """Serving `queues`, the first first (a click before a copy)."""
+        self.worker = ThreadWorker(list(queues), connection=queues[0].connection)
         self.thread = threading.Thread(target=self._work, name="rq-worker", daemon=True)
 
     def _work(self):
