@@ -85,3 +85,28 @@ def secret_key(path: Path) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
+
+
+# What every machine must share when the console runs on several (MACHINES > 1): a key generated
+# on one machine, a SQLite file or a loopback Redis would each differ from machine to machine.
+SHARED_SETTINGS = {
+    "SECRET_KEY": "sessions, CSRF tokens and console tickets are signed with it",
+    "CREDENTIALS_KEY": "host passwords and keys are encrypted with it",
+    "DATABASE_URL": "a PostgreSQL database every machine reaches (postgres://...)",
+    "REDIS_URL": "the Redis every machine reaches (jobs, live updates, locks)",
+}
+
+
+def require_shared_setup(machines: int) -> None:
+    """With more than one machine, refuse to start unless what they must share comes from the
+    environment (docs/deployment.md): one clear message naming everything missing."""
+    if machines <= 1:
+        return
+    missing = [f"{name} ({why})" for name, why in SHARED_SETTINGS.items() if not os.environ.get(name)]
+    if os.environ.get("DATABASE_URL", "").startswith("sqlite"):
+        missing.append("DATABASE_URL must be PostgreSQL: a SQLite file is one machine's")
+    if missing:
+        raise ImproperlyConfigured(
+            f"MACHINES is {machines}, so every machine must be given the same settings in its environment; "
+            f"missing: {'; '.join(missing)}."
+        )

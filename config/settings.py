@@ -4,11 +4,25 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_choice, env_float, env_int, env_list, env_str, env_url, secret_key
+from config.env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+    require_shared_setup,
+    secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(env_str("STATE_DIR", str(BASE_DIR / ".state")))
 
+# How many machines run the console's processes. Above 1, what they must share comes from the
+# environment or nothing starts (config.env.require_shared_setup; docs/deployment.md).
+MACHINES = env_int("MACHINES", 1, minimum=1)
+require_shared_setup(MACHINES)
 SECRET_KEY = secret_key(STATE_DIR / "secret_key")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])

@@ -54,3 +54,22 @@ def test_secret_key_from_environment_must_be_long(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "short")
     with pytest.raises(ImproperlyConfigured, match="at least 32"):
         env.secret_key(tmp_path / "unused")
+
+
+def test_several_machines_need_what_they_share_from_the_environment(monkeypatch):
+    for name in ("SECRET_KEY", "CREDENTIALS_KEY", "DATABASE_URL", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    env.require_shared_setup(1)  # one machine: generated keys and SQLite are fine
+    with pytest.raises(ImproperlyConfigured) as refused:
+        env.require_shared_setup(3)
+    assert str(refused.value).startswith("MACHINES is 3, so every machine must be given the same settings")
+    assert all(name in str(refused.value) for name in ("SECRET_KEY", "CREDENTIALS_KEY", "DATABASE_URL", "REDIS_URL"))
+
+    monkeypatch.setenv("SECRET_KEY", "k" * 50)
+    monkeypatch.setenv("CREDENTIALS_KEY", "c" * 44)
+    monkeypatch.setenv("REDIS_URL", "redis://redis.internal:6379/0")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////srv/console.sqlite3")
+    with pytest.raises(ImproperlyConfigured, match="missing: DATABASE_URL must be PostgreSQL"):
+        env.require_shared_setup(2)
+    monkeypatch.setenv("DATABASE_URL", "postgres://console@db.internal/console")
+    env.require_shared_setup(2)
