@@ -1,5 +1,6 @@
 """Typed readers for settings from the environment; a bad value stops the start with a clear message."""
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -12,6 +13,20 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 def env_str(name: str, default: str) -> str:
     return os.environ.get(name, default)
+
+
+def env_json(name: str, default: dict) -> dict:
+    """A JSON object (e.g. a storage backend's options)."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = json.loads(raw)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be a JSON object: {error}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object, not {type(value).__name__}")
+    return value
 
 
 def env_choice(name: str, default: str, *, choices: tuple[str, ...]) -> str:

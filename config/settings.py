@@ -9,6 +9,7 @@ from config.env import (
     env_choice,
     env_float,
     env_int,
+    env_json,
     env_list,
     env_str,
     env_url,
@@ -150,6 +151,30 @@ STATS_DIR = Path(env_str("STATS_DIR", str(STATE_DIR / "stats")))
 # into a dir pool on each host (the image cache); instance disks, config drives and console logs
 # live in a second pool. Cached images no instance used for IMAGE_CACHE_MAX_AGE hours are removed.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(STATE_DIR / "media")))
+# Files web and workers hand each other (images; uploads and downloads of volumes and console logs,
+# "transfers") go through Django's storage API: this machine's folders by default. On several
+# machines: a shared mount (MEDIA_ROOT and TRANSFERS_DIR on it), or an S3-compatible bucket through
+# django-storages (FILE_STORAGE=storages.backends.s3.S3Storage, FILE_STORAGE_OPTIONS='{"bucket_name": ...}').
+TRANSFERS_DIR = Path(env_str("TRANSFERS_DIR", str(STATE_DIR / "transfers")))
+FILE_STORAGE = env_str("FILE_STORAGE", "django.core.files.storage.FileSystemStorage")
+FILE_STORAGE_OPTIONS = env_json("FILE_STORAGE_OPTIONS", {})
+
+
+def file_storages(backend: str, options: dict, transfers_dir: Path) -> dict:
+    """STORAGES: images ("default") and transfers on one backend; in folders of their own."""
+    private = {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700}
+    if backend.endswith("FileSystemStorage"):  # MEDIA_ROOT for images; a private folder for transfers
+        media, transfers = options, {**options, **private, "location": str(transfers_dir)}
+    else:  # a bucket: two prefixes
+        media, transfers = {**options, "location": "media"}, {**options, "location": "transfers"}
+    return {
+        "default": {"BACKEND": backend, "OPTIONS": media},
+        "transfers": {"BACKEND": backend, "OPTIONS": transfers},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+STORAGES = file_storages(FILE_STORAGE, FILE_STORAGE_OPTIONS, TRANSFERS_DIR)
 IMAGE_POOL_NAME = env_str("IMAGE_POOL_NAME", "lvc-images")
 IMAGE_POOL_PATH = env_str("IMAGE_POOL_PATH", "/var/lib/libvirt/images/lvc-images")
 INSTANCE_POOL_NAME = env_str("INSTANCE_POOL_NAME", "lvc-instances")

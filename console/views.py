@@ -121,7 +121,7 @@ def _text(op: Operation | None) -> tuple[str, bool]:
     if op is None:
         return "", False
     try:
-        with open(transfers.path_for(op.result.get("file", "")), "rb") as file:
+        with transfers.open_file(op.result.get("file", "")) as file:
             file.seek(max(0, op.result.get("bytes", 0) - SHOWN_BYTES))
             return file.read().decode("utf-8", errors="replace"), True
     except (ValueError, FileNotFoundError):
@@ -162,7 +162,7 @@ def fetched_console_log(request, pk: int, op_pk: int) -> FileResponse:
     instance = get_instance_for_user(request, pk, "console")
     op = get_object_or_404(_fetches(instance, request.user), pk=op_pk, status=OperationStatus.SUCCEEDED)
     try:
-        file = open(transfers.path_for(op.result.get("file", "")), "rb")  # FileResponse closes it
+        file = transfers.open_file(op.result.get("file", ""))  # FileResponse closes it
     except (ValueError, FileNotFoundError):
         raise Http404("This console log has expired: fetch it again.") from None
     return FileResponse(file, as_attachment=True, filename=f"{instance.name}-console.log")

@@ -2,8 +2,6 @@
 freed, its state re-read from its host, and a half-built instance removed (or held in state Error
 with what is left)."""
 
-from pathlib import Path
-
 import django_rq
 from django.conf import settings
 
@@ -12,6 +10,7 @@ from hosts.credentials import UnreadableSecret
 from instances.build.operations import forget_or_hold
 from instances.clone.operations import recover_clone
 from instances.evacuation.operations import recover_evacuation
+from instances.images import files as image_files
 from instances.inventory import apply_domain
 from instances.migration.recovery import recover_drain
 from instances.migration.recovery import recover_instance as recover_migration
@@ -28,12 +27,8 @@ from virt.guest import Guest
 
 
 def _remove_partial_file(op: Operation) -> None:
-    """A file the job was writing on the console's machine (snapshot → image), cut short."""
-    partial = (op.result or {}).get("partial")
-    if partial:
-        path = (Path(settings.MEDIA_ROOT) / partial).resolve()
-        if path.is_relative_to(Path(settings.MEDIA_ROOT).resolve()):
-            path.unlink(missing_ok=True)
+    """A file the job was storing (snapshot → image), cut short."""
+    image_files.delete([(op.result or {}).get("partial", "")])
 
 
 def recover_host(op: Operation) -> str:

@@ -83,22 +83,22 @@ def delete_volume(op, report):
 @operation("storage.volume_upload", label="Upload into volume", timeout=3600, stoppable=True, queue=BULK)
 def upload_volume(op, report):
     """Stream the uploaded file into an existing volume, or a new raw one of the file's size."""
-    params = op.params
-    source = transfers.path_for(params["upload"])
+    params, token = op.params, op.params["upload"]
     try:
         with host_connection(op, report, f"Uploading into {params['volume']}") as conn:
+            size = transfers.size(token)
             if params.get("create"):
-                size = source.stat().st_size
                 storage.create_volume(conn, params["pool"], name=params["volume"], capacity=max(size, 1), fmt="raw")
             try:
                 progress = transfer_progress(report, "Sent", start=15, end=90)
-                storage.upload_volume(conn, params["pool"], params["volume"], str(source), progress)
+                with transfers.open_file(token) as source:
+                    storage.upload_volume(conn, params["pool"], params["volume"], source, size, progress)
             except VirtError:
                 if params.get("create"):  # do not leave an empty new volume behind
                     storage.delete_volume(conn, params["pool"], params["volume"])
                 raise
     finally:
-        source.unlink(missing_ok=True)
+        transfers.discard(token)
     return reread_host(op, report, page="storage-pools")
 
 
@@ -107,15 +107,9 @@ def download_volume(op, report):
     """Stream the volume into a private transfer file; the result links to the download view."""
     params = op.params
     transfers.sweep()
-    token = transfers.new_token()
-    with host_connection(op, report, f"Downloading {params['volume']}") as conn:
-        size = storage.download_volume(
-            conn,
-            params["pool"],
-            params["volume"],
-            str(transfers.path_for(token)),
-            transfer_progress(report, "Received", start=15, end=90),
-        )
+    with host_connection(op, report, f"Downloading {params['volume']}") as conn, transfers.receiving() as (token, file):
+        progress = transfer_progress(report, "Received", start=15, end=90)
+        size = storage.download_volume(conn, params["pool"], params["volume"], file, progress)
     host_pk = int(op.target_id)
     return {
         "url": reverse("storage-download", kwargs={"host_pk": host_pk, "op_pk": op.pk}),

@@ -187,10 +187,19 @@ def downloaded_volume(request, host_pk: int, op_pk: int) -> FileResponse:
         raise PermissionDenied("Only who asked for this download may fetch it.")
     if op.status != OperationStatus.SUCCEEDED:
         raise Http404("This download is not ready.")
+    token = op.result.get("file", "")
     try:
-        path = transfers.path_for(op.result.get("file", ""))
-        file = open(path, "rb")  # FileResponse closes it
+        file = transfers.open_file(token)  # FileResponse closes it
     except (ValueError, FileNotFoundError):
         raise Http404("This download was fetched already or has expired: download the volume again.") from None
-    path.unlink()  # the open file stays readable; nothing is left on disk afterwards
-    return FileResponse(file, as_attachment=True, filename=op.result.get("filename") or "volume")
+    response = FileResponse(file, as_attachment=True, filename=op.result.get("filename") or "volume")
+    response.close = _closing_removes(response.close, token)  # served once: nothing is left afterwards
+    return response
+
+
+def _closing_removes(close, token: str):
+    def close_then_remove():
+        close()
+        transfers.discard(token)
+
+    return close_then_remove

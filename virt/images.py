@@ -55,10 +55,11 @@ def _lookup(pool: libvirt.virStoragePool, name: str) -> libvirt.virStorageVol | 
 
 
 @translated
-def cache_file(conn, pool_name: str, volume: str, source: str, *, size: int, progress=None,
+def cache_file(conn, pool_name: str, volume: str, open_source, *, size: int, progress=None,
                complete: bool = True) -> tuple[str, bool]:  # fmt: skip
-    """Copy the local file `source` into the image pool as `volume` unless it is there already
-    (and known `complete`: one found otherwise, left by a copy that died, is copied anew).
+    """Copy the file `open_source()` opens (`size` bytes) into the image pool as `volume` unless it
+    is there already (and known `complete`: one found otherwise, left by a copy that died, is
+    copied anew).
     Returns (path on the host, copied now). A failed copy leaves no partial volume behind."""
     pool = conn.storagePoolLookupByName(pool_name)
     existing = _lookup(pool, volume)
@@ -68,7 +69,8 @@ def cache_file(conn, pool_name: str, volume: str, source: str, *, size: int, pro
         existing.delete(0)
     created = pool.createXML(volume_xml(volume, max(size, 1), "raw"), 0)
     try:
-        upload_volume(conn, pool_name, volume, source, progress)
+        with open_source() as source:
+            upload_volume(conn, pool_name, volume, source, size, progress)
     except BaseException:
         with contextlib.suppress(libvirt.libvirtError):
             created.delete(0)

@@ -1,7 +1,6 @@
 """Storage pools and volumes: what a host has (read), and changes to them."""
 
 import contextlib
-import os
 import posixpath
 import time
 
@@ -220,17 +219,16 @@ def physical_size(volume) -> int:
 
 
 @translated
-def upload_volume(conn, pool_name: str, name: str, source: str, progress=None) -> int:
-    """Stream the local file `source` into the volume over the libvirt connection (works for
-    remote hosts). Calls progress(done, total) after each chunk; returns the bytes sent."""
+def upload_volume(conn, pool_name: str, name: str, file, total: int, progress=None) -> int:
+    """Stream `total` bytes read from `file` (open for reading, from anywhere) into the volume over
+    the libvirt connection (works for remote hosts). Calls progress(done, total) after each chunk;
+    returns the bytes sent."""
     pool = _pool(conn, pool_name)
     volume = pool.storageVolLookupByName(name)
-    with open(source, "rb") as file:
-        total = os.fstat(file.fileno()).st_size
-        capacity = volume.info()[1]
-        if total > capacity:
-            raise InvalidOperation(f"The file ({total} bytes) is larger than volume {name} ({capacity} bytes).")
-        done = stream_into(conn, volume, file, total, progress)
+    capacity = volume.info()[1]
+    if total > capacity:
+        raise InvalidOperation(f"The file ({total} bytes) is larger than volume {name} ({capacity} bytes).")
+    done = stream_into(conn, volume, file, total, progress)
     pool.refresh(0)
     return done
 
@@ -306,27 +304,24 @@ def copy_volume(source, volume, dest, into, progress=None, *, bandwidth_mib: int
 
 
 @translated
-def download_volume(conn, pool_name: str, name: str, target: str, progress=None) -> int:
-    """Stream the volume into the local file `target` (created 0600, must not exist) over the
-    libvirt connection. Calls progress(done, total) after each chunk; returns the bytes written."""
+def download_volume(conn, pool_name: str, name: str, file, progress=None) -> int:
+    """Stream the volume into `file` (open for writing; the caller drops it when this raises) over
+    the libvirt connection. Calls progress(done, total) after each chunk; returns the bytes written."""
     volume = _pool(conn, pool_name).storageVolLookupByName(name)
     total = physical_size(volume)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     stream = conn.newStream(0)
     done = 0
-    with os.fdopen(fd, "wb") as file:
-        try:
-            volume.download(stream, 0, 0, 0)
-            while chunk := stream.recv(CHUNK):
-                file.write(chunk)
-                done += len(chunk)
-                if progress:
-                    progress(done, max(total, done))
-                stopping.check(f"the copy was stopped after {done} bytes; the partial file was removed")
-            stream.finish()
-        except BaseException:
-            with contextlib.suppress(libvirt.libvirtError):
-                stream.abort()
-            os.unlink(target)
-            raise
+    try:
+        volume.download(stream, 0, 0, 0)
+        while chunk := stream.recv(CHUNK):
+            file.write(chunk)
+            done += len(chunk)
+            if progress:
+                progress(done, max(total, done))
+            stopping.check(f"the copy was stopped after {done} bytes; the partial file was removed")
+        stream.finish()
+    except BaseException:
+        with contextlib.suppress(libvirt.libvirtError):
+            stream.abort()
+        raise
     return done

@@ -54,7 +54,8 @@ def cache_image(conn, host: Host, image: Image, report=None, *, roles: tuple = (
         with claim(f"lvc:image-cache:{host.pk}:{volume}", waiting=waiting, on_wait=report and partial(report, 10)):
             complete = CachedImage.objects.filter(host=host, volume=volume).exists() or _in_use(conn, host, volume)
             paths[role], _copied = images.cache_file(
-                conn, settings.IMAGE_POOL_NAME, volume, field_file.path, size=field_file.size, progress=progress,
+                conn, settings.IMAGE_POOL_NAME, volume, partial(field_file.open, "rb"), size=field_file.size,
+                progress=progress,
                 complete=complete,
             )  # fmt: skip
             CachedImage.objects.update_or_create(

@@ -1,21 +1,20 @@
-"""image.import: the worker downloads an image's files from http(s) URLs into MEDIA_ROOT, with
-progress in bytes; stoppable. Every file it writes is noted in the operation's result first, so a
-failure, an abort or the reaper after a dead worker leaves none behind; the Image row is made only
-once every file is complete."""
+"""image.import: the worker downloads an image's files from http(s) URLs into the file storage
+(instances.images.files), with progress in bytes; stoppable. Every file it stores is noted in the
+operation's result first, so a failure, an abort or the reaper after a dead worker leaves none
+behind; the Image row is made only once every file is complete."""
 
 import contextlib
 import socket
 import uuid
-from pathlib import Path
 from urllib.error import URLError
 from urllib.request import Request, urlopen
 
-from django.conf import settings
 from django.db import IntegrityError
 from django.urls import reverse
 
 from audit.models import AuditAction
 from audit.services import record
+from instances.images import files as image_files
 from instances.models import Image
 from jobs.models import Operation
 from jobs.progress import transfer_progress
@@ -26,19 +25,10 @@ CHUNK = 1024 * 1024
 TIMEOUT = 30  # seconds without an answer or a byte before a download fails
 
 
-def partial_paths(op) -> list[Path]:
-    """The files the import wrote (or was writing), from its result; only inside MEDIA_ROOT."""
-    root = Path(settings.MEDIA_ROOT).resolve()
-    written = (op.result or {}).get("written", [])
-    return [path for path in ((root / name).resolve() for name in written) if path.is_relative_to(root)]
-
-
 def remove_written(op) -> str:
     """For the reaper and failures: the files of an import that did not finish."""
-    paths = partial_paths(Operation.objects.get(pk=op.pk))
-    for path in paths:
-        path.unlink(missing_ok=True)
-    return f"its {len(paths)} downloaded file(s) were removed" if paths else "nothing was downloaded"
+    removed = image_files.delete((Operation.objects.get(pk=op.pk).result or {}).get("written", []))
+    return f"its {removed} downloaded file(s) were removed" if removed else "nothing was downloaded"
 
 
 def _cut(answer) -> None:
@@ -49,13 +39,13 @@ def _cut(answer) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
-def _download(url: str, path: Path, report, label: str, start: int, end: int) -> int:
+def _download(url: str, file, report, label: str, start: int, end: int) -> int:
     progress = transfer_progress(report, label, start=start, end=end)
     done = 0
     try:
         with urlopen(Request(url, headers={"User-Agent": "libvirt-console"}), timeout=TIMEOUT) as answer:
             total = int(answer.headers.get("Content-Length") or 0)
-            with open(path, "wb") as file, on_stop(lambda: _cut(answer)):
+            with on_stop(lambda: _cut(answer)):
                 while chunk := answer.read(CHUNK):
                     check()
                     file.write(chunk)
@@ -74,8 +64,6 @@ def _download(url: str, path: Path, report, label: str, start: int, end: int) ->
 @operation("image.import", label="Import image", timeout=6 * 3600, stoppable=True, queue=BULK)
 def import_image(op, report):
     params = op.params
-    folder = Path(settings.MEDIA_ROOT) / "images"
-    folder.mkdir(parents=True, exist_ok=True)
     urls, written, sizes = params["urls"], [], {}
     tag = uuid.uuid4().hex[:8]
     try:
@@ -84,8 +72,11 @@ def import_image(op, report):
             written.append(relative)
             Operation.objects.filter(pk=op.pk).update(result={"written": written})  # noted before it exists
             share = 90 // len(urls)
-            sizes[role] = _download(url, Path(settings.MEDIA_ROOT) / relative, report, f"Downloading the {role}:",
-                                    start=index * share, end=(index + 1) * share)  # fmt: skip
+            with image_files.receiving(relative) as received:
+                sizes[role] = _download(url, received.file, report, f"Downloading the {role}:",
+                                        start=index * share, end=(index + 1) * share)  # fmt: skip
+            written[-1] = received.name  # (the storage may have made it unique)
+            Operation.objects.filter(pk=op.pk).update(result={"written": written})
         report(95, "Recording the image")
         image = Image(name=params["name"], disk_format=params["disk_format"], cmdline=params.get("cmdline", ""))
         for role, relative in zip(urls, written, strict=True):

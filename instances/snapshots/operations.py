@@ -4,12 +4,12 @@ instance's lock; done() re-reads the instance, snapshot tree included (libvirt s
 for snapshots)."""
 
 import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError
 
 from instances.actions import MEMORY_STATES
+from instances.images import files as image_files
 from instances.images.cache import cache_image
 from instances.models import DiskFormat, Image
 from instances.operation_support import done, on_instance
@@ -69,7 +69,7 @@ def disk_commit(op, report):
 @operation("instance.snapshot_to_image", label="Snapshot to image", timeout=3600, stoppable=True, queue=BULK)
 def to_image(op, report):
     """A new image from what a disk holds now. Image files live on the console's machine, so the
-    disk is copied (flattened) into a temporary volume on the host, downloaded into MEDIA_ROOT,
+    disk is copied (flattened) into a temporary volume on the host, downloaded into the file storage,
     and added to this host's image cache the usual way (cache_image: checksum-named volume +
     CachedImage), so spawn uses it here at once and copies it to other hosts like any image.
     Kernel, initrd and command line come from the instance's image."""
@@ -85,17 +85,16 @@ def to_image(op, report):
         relative = f"images/{uuid.uuid4().hex}-{name}.qcow2"
         # Where the copy is going, for the reaper to remove if this worker dies half-way.
         Operation.objects.filter(pk=op.pk).update(result={"partial": relative})
-        path = Path(settings.MEDIA_ROOT) / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
             ctx.guest.export_disk(target, pool_name=pool, name=temporary, progress=copying)
-            download_volume(ctx.conn, pool, temporary, str(path), transfer_progress(
-                report, "Saving the image:", start=40, end=70))  # fmt: skip
+            with image_files.receiving(relative) as received:
+                download_volume(ctx.conn, pool, temporary, received.file, transfer_progress(
+                    report, "Saving the image:", start=40, end=70))  # fmt: skip
         except Stopped as stopped:
             raise Stopped(f"{stopped}; the partial copy was removed and no image was made") from None
         finally:
             images.delete_named(ctx.conn, pool, [temporary])
-        image = _image(name, relative, ctx.instance.image, path)
+        image = _image(name, received.name, ctx.instance.image)
         report(75, f"Adding {name} to the image cache of {ctx.instance.host}")
         cache_image(ctx.conn, ctx.instance.host, image)
         return {**done(ctx, report), "message": f"Image {name} made from {target}", "image_id": image.pk}
@@ -106,7 +105,7 @@ def export_volume(instance) -> str:
     return f"{instance.uuid}-export.qcow2"
 
 
-def _image(name: str, relative: str, source: Image | None, path: Path) -> Image:
+def _image(name: str, relative: str, source: Image | None) -> Image:
     image = Image(name=name, disk_format=DiskFormat.QCOW2, cmdline=source.cmdline if source else "")
     image.disk.name = relative
     if source is not None:
@@ -114,6 +113,6 @@ def _image(name: str, relative: str, source: Image | None, path: Path) -> Image:
     try:
         image.save()
     except IntegrityError:
-        path.unlink(missing_ok=True)
+        image_files.delete([relative])
         raise OperationFailed(f"An image named {name} already exists.") from None
     return image

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from config.settings import file_storages
 from hosts.models import Host
 from hosts.services import probe
 from tests.support.names import name_factory
@@ -57,6 +58,7 @@ def qemu_host(transactional_db, real_volume):
 
 @pytest.fixture
 def transfers_dir(settings, tmp_path):
-    """STATE_DIR in a temp folder for the test (the worker thread sees the same settings)."""
-    settings.STATE_DIR = tmp_path / "state"
-    return settings.STATE_DIR / "transfers"
+    """The transfers storage in a temp folder for the test (the worker thread sees the same settings)."""
+    folder = tmp_path / "state" / "transfers"
+    settings.STORAGES = file_storages(settings.FILE_STORAGE, settings.FILE_STORAGE_OPTIONS, folder)
+    return folder
