@@ -46,20 +46,19 @@ def test_a_killed_monitors_hosts_are_taken_over_and_changes_still_reach_an_open_
         epoch = HostLease.objects.get(host=qemu_host).epoch
         victim = monitors.pop(holders()[qemu_host.pk])
         (survivor,) = monitors.values()
-        page = open_page_socket(asgi_server.url, admin_user, since=current_seq())
+        with open_page_socket(asgi_server.url, admin_user, since=current_seq()) as page:
+            victim.kill()
+            qemu_conn.lookupByName(guest.name).suspend()  # behind the console's back, while nobody watches
 
-        victim.kill()
-        qemu_conn.lookupByName(guest.name).suspend()  # behind the console's back, while nobody watches
-
-        took = seconds_until(lambda: holders().get(qemu_host.pk) == survivor.pid, timeout=15,
-                             what=lambda: f"the survivor taking this machine over\n{logs()}")  # fmt: skip
-        event = next_event(page, lambda e: e["kind"] == "instance" and e["data"]["id"] == guest.pk, timeout=30)
-        assert event["data"]["state"] == InstanceState.PAUSED
-        assert Instance.objects.get(pk=guest.pk).state == InstanceState.PAUSED
-        assert HostLease.objects.get(host=qemu_host).epoch > epoch, "a takeover raises the epoch"
-        wait_until(lambda: set(holders().values()) == {survivor.pid} and set(holders()) == hosts, timeout=15,
-                   what=lambda: f"every host with the survivor: {holders()}")  # fmt: skip
-        print(f"this machine watched again {took:.1f} s after the kill (lease {LEASE_TTL:g} s)")
+            took = seconds_until(lambda: holders().get(qemu_host.pk) == survivor.pid, timeout=15,
+                                 what=lambda: f"the survivor taking this machine over\n{logs()}")  # fmt: skip
+            event = next_event(page, lambda e: e["kind"] == "instance" and e["data"]["id"] == guest.pk, timeout=30)
+            assert event["data"]["state"] == InstanceState.PAUSED
+            assert Instance.objects.get(pk=guest.pk).state == InstanceState.PAUSED
+            assert HostLease.objects.get(host=qemu_host).epoch > epoch, "a takeover raises the epoch"
+            wait_until(lambda: set(holders().values()) == {survivor.pid} and set(holders()) == hosts, timeout=15,
+                       what=lambda: f"every host with the survivor: {holders()}")  # fmt: skip
+            print(f"this machine watched again {took:.1f} s after the kill (lease {LEASE_TTL:g} s)")
 
         survivor.stop()  # SIGTERM: a clean stop
         assert not holders(), "every lease released"
