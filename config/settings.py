@@ -111,7 +111,14 @@ def redis_backed(url: str) -> tuple[dict, dict]:
     layers = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": url, "socket_timeout": 30}]},
+            # Consoles hold their sockets for days (group_expiry) and receive bursts (capacity);
+            # page events do not go through it (live.fanout reads a stream once per process).
+            "CONFIG": {
+                "hosts": [{"address": url, "socket_timeout": 30}],
+                "capacity": 1000,
+                "expiry": 60,
+                "group_expiry": 30 * 86400,
+            },
         }
     }
     return queues, layers

@@ -1,8 +1,9 @@
 """Push a change to every open page.
 
-Each event gets a sequence number and is kept in a short log in Redis, so a page that connects
-(or reconnects) after it was rendered asks for what it missed: nothing falls between the render
-and the websocket."""
+Each event gets a sequence number and is appended to a Redis stream that keeps the last KEEP:
+each web process reads the stream once and hands every event to its own open pages (live.fanout),
+and a page that connects (or reconnects) after it was rendered asks for what it missed: nothing
+falls between the render and the websocket."""
 
 import asyncio
 import json
@@ -17,19 +18,17 @@ import redis
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-GROUP = "live"
 ACCESS_GROUP = "access"  # long-lived sockets that hold a permission (serial consoles)
 SEQ_KEY = "live:seq"
-LOG_KEY = "live:log"
+STREAM_KEY = "live:stream"
 KEEP = 1000
 log = logging.getLogger(__name__)
 _held = threading.local()  # .pending: the broadcasts held back on this thread (held_back)
 
-# Number and log the event atomically, so the log is always in sequence order.
+# Number and append the event atomically: the stream's entry ids are the sequence numbers.
 _RECORD = """
 local seq = redis.call('INCR', KEYS[1])
-redis.call('LPUSH', KEYS[2], seq .. ' ' .. ARGV[1])
-redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[2]) - 1)
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], seq .. '-0', 'e', ARGV[1])
 return seq
 """
 
@@ -48,7 +47,7 @@ def _sender_loop() -> asyncio.AbstractEventLoop:
     return loop
 
 
-def _group_send(message: dict, group: str = GROUP) -> None:
+def _group_send(message: dict, group: str) -> None:
     future = asyncio.run_coroutine_threadsafe(get_channel_layer().group_send(group, message), _sender_loop())
     future.result(timeout=10)
 
@@ -67,16 +66,18 @@ def current_seq() -> int:
     return int(_redis().get(SEQ_KEY) or 0)
 
 
+def entry_event(entry_id: bytes | str, fields: dict) -> dict:
+    """A stream entry as pages receive it: {"seq", "kind", "data"}."""
+    entry_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    return {"seq": int(entry_id.split("-")[0]), **json.loads(fields[b"e"])}
+
+
 def events_since(seq: int) -> list[dict] | None:
-    """Events newer than `seq`, oldest first; None when some were already dropped from the log."""
-    events = []
-    for raw in _redis().lrange(LOG_KEY, 0, KEEP - 1):
-        number, payload = raw.decode().split(" ", 1)
-        if int(number) <= seq:
-            return list(reversed(events))
-        events.append({"seq": int(number), **json.loads(payload)})
-    complete = not events or events[-1]["seq"] == seq + 1
-    return list(reversed(events)) if complete else None
+    """Events newer than `seq`, oldest first; None when some were already dropped from the stream."""
+    events = [entry_event(*entry) for entry in _redis().xrange(STREAM_KEY, min=f"{seq + 1}-0", max="+")]
+    if events and events[0]["seq"] != seq + 1 or not events and current_seq() > seq:
+        return None
+    return events
 
 
 @contextmanager
@@ -134,7 +135,6 @@ def broadcast(kind: str, data: dict) -> None:
         return
     try:
         payload = json.dumps({"kind": kind, "data": data})
-        seq = _redis().eval(_RECORD, 2, SEQ_KEY, LOG_KEY, payload, KEEP)
-        _group_send({"type": "live.event", "seq": seq, "kind": kind, "data": data})
+        _redis().eval(_RECORD, 2, SEQ_KEY, STREAM_KEY, payload, KEEP)
     except Exception:  # noqa: BLE001 - live updates are best effort by design
         log.warning("live update %s could not be sent", kind, exc_info=True)

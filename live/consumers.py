@@ -1,12 +1,16 @@
-"""The websocket every page opens to receive live updates."""
+"""The websocket every page opens to receive live updates. Events come from this process's
+fan-out (live.fanout: one reader of the event stream per web process) into the page's inbox, and
+go out in order, filtered by what the page's user may see."""
 
+import asyncio
 import time
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from live.broadcast import GROUP, events_since
+from live.broadcast import events_since
+from live.fanout import fanout
 from live.visibility import EventFilter, filter_for
 
 SCOPE_MAX_AGE = 60  # seconds; grant changes also refresh it at once
@@ -17,14 +21,26 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if not self.scope["user"].is_authenticated:
             await self.close(code=4401)
             return
-        # Until the page says which event it saw last, group events wait here: sent before the
-        # replay of what the page missed, they would be applied before older ones.
+        # Until the page says which event it saw last, events wait here: sent before the replay
+        # of what the page missed, they would be applied before older ones.
         self.synced = False
         self.pending: list[dict] = []
+        self.replayed: set[int] = set()  # sent with the replay: not again when the fan-out brings them
+        self.sending = asyncio.Lock()  # the replay and the inbox never interleave
+        self.inbox: asyncio.Queue = asyncio.Queue()
         await self._load_scope()
-        await self.channel_layer.group_add(GROUP, self.channel_name)
+        fanout().join(self)
+        self.drainer = asyncio.create_task(self._drain())
         await self.accept()
         await self.send_json({"kind": "hello", "data": {"user": self.scope["user"].get_username()}})
+
+    def deliver(self, event: dict) -> None:
+        """From the fan-out, on this loop: queued, so a slow page delays nobody else."""
+        self.inbox.put_nowait(event)
+
+    async def _drain(self) -> None:
+        while True:
+            await self.live_event(await self.inbox.get())
 
     async def _load_scope(self) -> None:
         self.visible: EventFilter = await database_sync_to_async(filter_for)(self.scope["user"])
@@ -41,31 +57,34 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         return {**event, "data": {"events": events}} if events else None
 
     async def disconnect(self, code):
-        await self.channel_layer.group_discard(GROUP, self.channel_name)
+        if hasattr(self, "drainer"):
+            fanout().leave(self)
+            self.drainer.cancel()
 
     async def receive_json(self, content, **kwargs):
         """A page says which event it saw last (`{"since": N}`) and gets what came after, in order."""
         since = content.get("since") if isinstance(content, dict) else None
         if self.synced or not isinstance(since, int) or since < 0:
             return
-        missed = await sync_to_async(events_since)(since)
-        if missed is None:
-            await self.send_json({"kind": "stale", "data": {}})
-            return
-        last = since
-        for event in missed + sorted(self.pending, key=lambda event: event["seq"]):
-            if event["seq"] > last:
-                if visible := await self._visible(event):
-                    await self.send_json(visible)
-                last = event["seq"]
-        self.synced, self.pending, self.replayed_to = True, [], last
-
-    async def live_event(self, event):
-        message = {"seq": event["seq"], "kind": event["kind"], "data": event["data"]}
-        if self.synced:
-            if message["seq"] <= self.replayed_to:  # sent with the replay already (logged, then sent to the group)
+        async with self.sending:
+            missed = await sync_to_async(events_since)(since)
+            if missed is None:
+                await self.send_json({"kind": "stale", "data": {}})
                 return
-            if visible := await self._visible(message):
+            last = since
+            for event in missed + sorted(self.pending, key=lambda event: event["seq"]):
+                if event["seq"] > last:
+                    if visible := await self._visible(event):
+                        await self.send_json(visible)
+                    last = event["seq"]
+                    self.replayed.add(event["seq"])
+            self.synced, self.pending = True, []
+
+    async def live_event(self, message: dict):
+        async with self.sending:
+            if not self.synced:
+                self.pending.append(message)
+            elif message["seq"] in self.replayed:
+                self.replayed.discard(message["seq"])
+            elif visible := await self._visible(message):
                 await self.send_json(visible)
-        else:
-            self.pending.append(message)

@@ -2,6 +2,7 @@
 
 import json
 import time
+from contextlib import ExitStack
 
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -11,6 +12,7 @@ from accounts.models import Grant, Role
 from hosts.models import Host
 from live.broadcast import Outbox, broadcast, current_seq
 from tests.support.live_socket import session_cookie
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -131,3 +133,24 @@ def test_a_batch_reaches_a_page_with_only_what_its_user_may_see(asgi_server, ung
     assert (first["kind"], first["data"]["id"], first["data"]["state"]) == ("instance", 1, "paused")
     assert second["kind"] == "batch" and second["seq"] > first["seq"]
     assert [(e["data"]["id"], e["data"]["state"]) for e in second["data"]["events"]] == [(2, "running"), (1, "running")]
+
+
+def test_many_pages_of_one_process_share_one_reader_of_the_event_stream(asgi_server, viewer, redis_conn):
+    """Fifty open pages: one broadcast reaches each, read from Redis once by the process's fan-out
+    (one client waiting in XREAD), not through a channel-layer group of fifty members."""
+    seq = current_seq()
+    with ExitStack() as stack:
+        pages = [stack.enter_context(_open(asgi_server, Origin=asgi_server.url, Cookie=session_cookie(viewer)))
+                 for _ in range(50)]  # fmt: skip
+        for page in pages:
+            assert json.loads(page.recv(timeout=5))["kind"] == "hello"
+            page.send(json.dumps({"since": seq}))
+        host = Host.objects.create(name="h1", uri="test:///default")
+        broadcast("host", {"id": host.pk, "status": "down"})
+        received = [json.loads(page.recv(timeout=10)) for page in pages]
+        readers = wait_until(lambda: [c for c in redis_conn.client_list() if c["cmd"] == "xread"], timeout=5,
+                             what="the fan-out waiting for the next event")  # fmt: skip
+    assert {(event["kind"], event["data"]["id"]) for event in received} == {("host", host.pk)}
+    assert len({event["seq"] for event in received}) == 1
+    assert len(readers) == 1, readers
+    assert not redis_conn.keys("asgi:group:live*"), "no channel-layer group for pages"

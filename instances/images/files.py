@@ -35,8 +35,8 @@ def ours(name: str) -> bool:
 
 
 def delete(names: Iterable[str]) -> int:
-    """Remove these stored image files (those that are ours); how many were asked for."""
-    names = [name for name in names if ours(name)]
-    for name in names:
+    """Remove these stored image files (those that are ours); how many there were."""
+    stored = [name for name in names if ours(name) and default_storage.exists(name)]
+    for name in stored:
         default_storage.delete(name)
-    return len(names)
+    return len(stored)

@@ -28,7 +28,7 @@ TIMEOUT = 30  # seconds without an answer or a byte before a download fails
 def remove_written(op) -> str:
     """For the reaper and failures: the files of an import that did not finish."""
     removed = image_files.delete((Operation.objects.get(pk=op.pk).result or {}).get("written", []))
-    return f"its {removed} downloaded file(s) were removed" if removed else "nothing was downloaded"
+    return f"its {removed} downloaded file(s) were removed" if removed else "nothing downloaded was kept"
 
 
 def _cut(answer) -> None:

@@ -133,9 +133,17 @@
   const newestFetch = {};
   let fetches = 0;
 
+  // A region showing one host's things (data-live-host="3") skips changes on other hosts.
+  function concerns(region, data) {
+    const host = region.dataset.liveHost;
+    return !host || data.host_id === undefined || String(data.host_id) === host;
+  }
+
   function refreshRegions(kind, data) {
     const key = kind + ":" + data.id;
-    const regions = document.querySelectorAll('[data-live-refresh~="' + key + '"]');
+    const regions = Array.from(document.querySelectorAll('[data-live-refresh~="' + key + '"]')).filter(function (region) {
+      return concerns(region, data);
+    });
     if (!regions.length) return;
     const mine = ++fetches;
     newestFetch[key] = mine;

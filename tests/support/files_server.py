@@ -59,7 +59,7 @@ def files_server():
 
 
 def held_download(name: str, user, server: FilesServer) -> Operation:
-    """An import under way for sure: its first MiB written, the rest held by the server."""
+    """An import under way for sure: its first MiB received, the rest held by the server."""
     params = {"name": name, "urls": {"disk": f"{server.url}/held.raw"}, "disk_format": "raw"}
     op = start_operation(kind="image.import", target_type="image", target_name=name, user=user, params=params)
 
