@@ -67,7 +67,7 @@ class Monitor:
 
     def run(self, stop: threading.Event, *, tick: float = 0.2) -> None:
         start_event_loop()
-        log.info("monitor %s started", self.ownership.name)
+        log.info("monitor started (%s)", self.ownership.name)
         try:
             while not stop.is_set():
                 self.step()
