@@ -21,12 +21,14 @@ from django.conf import settings
 ACCESS_GROUP = "access"  # long-lived sockets that hold a permission (serial consoles)
 SEQ_KEY = "live:seq"
 STREAM_KEY = "live:stream"
+GENERATION_KEY = "live:generation"  # when the numbering began (ns): a Redis that lost its data starts a newer one
 KEEP = 1000
 log = logging.getLogger(__name__)
 _held = threading.local()  # .pending: the broadcasts held back on this thread (held_back)
 
 # Number and append the event atomically: the stream's entry ids are the sequence numbers.
 _RECORD = """
+if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('SET', KEYS[3], ARGV[3]) end
 local seq = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], seq .. '-0', 'e', ARGV[1])
 return seq
@@ -72,12 +74,20 @@ def entry_event(entry_id: bytes | str, fields: dict) -> dict:
     return {"seq": int(entry_id.split("-")[0]), **json.loads(fields[b"e"])}
 
 
-def events_since(seq: int) -> list[dict] | None:
-    """Events newer than `seq`, oldest first; None when some were already dropped from the stream."""
-    events = [entry_event(*entry) for entry in _redis().xrange(STREAM_KEY, min=f"{seq + 1}-0", max="+")]
-    if events and events[0]["seq"] != seq + 1 or not events and current_seq() > seq:
-        return None
-    return events
+def generation_of(raw: bytes | None) -> int:
+    return int(raw or 0)
+
+
+def events_since(seq: int) -> tuple[list[dict] | None, int]:
+    """(events newer than `seq`, oldest first, or None when some were already dropped from the
+    stream; the generation of the numbering they belong to)."""
+    pipe = _redis().pipeline(transaction=True)
+    pipe.xrange(STREAM_KEY, min=f"{seq + 1}-0", max="+").get(SEQ_KEY).get(GENERATION_KEY)
+    entries, newest, generation = pipe.execute()
+    events = [entry_event(*entry) for entry in entries]
+    if events and events[0]["seq"] != seq + 1 or not events and int(newest or 0) > seq:
+        return None, generation_of(generation)
+    return events, generation_of(generation)
 
 
 @contextmanager
@@ -135,6 +145,6 @@ def broadcast(kind: str, data: dict) -> None:
         return
     try:
         payload = json.dumps({"kind": kind, "data": data})
-        _redis().eval(_RECORD, 2, SEQ_KEY, STREAM_KEY, payload, KEEP)
+        _redis().eval(_RECORD, 3, SEQ_KEY, STREAM_KEY, GENERATION_KEY, payload, KEEP, time.time_ns())
     except Exception:  # noqa: BLE001 - live updates are best effort by design
         log.warning("live update %s could not be sent", kind, exc_info=True)

@@ -24,8 +24,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         # Until the page says which event it saw last, events wait here: sent before the replay
         # of what the page missed, they would be applied before older ones.
         self.synced = False
-        self.pending: list[dict] = []
-        self.replayed: set[int] = set()  # sent with the replay: not again when the fan-out brings them
+        self.pending: list[tuple[dict, int]] = []
+        self.generation = 0  # of the numbering the page follows (a Redis that lost its data starts a newer one)
+        self.floor = 0  # the page has every event up to this one
         self.sending = asyncio.Lock()  # the replay and the inbox never interleave
         self.inbox: asyncio.Queue = asyncio.Queue()
         await self._load_scope()
@@ -34,13 +35,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await self.send_json({"kind": "hello", "data": {"user": self.scope["user"].get_username()}})
 
-    def deliver(self, event: dict) -> None:
+    def deliver(self, event: dict, generation: int) -> None:
         """From the fan-out, on this loop: queued, so a slow page delays nobody else."""
-        self.inbox.put_nowait(event)
+        self.inbox.put_nowait((event, generation))
 
     async def _drain(self) -> None:
         while True:
-            await self.live_event(await self.inbox.get())
+            await self.live_event(*await self.inbox.get())
 
     async def _load_scope(self) -> None:
         self.visible: EventFilter = await database_sync_to_async(filter_for)(self.scope["user"])
@@ -67,24 +68,35 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if self.synced or not isinstance(since, int) or since < 0:
             return
         async with self.sending:
-            missed = await sync_to_async(events_since)(since)
+            missed, self.generation = await sync_to_async(events_since)(since)
             if missed is None:
                 await self.send_json({"kind": "stale", "data": {}})
                 return
-            last = since
-            for event in missed + sorted(self.pending, key=lambda event: event["seq"]):
-                if event["seq"] > last:
-                    if visible := await self._visible(event):
-                        await self.send_json(visible)
-                    last = event["seq"]
-                    self.replayed.add(event["seq"])
-            self.synced, self.pending = True, []
+            self.floor = since
+            for event in missed:
+                await self._send(event)
+            self.synced, pending, self.pending = True, self.pending, []
+            for event, generation in sorted(pending, key=lambda item: item[0]["seq"]):
+                await self._follow(event, generation)
 
-    async def live_event(self, message: dict):
+    async def live_event(self, event: dict, generation: int):
         async with self.sending:
-            if not self.synced:
-                self.pending.append(message)
-            elif message["seq"] in self.replayed:
-                self.replayed.discard(message["seq"])
-            elif visible := await self._visible(message):
+            if self.synced:
+                await self._follow(event, generation)
+            else:
+                self.pending.append((event, generation))
+
+    async def _follow(self, event: dict, generation: int) -> None:
+        """An event from the fan-out: sent unless the page has it, or it is a straggler from
+        before Redis lost its data (a newer numbering is followed from its start)."""
+        if generation < self.generation:
+            return
+        if generation > self.generation:
+            self.generation, self.floor = generation, 0
+        await self._send(event)
+
+    async def _send(self, event: dict) -> None:
+        if event["seq"] > self.floor:
+            self.floor = event["seq"]
+            if visible := await self._visible(event):
                 await self.send_json(visible)

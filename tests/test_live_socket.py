@@ -154,3 +154,20 @@ def test_many_pages_of_one_process_share_one_reader_of_the_event_stream(asgi_ser
     assert len({event["seq"] for event in received}) == 1
     assert len(readers) == 1, readers
     assert not redis_conn.keys("asgi:group:live*"), "no channel-layer group for pages"
+
+
+def test_events_still_arrive_after_redis_lost_its_data(asgi_server, viewer, redis_conn):
+    """Redis restarted (here: flushed): the numbers start again, under a new generation, and the
+    process's reader follows from the start of the new stream."""
+    host = Host.objects.create(name="h1", uri="test:///default")
+    with _open(asgi_server, Origin=asgi_server.url, Cookie=session_cookie(viewer)) as socket:
+        assert json.loads(socket.recv(timeout=5))["kind"] == "hello"
+        socket.send(json.dumps({"since": current_seq()}))
+        for _ in range(3):
+            broadcast("host", {"id": host.pk, "status": "up"})
+        before = [json.loads(socket.recv(timeout=5))["seq"] for _ in range(3)]
+        assert before == list(range(before[0], before[0] + 3))
+        redis_conn.flushdb()
+        broadcast("host", {"id": host.pk, "status": "down"})
+        event = json.loads(socket.recv(timeout=10))
+    assert (event["seq"], event["data"]["status"]) == (1, "down")
