@@ -80,12 +80,13 @@ def generation_of(raw: bytes | None) -> int:
 
 def events_since(seq: int) -> tuple[list[dict] | None, int]:
     """(events newer than `seq`, oldest first, or None when some were already dropped from the
-    stream; the generation of the numbering they belong to)."""
+    stream or `seq` is beyond the newest event (Redis lost its data: the numbers start again);
+    the generation of the numbering they belong to)."""
     pipe = _redis().pipeline(transaction=True)
     pipe.xrange(STREAM_KEY, min=f"{seq + 1}-0", max="+").get(SEQ_KEY).get(GENERATION_KEY)
     entries, newest, generation = pipe.execute()
     events = [entry_event(*entry) for entry in entries]
-    if events and events[0]["seq"] != seq + 1 or not events and int(newest or 0) > seq:
+    if events and events[0]["seq"] != seq + 1 or not events and int(newest or 0) != seq:
         return None, generation_of(generation)
     return events, generation_of(generation)
 

@@ -171,3 +171,7 @@ def test_events_still_arrive_after_redis_lost_its_data(asgi_server, viewer, redi
         broadcast("host", {"id": host.pk, "status": "down"})
         event = json.loads(socket.recv(timeout=10))
     assert (event["seq"], event["data"]["status"]) == (1, "down")
+    with _open(asgi_server, Origin=asgi_server.url, Cookie=session_cookie(viewer)) as socket:  # a page from before
+        assert json.loads(socket.recv(timeout=5))["kind"] == "hello"
+        socket.send(json.dumps({"since": before[-1]}))
+        assert json.loads(socket.recv(timeout=5)) == {"kind": "stale", "data": {}}  # it reloads
