@@ -13,10 +13,12 @@ from django.test.utils import CaptureQueriesContext
 
 from hosts.models import Host, HostStatus
 from hosts.monitor import Monitor
+from tests.networks.support import random_subnet
 from tests.support.monitor import running_monitor
 from tests.support.waiting import wait_until
 from virt.domains import read_domains
 from virt.host import read_facts
+from virt.networks import define_network
 from virt.watch import HostWatch
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -80,7 +82,7 @@ def test_a_network_defined_behind_the_consoles_back_is_read_at_the_next_refresh(
     try:
         with running_monitor():
             wait_until(lambda: "default" in names(), timeout=10, what="the first read of the networks")
-            network = other.networkDefineXML(f"<network><name>{name}</name></network>")
+            network = define_network(other, name=name, mode="isolated", **random_subnet())
             wait_until(lambda: name in names(), timeout=10, what=lambda: f"{name} in the inventory: {names()}")
             network.undefine()
             wait_until(lambda: name not in names(), timeout=10, what="the network gone from the inventory")
