@@ -3,12 +3,13 @@ processes sharing H libvirt test-driver hosts of N instances each, then W worker
 Prints figures, with CPU seconds per component; asserts nothing.
 
     .venv/bin/python bench/scaleout.py [--hosts 1000] [--per-host 100] [--monitors 4] [--workers 1,2,4]
+        [--web 2] [--sockets 500] [--rate 10]
 
 Measured: cold adoption of H×N instances by K monitors and their steady CPU; failover after
 `kill -9` of one monitor (seconds until each of its hosts has a new holder; one lease row per
 host, so never two holders); operations per second with W workers on distinct instances; 50
-concurrent requests for one instance (how many are accepted); the instance list page at H×N.
-Not yet measured: event → browser latency to 500 sockets.
+concurrent requests for one instance (how many are accepted); the instance list page at H×N;
+event → page latency to 500 logged-in websockets on 2 web processes (bench/swarm.py).
 
 Uses a throw-away PostgreSQL database on 127.0.0.1:5432 (BENCH_POSTGRES_URL) and Redis db 14."""
 
@@ -36,6 +37,7 @@ from django.test import Client
 from django.urls import reverse
 from inventory import write_node
 from rq import Worker
+from swarm import live_latency
 
 from hosts.models import Host, HostLease, HostStatus
 from instances.models import Instance
@@ -178,6 +180,9 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--ops", type=int, default=200, help="operations per worker round")
     parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--web", type=int, default=2, help="web processes for the live-updates phase")
+    parser.add_argument("--sockets", type=int, default=500)
+    parser.add_argument("--rate", type=float, default=10, help="live events per second")
     args = parser.parse_args()
     on_postgres.create()
     redis = django_rq.get_connection("default")
@@ -192,6 +197,7 @@ def main() -> None:
         monitors = monitors_phase(args, args.hosts * args.per_host)
         failover(monitors)
         list_page(admin, args.requests)
+        live_latency(web=args.web, sockets=args.sockets, rate=args.rate, seconds=30, cpu_seconds=cpu_seconds)
         workers_phase([int(n) for n in args.workers.split(",")], admin, args.ops)
     finally:
         for monitor in monitors:
