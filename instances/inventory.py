@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from config.rows import update_rows
 from hosts.models import Host
 from instances.models import HELD_STATES, Evacuation, Instance, InstanceState
 from live.broadcast import broadcast
@@ -67,7 +68,7 @@ def sync_host(host: Host, records: list[DomainRecord], *, skip: frozenset = froz
             and row.state not in HELD_STATES]  # fmt: skip
     with transaction.atomic():
         Instance.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
-        Instance.objects.bulk_update(changed, _SYNCED, batch_size=500)
+        update_rows(changed, list(_SYNCED))
         Instance.objects.filter(pk__in=gone).delete()
     result.created = [str(row.uuid) for row in new]
     result.changed, result.removed = len(changed), len(gone)
@@ -143,6 +144,7 @@ def apply_details(host: Host, found: dict[str, dict | None]) -> int:
             row.vcpus = details.get("vcpus") or row.vcpus
             row.memory_mib = details.get("memory_mib") or row.memory_mib
             changed.append(row)
-    Instance.objects.bulk_update(changed, ["details", "vcpus", "memory_mib"], batch_size=500)
+    with transaction.atomic():
+        update_rows(changed, ["details", "vcpus", "memory_mib"])
     _announce(host, changed, listing_changed=False)
     return len(changed)
