@@ -34,6 +34,7 @@ from virt.host import read_facts
 from virt.watch import HostWatch, WatchPolicy, in_use
 
 log = logging.getLogger("hosts.monitor")
+APPLY_BUDGET = 0.5  # seconds of writing per pass: leases are renewed every MONITOR_LEASE_TTL / 5
 
 
 def policy_from_settings() -> WatchPolicy:
@@ -191,10 +192,12 @@ class Monitor:
                     log.warning("reading domain %s failed: %s", uuid, error)
         self.events.put(("details", pk, found))
 
-    def apply_events(self, *, batch: int = 500) -> None:
-        """Write up to `batch` queued events, so that the watches are polled between batches."""
+    def apply_events(self, *, budget: float = APPLY_BUDGET) -> None:
+        """Write queued events for up to `budget` seconds, so that the leases are renewed and the
+        watches polled between batches however many hosts report at once (a cold start)."""
         hosts: dict[int, Host | None] = {}
-        for _ in range(batch):
+        deadline = time.monotonic() + budget
+        while time.monotonic() < deadline:
             try:
                 kind, pk, payload = self.events.get_nowait()
             except queue.Empty:
