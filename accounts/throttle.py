@@ -20,9 +20,10 @@ import secrets
 import time
 from dataclasses import dataclass
 
-import django_rq
 from django.conf import settings
 from redis.exceptions import RedisError
+
+from config.redis_client import redis_client
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ class LoginAttempt:
     def begin(self) -> Refusal | None:
         deadline = time.monotonic() + SLOT_WAIT
         try:
-            conn = django_rq.get_connection("default")
+            conn = redis_client()
             while True:
                 answer, wait = conn.eval(_RESERVE, 4, *self.failures, *self.slots, self.token, SLOT_LEASE,
                                          settings.LOGIN_MAX_FAILURES)  # fmt: skip
@@ -109,7 +110,7 @@ class LoginAttempt:
 
     def _end(self, *, count: bool = False, clear_user: bool = False) -> None:
         try:
-            pipe = django_rq.get_connection("default").pipeline()  # MULTI: counted and freed at once
+            pipe = redis_client().pipeline()  # MULTI: counted and freed at once
             if count:
                 for key in self.failures:
                     pipe.set(key, 0, ex=settings.LOGIN_FAILURE_WINDOW, nx=True)

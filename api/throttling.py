@@ -3,12 +3,12 @@ process shares one count; session requests (the pages' own) are not throttled he
 
 import time
 
-import django_rq
 from django.conf import settings
 from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
 from api.permissions import token_of
+from config.redis_client import redis_client
 
 PERIODS = {"s": 1, "sec": 1, "min": 60, "hour": 3600, "day": 86400}
 
@@ -28,7 +28,7 @@ class TokenRateThrottle(BaseThrottle):
         window = int(time.time() // period)
         key = f"lvc:api-throttle:{token.pk}:{window}"
         try:
-            connection = django_rq.get_connection("default")
+            connection = redis_client()
             count = connection.incr(key)
             if count == 1:
                 connection.expire(key, period + 1)

@@ -82,6 +82,10 @@ def monitors_phase(args, total: int) -> list[subprocess.Popen]:
     took = f"{time.monotonic() - started:.1f} s" if adopted is not None else "NOT within 900 s"
     print(f"  cold adoption of {Instance.objects.count()} instances: {took} (target <= 90 s); monitor CPU "
           f"{sum(cpu):.1f} s ({', '.join(f'{c:.1f}' for c in cpu)})")  # fmt: skip
+    read = wait_until(lambda: not Instance.objects.filter(details={}).exists(), timeout=900, step=1)
+    cpu = sum(cpu_seconds(m.pid) for m in monitors)
+    print("  every definition read after " + (f"{time.monotonic() - started:.1f} s" if read is not None
+          else "NOT within 900 s more") + f"; monitor CPU {cpu:.1f} s")  # fmt: skip
     before = [cpu_seconds(m.pid) for m in monitors]
     time.sleep(30)  # steady state: nothing changes on the hosts
     steady = [cpu_seconds(m.pid) - b for m, b in zip(monitors, before, strict=True)]

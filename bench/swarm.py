@@ -101,7 +101,7 @@ def _send_events(count: int, rate: float, instances: list[tuple[int, int]]) -> l
 
 
 async def _swarm(pages: list[Page], cookies: dict[str, str], ports: list[int], seconds: float, rate: float,
-                 instances: list[tuple[int, int]]) -> tuple[float, list[tuple[int, int]]]:  # fmt: skip
+                 instances: list[tuple[int, int]]) -> tuple[float, float, list[tuple[int, int]]]:  # fmt: skip
     opened, sockets, tasks = asyncio.Semaphore(50), [], []
     started = time.monotonic()
     for n, page in enumerate(pages):
@@ -114,10 +114,12 @@ async def _swarm(pages: list[Page], cookies: dict[str, str], ports: list[int], s
             raise failed[0].exception()
         await asyncio.sleep(0.05)
     connecting = time.monotonic() - started
-    # every page told the console what it has seen once a "grants" event (every user sees those) arrives
+    # every page has told the console what it has seen once a "grants" event (every user sees
+    # those; each page re-reads its user's access on one, so it is sent once) has reached it
+    await asyncio.to_thread(broadcast, "grants", {"bench_ready": True})
     while not all(page.ready for page in pages):
-        await asyncio.to_thread(broadcast, "grants", {"bench_ready": True})
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.1)
+    ready = time.monotonic() - started - connecting
     sent = await asyncio.to_thread(_send_events, int(seconds * rate), rate, instances)
     deadline = time.monotonic() + 10  # what has not arrived 10 s after the last event is lost
     while time.monotonic() < deadline and any(len(page.received) < _expected(page, sent) for page in pages):
@@ -126,7 +128,7 @@ async def _swarm(pages: list[Page], cookies: dict[str, str], ports: list[int], s
         await socket.close()
     for task in tasks:
         task.cancel()
-    return connecting, sent
+    return connecting, ready, sent
 
 
 def _expected(page: Page, sent: list[tuple[int, int]]) -> int:
@@ -149,7 +151,7 @@ def live_latency(*, web: int, sockets: int, rate: float, seconds: float, cpu_sec
             raise SystemExit("the web processes did not answer within 60 s:\n" + (WORK / "web.log").read_text()[-3000:])
         before = [cpu_seconds(p.pid) for p in processes]
         own = time.process_time()
-        connecting, sent = asyncio.run(_swarm(pages, cookies, ports, seconds, rate, instances))
+        connecting, ready, sent = asyncio.run(_swarm(pages, cookies, ports, seconds, rate, instances))
         web_cpu = [cpu_seconds(p.pid) - b for p, b in zip(processes, before, strict=True)]
         swarm_cpu = time.process_time() - own
     finally:
@@ -157,7 +159,7 @@ def live_latency(*, web: int, sockets: int, rate: float, seconds: float, cpu_sec
             process.send_signal(signal.SIGTERM)
         for process in processes:
             process.wait(30)
-    _report(pages, sent, web, rate, seconds, connecting, web_cpu, swarm_cpu)
+    _report(pages, sent, web, rate, seconds, (connecting, ready), web_cpu, swarm_cpu)
 
 
 def _answers(port: int) -> bool:
@@ -170,7 +172,7 @@ def _answers(port: int) -> bool:
         return False
 
 
-def _report(pages, sent, web, rate, seconds, connecting, web_cpu, swarm_cpu) -> None:
+def _report(pages, sent, web, rate, seconds, setup, web_cpu, swarm_cpu) -> None:
     latencies = [ms for page in pages for ms in page.received.values()]
     visible_by_page = [{n for n, host_id in sent if page.may_see(host_id)} for page in pages]
     lost = sum(len(visible - page.received.keys()) for page, visible in zip(pages, visible_by_page, strict=True))
@@ -178,7 +180,8 @@ def _report(pages, sent, web, rate, seconds, connecting, web_cpu, swarm_cpu) -> 
     per_user = defaultdict(int)
     for page in pages:
         per_user[page.hosts is None] += len(page.received)
-    print(f"  live updates: {len(pages)} logged-in pages on {web} web processes (connected in {connecting:.1f} s), "
+    print(f"  live updates: {len(pages)} logged-in pages on {web} web processes (connected in {setup[0]:.1f} s, "
+          f"a first event to all of them in {setup[1]:.1f} s), "
           f"{len(sent)} events at {rate:g}/s over {seconds:g} s: {len(latencies)} deliveries "
           f"({per_user[False]} to one-host viewers, {per_user[True]} to fleet admins)")  # fmt: skip
     if latencies:

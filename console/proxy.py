@@ -17,7 +17,6 @@ from importlib import import_module
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlparse
 
-import django_rq
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import get_user_model
@@ -33,6 +32,7 @@ from api.authentication import token_of_text
 from api.models import ApiToken
 from audit.models import AuditAction, AuditOutcome
 from audit.services import record
+from config.redis_client import redis_client
 from console import tickets
 from console.models import ConsoleKind
 from console.proxy_limits import Slots, clear_deadline, start_deadline
@@ -232,7 +232,7 @@ def access_lost(user_id: int, instance_id: int, token_id: int | None = None) -> 
 def prepare() -> None:
     """In the parent, before serving: fail now if Redis or the database does not answer, and load
     what every connection needs so forked children start warm. Leaves no connection open."""
-    redis = django_rq.get_connection("default")
+    redis = redis_client()
     redis.ping()
     redis.connection_pool.disconnect()
     import_module(settings.SESSION_ENGINE)

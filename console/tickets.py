@@ -14,9 +14,9 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-import django_rq
 from django.conf import settings
 
+from config.redis_client import redis_client
 from virt.consoles import PASSWORD_LENGTH
 
 TICKET_TTL = 60  # seconds
@@ -47,7 +47,7 @@ def _key(token: str) -> str:
 
 
 def _redis():
-    return django_rq.get_connection("default")
+    return redis_client()
 
 
 def new_nonce() -> str:

@@ -3,14 +3,14 @@ changes, host reads) it has written, kept in Redis (the monitor may run in anoth
 
 import time
 
-import django_rq
+from config.redis_client import redis_client
 
 BEAT, EVENTS = "lvc:monitor:beat", "lvc:monitor:events-applied"
 
 
 def beat(applied: int) -> None:
     """A pass was made now, and `applied` more events were written since the last beat."""
-    pipe = django_rq.get_connection("default").pipeline(transaction=False)
+    pipe = redis_client().pipeline(transaction=False)
     pipe.set(BEAT, time.time())
     if applied:
         pipe.incrby(EVENTS, applied)
@@ -19,5 +19,5 @@ def beat(applied: int) -> None:
 
 def read() -> tuple[float | None, int]:
     """(epoch seconds of the last pass or None, events written in all)."""
-    last, events = django_rq.get_connection("default").mget([BEAT, EVENTS])
+    last, events = redis_client().mget([BEAT, EVENTS])
     return (float(last) if last else None), int(events or 0)

@@ -6,9 +6,10 @@ import json
 import time
 from datetime import UTC, datetime
 
-import django_rq
 from django.conf import settings
 from redis.exceptions import RedisError
+
+from config.redis_client import redis_client
 
 KEY = "lvc:device-stats:{}"
 
@@ -22,7 +23,7 @@ def store(found: dict[str, dict]) -> None:
     if not found:
         return
     now, ttl = time.time(), _ttl()
-    pipe = django_rq.get_connection("default").pipeline(transaction=False)
+    pipe = redis_client().pipeline(transaction=False)
     for uuid, devices in found.items():
         pipe.set(KEY.format(uuid), json.dumps({"at": now, **devices}), ex=ttl)
     pipe.execute()
@@ -33,7 +34,7 @@ def read_many(uuids: list[str]) -> dict[str, dict]:
     if not uuids:
         return {}
     try:
-        values = django_rq.get_connection("default").mget([KEY.format(uuid) for uuid in uuids])
+        values = redis_client().mget([KEY.format(uuid) for uuid in uuids])
     except RedisError:  # the page shows the definition without figures
         return {}
     return {uuid: json.loads(value) for uuid, value in zip(uuids, values, strict=True) if value}

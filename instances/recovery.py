@@ -2,9 +2,9 @@
 freed, its state re-read from its host, and a half-built instance removed (or held in state Error
 with what is left)."""
 
-import django_rq
 from django.conf import settings
 
+from config.redis_client import redis_client
 from hosts.connections import pool
 from hosts.credentials import UnreadableSecret
 from instances.build.operations import forget_or_hold
@@ -42,7 +42,7 @@ def recover(op: Operation) -> str:
     if instance is None:
         return "the instance is gone"
     # The database lets one operation at a time hold an instance, and this one has ended.
-    django_rq.get_connection("default").delete(lock_key(instance.pk))
+    redis_client().delete(lock_key(instance.pk))
     _remove_partial_file(op)
     try:
         cloned = recover_clone(op) if op.kind == "instance.clone" else ""

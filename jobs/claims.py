@@ -8,8 +8,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import django_rq
-
+from config.redis_client import redis_client
 from jobs import heartbeat
 from jobs.registry import OperationFailed
 from virt import stopping
@@ -26,7 +25,7 @@ def claim(key: str, *, busy: str = "", waiting: str = "", on_wait: Callable[[str
     with `busy`, else a wait (`waiting` says for what, also to `on_wait(sentence)` as it starts; an
     abort ends it)."""
     # Not thread-local: the job's heartbeat thread extends it.
-    lock = django_rq.get_connection("default").lock(key, timeout=CLAIM_TTL, thread_local=False)
+    lock = redis_client().lock(key, timeout=CLAIM_TTL, thread_local=False)
     first = True
     while not lock.acquire(blocking=False):
         if busy:

@@ -5,9 +5,10 @@ A guest leaves it when it stops; figures older than a few samples are not shown.
 import json
 import time
 
-import django_rq
 from django.conf import settings
 from redis.exceptions import RedisError
+
+from config.redis_client import redis_client
 
 HOSTS = "lvc:stats:hosts"  # host pk -> {"cpu", "memory", "at"}
 GUESTS = "lvc:stats:guests"  # uuid -> {"cpu", "memory", "at"}
@@ -16,7 +17,7 @@ LOOKED_AT = 200  # the busiest guests read before keeping those the user may see
 
 
 def _redis():
-    return django_rq.get_connection("default")
+    return redis_client()
 
 
 def fresh_after() -> float:

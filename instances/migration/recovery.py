@@ -3,8 +3,7 @@ is aborted, what was made for it at the destination removed, and the row put whe
 for a single migration (target: the instance) and for each guest a host's drain was moving (target:
 the host)."""
 
-import django_rq
-
+from config.redis_client import redis_client
 from hosts.connections import pool
 from hosts.credentials import UnreadableSecret
 from hosts.models import Host
@@ -55,7 +54,7 @@ def recover_drain(op) -> str:
         instance = Instance.objects.select_related("host").filter(pk=pk, state=InstanceState.MIGRATING).first()
         if instance is None:
             continue
-        django_rq.get_connection("default").delete(lock_key(instance.pk))
+        redis_client().delete(lock_key(instance.pk))
         try:
             conn = pool().get(instance.host.uri, instance.host.credentials())
             dest = Host.objects.filter(pk=prepared.get("destination")).first()
