@@ -51,7 +51,7 @@ class AuditEntry(models.Model):
         ordering = ["-time", "-id"]
         verbose_name_plural = "audit entries"
         indexes = [
-            models.Index(fields=["-time"], name="audit_time"),
+            models.Index(fields=["-time", "-id"], name="audit_newest"),  # the audit page
             models.Index(fields=["user", "-time"], name="audit_user_time"),
             models.Index(fields=["action", "-time"], name="audit_action_time"),
         ]

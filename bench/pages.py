@@ -50,8 +50,8 @@ def web_server() -> subprocess.Popen:
 
 
 def fill(count: int, admin: User) -> dict[str, str]:
-    """`count` instances on hosts of 100 (each host up), as many operations and audit entries;
-    returns the pages to measure."""
+    """`count` instances on hosts of 100 (each host up), as many operations (on the first host's
+    instances) and audit entries; returns the pages to measure."""
     hosts = Host.objects.bulk_create(
         Host(name=f"h-{count}-{h:04d}", uri=f"test:///bench-{count}-{h}", status=HostStatus.UP)
         for h in range(max(1, count // 100))
@@ -63,9 +63,10 @@ def fill(count: int, admin: User) -> dict[str, str]:
         batch_size=2000,
     )  # fmt: skip
     instance = Instance.objects.filter(host=hosts[0]).order_by("name").first()
+    pks = list(Instance.objects.filter(host=hosts[0]).values_list("pk", flat=True))  # the operations' targets
     Operation.objects.bulk_create(
-        (Operation(kind="instance.start", target_type="instance", target_id=str(instance.pk), target_name=instance.name,
-                   host=hosts[0], user=admin, status=OperationStatus.SUCCEEDED, progress=100) for _ in range(count)),
+        (Operation(kind="instance.start", target_type="instance", target_id=str(pks[n % len(pks)]), target_name="vm",
+                   host=hosts[0], user=admin, status=OperationStatus.SUCCEEDED, progress=100) for n in range(count)),
         batch_size=2000,
     )  # fmt: skip
     AuditEntry.objects.bulk_create(

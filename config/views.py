@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,6 +14,7 @@ from accounts.scope import visible_hosts, visible_instances, visible_operations
 from audit.models import AuditAction
 from audit.services import record, record_denied
 from config.lookups import positive_id
+from config.options import host_options, select_options
 from hosts.models import Host
 from hosts.queries import hosts_for_table
 from instances.models import Instance
@@ -81,17 +82,22 @@ def operation_list(request):
         "status": status,
         "statuses": OperationStatus.choices,
         "user_id": user_id,
-        "users": get_user_model()
-        .objects.filter(operation__in=visible_operations(request.user, Operation.objects.all()))
-        .distinct()
-        .order_by("username"),
+        "user_options": select_options(_users_with_operations(request.user), user_id),
         "host_id": host_id,
-        "hosts": visible_hosts(request.user, Host.objects.only("pk", "name")),
+        "host_options": host_options(visible_hosts(request.user, Host.objects.all()), host_id),
         "instance_id": instance_id,
         "instance": instance,
         "scope": " ".join(scope),
     }
     return render(request, "jobs/operation_list.html", context)
+
+
+def _users_with_operations(user) -> list[tuple[int, str]]:
+    """(id, username) of the users who asked for an operation this user sees: one EXISTS per user
+    (a join over every operation would read them all)."""
+    theirs = visible_operations(user, Operation.objects.filter(user=OuterRef("pk")))
+    users = get_user_model().objects.filter(Exists(theirs)).order_by("username")
+    return list(users.values_list("pk", "username"))
 
 
 @require_GET

@@ -57,6 +57,7 @@ class Monitor:
         self.events: queue.Queue = queue.Queue()
         self.event_times: dict[tuple[int, str], float] = {}  # (host, uuid): when an event's read was taken
         self.slow_facts_due: dict[int, float] = {}  # host pk -> when its slow facts are read again
+        self.reading_details: dict[int, set[str]] = {}  # host pk -> uuids whose definitions are being read
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="monitor-connect")
         self._next_refresh = 0.0
         self._next_lease = 0.0
@@ -135,6 +136,7 @@ class Monitor:
             hosts = {host.pk: host for host in held.only("pk", "uri", "credential_kind", "username", "secret")}
         for pk in set(self.watches) - set(hosts):
             self.watches.pop(pk).close()
+            self.reading_details.pop(pk, None)
         for pk, host in hosts.items():
             key = (host.uri, host.credential_kind, host.username, host.secret)
             if pk in self.watches and self.keys[pk] != key:
@@ -182,15 +184,18 @@ class Monitor:
         self.events.put(("domain", pk, (uuid, record, details, taken)))
 
     def _read_details(self, pk: int, conn, uuids: list[str]) -> None:
-        """On the executor: the definitions of newly adopted domains, sent as one event."""
-        found = {}
-        with in_use(conn):
-            for uuid in uuids:
-                try:
-                    found[uuid] = read_domain_details(conn, uuid)
-                except VirtError as error:
-                    log.warning("reading domain %s failed: %s", uuid, error)
-        self.events.put(("details", pk, found))
+        """On the executor: the definitions of newly adopted domains, sent as one event (None for
+        one that could not be read)."""
+        found: dict[str, dict | None] = dict.fromkeys(uuids)
+        try:
+            with in_use(conn):
+                for uuid in uuids:
+                    try:
+                        found[uuid] = read_domain_details(conn, uuid)
+                    except VirtError as error:
+                        log.warning("reading domain %s failed: %s", uuid, error)
+        finally:
+            self.events.put(("details", pk, found))
 
     def apply_events(self, *, budget: float = APPLY_BUDGET) -> None:
         """Write queued events for up to `budget` seconds, so that the leases are renewed and the
@@ -202,6 +207,8 @@ class Monitor:
                 kind, pk, payload = self.events.get_nowait()
             except queue.Empty:
                 return
+            if kind == "details":  # read (or failed): whatever becomes of it, the next refresh may ask again
+                self.reading_details.get(pk, set()).difference_update(payload)
             if pk not in hosts:
                 hosts[pk] = Host.objects.filter(pk=pk).first()
             host = hosts[pk]
@@ -242,8 +249,11 @@ class Monitor:
         devices = {record.uuid: record.devices for record in records}
         self._guarded("keeping device counters", device_stats.store, devices)  # (Redis: never undoes the writes)
         watch = self.watches.get(host.pk)
-        if result.created and watch is not None and watch.conn is not None:  # adopted: read what they are made of
-            self._submit(self._read_details, host.pk, watch.conn, result.created)
+        reading = self.reading_details.setdefault(host.pk, set())
+        unread = [uuid for uuid in result.created + result.unread if uuid not in reading]
+        if unread and watch is not None and watch.conn is not None:  # adopted: read what they are made of
+            reading.update(unread)
+            self._submit(self._read_details, host.pk, watch.conn, unread)
         if came_back and host.resume_guests and result.stopped_while_down:
             resume_guests(host, result.stopped_while_down)
         self.event_times = {key: when for key, when in self.event_times.items() if when > taken - 60}

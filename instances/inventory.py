@@ -22,6 +22,7 @@ _SYNCED = ("name", "state", "autostart", "persistent", "vcpus", "memory_mib")
 @dataclass
 class SyncResult:
     created: list[str] = field(default_factory=list)  # uuids adopted: their details are still to read
+    unread: list[str] = field(default_factory=list)  # uuids of rows whose details were never read (yet)
     changed: int = 0
     removed: int = 0
     stopped_while_down: list[int] = field(default_factory=list)  # ids: were running, found shut off
@@ -71,6 +72,11 @@ def sync_host(host: Host, records: list[DomainRecord], *, skip: frozenset = froz
         update_rows(changed, list(_SYNCED))
         Instance.objects.filter(pk__in=gone).delete()
     result.created = [str(row.uuid) for row in new]
+    # adopted earlier by a monitor that lost the host before it read their definitions
+    unread = (
+        Instance.objects.filter(host=host, details={}).exclude(state__in=HELD_STATES).values_list("uuid", flat=True)
+    )
+    result.unread = [uuid for uuid in map(str, unread) if uuid in seen and uuid not in skip]
     result.changed, result.removed = len(changed), len(gone)
     _announce(host, changed, listing_changed=bool(new or gone))
     return result

@@ -55,6 +55,7 @@ class Operation(models.Model):
         indexes = [
             models.Index(fields=["target_type", "target_id", "-created"]),
             models.Index(fields=["status"]),
+            models.Index(fields=["-created", "-id"], name="operation_newest"),  # the Operations page
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(progress__lte=100), name="operation_progress_max_100"),

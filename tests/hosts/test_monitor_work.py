@@ -13,6 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from hosts.models import Host, HostStatus
 from hosts.monitor import Monitor
+from instances.inventory import sync_host
+from instances.models import Instance
 from tests.networks.support import random_subnet
 from tests.support.monitor import running_monitor
 from tests.support.waiting import wait_until
@@ -90,3 +92,19 @@ def test_a_network_defined_behind_the_consoles_back_is_read_at_the_next_refresh(
         if name in other.listDefinedNetworks():
             other.networkLookupByName(name).undefine()
         other.close()
+
+
+def test_definitions_a_monitor_left_unread_are_read_by_the_next_holder():
+    """A monitor adopted the host's domains and lost the host before it read their definitions
+    (its late write refused): the next holder reads them, although it adopts nothing new."""
+    host = Host.objects.create(name="handed-over", uri="test:///default")
+    conn = libvirt.open("test:///default")  # the same domains as any other connection's at first
+    try:
+        sync_host(host, read_domains(conn))
+    finally:
+        conn.close()
+    rows = Instance.objects.filter(host=host)
+    assert rows.exists() and not rows.exclude(details={}).exists()
+    with running_monitor():
+        wait_until(lambda: not rows.filter(details={}).exists(), timeout=10, what="the definitions read")
+    assert {(row.details["vcpus"], row.details["memory_mib"]) for row in rows} == {(2, 2048)}

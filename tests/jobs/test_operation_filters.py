@@ -89,7 +89,7 @@ def test_the_filter_selects_offer_users_with_operations_and_every_host(
 ):
     record(hosts[0], user=operator)
     body = client_for(viewer).get(LIST, {"host": hosts[1].pk}).content.decode()
-    assert f'<option value="{operator.pk}" >operator</option>' in body
+    assert f'<option value="{operator.pk}">operator</option>' in body
     assert ">admin</option>" not in body  # no operations: not offered
     assert f'<option value="{hosts[1].pk}" selected>beta</option>' in body
 
