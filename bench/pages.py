@@ -39,14 +39,33 @@ PORT = 18400
 TARGETS = "targets: every page's median <= 5 ms at 10 instances and <= 8 ms at 100,000, constant queries"
 
 
-def web_server() -> subprocess.Popen:
-    """The Procfile's web line as `make run` runs it, on the bench's state, with the floor view."""
-    line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
+def procfile_process(name: str) -> subprocess.Popen:
+    """The Procfile's `name` line as `make run` runs it, on the bench's state, with the floor view
+    (stop it with stop())."""
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith(f"{name}:"))
     env = os.environ | {"WEB_PORT": str(PORT), "DJANGO_SETTINGS_MODULE": "floor_settings", "LOG_LEVEL": "WARNING",
                         "PYTHONPATH": str(ROOT / "bench"), "ALLOWED_HOSTS": "127.0.0.1,testserver"}  # fmt: skip
-    with open(WORK / "web.log", "ab") as out:
-        return subprocess.Popen(["bash", "-c", line.removeprefix("web:").strip()], cwd=ROOT, env=env, stdout=out,
+    with open(WORK / f"{name}.log", "ab") as out:
+        return subprocess.Popen(["bash", "-c", line.removeprefix(f"{name}:").strip()], cwd=ROOT, env=env, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(30)
+
+
+def serving() -> None:
+    """Once the web server answers (SystemExit with its log after a minute)."""
+    if wait_until(lambda: _answers(f"http://127.0.0.1:{PORT}/bench/empty/"), timeout=60, step=0.2) is None:
+        raise SystemExit("the web server did not answer within 60 s:\n" + (WORK / "web.log").read_text()[-3000:])
+
+
+def logged_in(user: User) -> str:
+    """A session cookie value of `user`."""
+    login = Client()
+    login.force_login(user)
+    return login.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 def fill(count: int, admin: User) -> dict[str, str]:
@@ -123,13 +142,10 @@ def main() -> None:
     redis.flushdb()
     call_command("migrate", verbosity=0)
     admin = User.objects.create_superuser("bench", "", "bench-password-123")
-    login = Client()
-    login.force_login(admin)
-    cookie = login.cookies[settings.SESSION_COOKIE_NAME].value
-    server = web_server()
+    cookie = logged_in(admin)
+    server = procfile_process("web")
     try:
-        if wait_until(lambda: _answers(f"http://127.0.0.1:{PORT}/bench/empty/"), timeout=60, step=0.2) is None:
-            raise SystemExit("the web server did not answer within 60 s:\n" + (WORK / "web.log").read_text()[-3000:])
+        serving()
         print(f"web server: the Procfile's web line ({os.cpu_count()} cores), SQLite; {TARGETS}")
         for count in [int(scale) for scale in args.scales.split(",")]:
             Instance.objects.all().delete()
@@ -139,8 +155,7 @@ def main() -> None:
             print(f"\n== {count} instances ==")
             measure(fill(count, admin), cookie, requests_=args.requests, warmups=args.warmups)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(30)
+        stop(server)
         redis.flushdb()
         shutil.rmtree(WORK, ignore_errors=True)
 

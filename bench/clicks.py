@@ -1,0 +1,129 @@
+"""Benchmark: a click on a real host, through the processes `make run` starts (the Procfile's web
+and worker lines), side by side with the same libvirt call made bare from Python, alternating, on
+a tiny TCG guest on qemu:///system: Start (click -> the domain running, polled through a second
+connection) against createWithFlags, Force off (click -> shut off) against destroy. Also click ->
+the operation started on the worker (the queue). Prints figures; asserts nothing.
+
+    .venv/bin/python bench/clicks.py [--runs 15] [--warmups 2]
+
+Needs `make hypervisor` (libvirtd and the tiny guest). Throw-away state as bench/pages.py."""
+
+from pages import PORT, logged_in, procfile_process, serving, stop  # first: sets Django up on throw-away state
+
+# isort: split
+
+import argparse
+import re
+import shutil
+import statistics
+import time
+
+import django_rq
+import libvirt
+import requests
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from support import WORK, wait_until
+
+from hosts.models import Host, HostStatus
+from instances.models import Instance, InstanceState
+from jobs.models import Operation
+from tests.support.guest import define_tiny_guest, remove_leftover_guests
+
+URI = "qemu:///system"
+TARGETS = "targets: click -> running <= 1.0x a bare createWithFlags; click -> libvirt call started p50 <= 25 ms"
+
+
+def until_state(domain: libvirt.virDomain, state: int) -> None:
+    while domain.state()[0] != state:
+        pass  # each look is a round trip to libvirtd (~0.1 ms): polled as fast as it answers
+
+
+def bare(domain: libvirt.virDomain, call, state: int) -> float:
+    started = time.perf_counter()
+    call()
+    until_state(domain, state)
+    return (time.perf_counter() - started) * 1000
+
+
+def click(
+    session: requests.Session, pk: int, action: str, domain: libvirt.virDomain, state: int
+) -> tuple[float, float]:
+    """(click -> the domain in `state`, click -> the operation started) in ms, once it finished."""
+    page = session.get(f"http://127.0.0.1:{PORT}/instances/{pk}/", timeout=30)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    last = Operation.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    asked, started = time.time(), time.perf_counter()
+    answer = session.post(f"http://127.0.0.1:{PORT}/instances/{pk}/action/{action}/", timeout=30,
+                          data={"csrfmiddlewaretoken": token}, headers={"Referer": page.url})  # fmt: skip
+    until_state(domain, state)
+    took = (time.perf_counter() - started) * 1000
+    assert answer.status_code == 200, answer.status_code
+    op = Operation.objects.filter(pk__gt=last)
+    wait_until(lambda: op.filter(finished__isnull=False).exists(), timeout=120, step=0.01)
+    return took, (op.get().started.timestamp() - asked) * 1000
+
+
+def runs(domain, session, pk: int, count: int, warmups: int) -> dict[str, list[float]]:
+    figures = {name: [] for name in ("bare create", "click start", "queue start", "bare destroy", "click off",
+                                     "queue off")}  # fmt: skip
+    for turn in range(warmups + count):
+        pairs = {
+            "bare create": bare(domain, lambda: domain.createWithFlags(0), libvirt.VIR_DOMAIN_RUNNING),
+            "bare destroy": bare(domain, domain.destroy, libvirt.VIR_DOMAIN_SHUTOFF),
+        }
+        pairs["click start"], pairs["queue start"] = click(session, pk, "start", domain, libvirt.VIR_DOMAIN_RUNNING)
+        pairs["click off"], pairs["queue off"] = click(session, pk, "force-stop", domain, libvirt.VIR_DOMAIN_SHUTOFF)
+        if turn >= warmups:
+            for name, value in pairs.items():
+                figures[name].append(value)
+    return figures
+
+
+def report(figures: dict[str, list[float]]) -> None:
+    p50 = {name: statistics.median(values) for name, values in figures.items()}
+    spread = {name: f"{min(values):.0f}-{max(values):.0f}" for name, values in figures.items()}
+    for verb, ours, raw, queue in (("Start", "click start", "bare create", "queue start"),
+                                   ("Force off", "click off", "bare destroy", "queue off")):  # fmt: skip
+        print(f"  {verb:9}: click -> done p50 {p50[ours]:6.1f} ms ({spread[ours]}), bare call p50 {p50[raw]:6.1f} ms "
+              f"({spread[raw]}): {p50[ours] / p50[raw]:.2f}x; click -> operation started p50 {p50[queue]:5.1f} ms; "
+              f"click -> done less the bare call {p50[ours] - p50[raw]:5.1f} ms")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--warmups", type=int, default=2)
+    args = parser.parse_args()
+    redis = django_rq.get_connection("default")
+    if redis.connection_pool.connection_kwargs.get("db") != 14:
+        raise SystemExit("this benchmark flushes its Redis database: point BENCH_REDIS_URL at db 14")
+    redis.flushdb()
+    call_command("migrate", verbosity=0)
+    conn = libvirt.open(URI)
+    remove_leftover_guests(conn)
+    guest = define_tiny_guest(conn, start=False)
+    domain = conn.lookupByName(guest.name)
+    host = Host.objects.create(name="this machine", uri=URI, status=HostStatus.UP)
+    instance = Instance.objects.create(host=host, uuid=domain.UUIDString(), name=guest.name,
+                                       state=InstanceState.SHUTOFF, vcpus=1, memory_mib=128)  # fmt: skip
+    session = requests.Session()
+    session.cookies.set(settings.SESSION_COOKIE_NAME, logged_in(User.objects.create_superuser("bench", "", "pw-12345")))
+    processes = [procfile_process("web"), procfile_process("worker")]
+    try:
+        serving()
+        print(f"a tiny TCG guest on {URI}; the Procfile's web and worker lines; {args.runs} runs after "
+              f"{args.warmups} warm-ups, alternating; {TARGETS}")  # fmt: skip
+        report(runs(domain, session, instance.pk, args.runs, args.warmups))
+    finally:
+        for process in processes:
+            stop(process)
+        guest.remove()
+        conn.close()
+        redis.flushdb()
+        shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
