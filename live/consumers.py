@@ -14,6 +14,9 @@ from live.fanout import fanout
 from live.visibility import EventFilter, filter_for
 
 SCOPE_MAX_AGE = 60  # seconds; grant changes also refresh it at once
+# The filter read for a user after the latest "grants" event, shared by that user's pages in this
+# process: {(event loop, user id): ((generation, seq) of the event, the filter read)}. One read per user, not per page.
+_after_grants: dict[tuple, tuple[tuple[int, int], asyncio.Future]] = {}
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -43,14 +46,26 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         while True:
             await self.live_event(*await self.inbox.get())
 
-    async def _load_scope(self) -> None:
-        self.visible: EventFilter = await database_sync_to_async(filter_for)(self.scope["user"])
+    async def _load_scope(self, *, after: tuple[int, int] | None = None) -> None:
+        """Read what the user may see (`after`: the (generation, seq) of the "grants" event that
+        asks for it: read once for all of the user's pages here)."""
         self.grants_read = time.monotonic()
+        if after is None:
+            self.visible: EventFilter = await database_sync_to_async(filter_for)(self.scope["user"])
+            return
+        key = (asyncio.get_running_loop(), self.scope["user"].pk)
+        seq, reading = _after_grants.get(key, ((-1, -1), None))
+        if seq < after:  # (a read after a newer "grants" event serves as well)
+            reading = asyncio.ensure_future(database_sync_to_async(filter_for)(self.scope["user"]))
+            _after_grants[key] = (after, reading)
+        self.visible = await asyncio.shield(reading)
 
     async def _visible(self, event: dict) -> dict | None:
         """The event as this user may see it: None when it is about nothing they may see, a batch
         keeps only what they may see. Grants are re-read when they change."""
-        if event["kind"] == "grants" or time.monotonic() - self.grants_read > SCOPE_MAX_AGE:
+        if event["kind"] == "grants":
+            await self._load_scope(after=(self.generation, event["seq"]))
+        elif time.monotonic() - self.grants_read > SCOPE_MAX_AGE:
             await self._load_scope()
         if event["kind"] != "batch":
             return event if self.visible(event["kind"], event["data"]) else None

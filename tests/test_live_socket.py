@@ -10,6 +10,7 @@ from websockets.sync.client import connect
 
 from accounts.models import Grant, Role
 from hosts.models import Host
+from live import consumers
 from live.broadcast import Outbox, broadcast, current_seq
 from tests.support.live_socket import session_cookie
 from tests.support.waiting import wait_until
@@ -106,6 +107,28 @@ def test_a_page_only_hears_about_what_its_user_may_see(asgi_server, ungranted_op
         broadcast("host", {"id": other, "status": "up"})
         received = json.loads(socket.recv(timeout=5))
         assert (received["kind"], received["data"]["id"]) == ("host", other)
+
+
+def test_a_grant_change_is_read_once_for_all_the_pages_of_a_user(asgi_server, ungranted_operator, monkeypatch):
+    """Ten open pages of one user (the live server is in this process): the "grants" event a new
+    grant sends makes one read of the user's access, and every page follows it."""
+    reads, read = [], consumers.filter_for
+    monkeypatch.setattr(consumers, "filter_for", lambda user: reads.append(user.pk) or read(user))
+    other = Host.objects.create(name="h9", uri="test:///default?9").pk
+    cookie = session_cookie(ungranted_operator)
+    with ExitStack() as stack:
+        pages = [stack.enter_context(_open(asgi_server, Origin=asgi_server.url, Cookie=cookie)) for _ in range(10)]
+        for page in pages:
+            assert json.loads(page.recv(timeout=5))["kind"] == "hello"
+            page.send(json.dumps({"since": current_seq()}))
+        assert len(reads) == 10  # each page's own, when it connected
+        Grant.objects.create(user=ungranted_operator, role=Role.VIEWER, host_id=other)  # sends "grants"
+        broadcast("host", {"id": other, "status": "up"})
+        for page in pages:
+            assert json.loads(page.recv(timeout=5))["kind"] == "grants"
+            received = json.loads(page.recv(timeout=5))
+            assert (received["kind"], received["data"]["id"]) == ("host", other)
+    assert reads == [ungranted_operator.pk] * 11
 
 
 def test_a_batch_reaches_a_page_with_only_what_its_user_may_see(asgi_server, ungranted_operator):
