@@ -66,15 +66,20 @@ class Monitor:
         self.applied = 0  # events written since the last beat (hosts.pace)
         self.sampler = Sampler()  # chart history (stats)
         self.outbox = Outbox(every=0.5)  # live updates: at most one message per host every half second
+        self.leases_changed = threading.Event()  # set by keep_leases: the hosts to watch changed
 
     def run(self, stop: threading.Event, *, tick: float = 0.2) -> None:
         start_event_loop()
+        keeper = threading.Thread(target=self.keep_leases, args=(stop,), name="monitor-leases", daemon=True)
+        keeper.start()
         log.info("monitor started (%s)", self.ownership.name)
         try:
             while not stop.is_set():
                 self.step()
                 stop.wait(tick)
         finally:
+            stop.set()
+            keeper.join(30)
             for watch in self.watches.values():
                 watch.close()
             self.executor.shutdown(wait=False, cancel_futures=True)
@@ -82,15 +87,29 @@ class Monitor:
             self._guarded("handing its hosts over", self.ownership.leave)
             close_old_connections()
 
+    def keep_leases(self, stop: threading.Event) -> None:
+        """On a thread of its own: renew the leases, hand over and take hosts (hosts.ownership)
+        every `renew_every`, however busy the main loop is: a long pass of writes must neither let
+        the leases run out nor delay a takeover after another monitor died."""
+        while not stop.is_set():
+            close_old_connections()
+            before = dict(self.ownership.held)
+            self._guarded("renewing its leases", self.ownership.step, Host.objects.values_list("pk", flat=True))
+            if self.ownership.held != before:
+                self.leases_changed.set()
+            stop.wait(self.ownership.renew_every)
+        close_old_connections()
+
     def step(self) -> None:
-        """One pass: renew its leases, follow the hosts it holds, poll every watch, write what
-        happened, and now and then reap operations whose worker died. A failing part (the database
-        or Redis away, one host misbehaving) is logged and tried again on a later pass; the
-        monitor goes on, and leaves its hosts to the others once it could not renew their leases."""
-        if time.monotonic() >= self._next_lease:
+        """One pass: follow the hosts it holds, poll every watch, write what happened, and now and
+        then reap operations whose worker died. A failing part (the database or Redis away, one
+        host misbehaving) is logged and tried again on a later pass; the monitor goes on, and
+        leaves its hosts to the others once it could not renew their leases."""
+        if self.leases_changed.is_set() or time.monotonic() >= self._next_lease:
+            self.leases_changed.clear()
             self._next_lease = time.monotonic() + self.ownership.renew_every
             close_old_connections()
-            self._guarded("renewing its leases", self.follow_leases)
+            self._guarded("following its leases", self.sync_hosts)
         if self.watches and not self.ownership.valid():
             log.warning("monitor: its leases ran out unrenewed; it stops watching %s hosts", len(self.watches))
             self.ownership.drop()
@@ -121,11 +140,6 @@ class Monitor:
             log.exception("monitor: %s failed; trying again later", what)
             if not connection.in_atomic_block:  # (inside a write, closing would undo it)
                 close_old_connections()
-
-    def follow_leases(self) -> None:
-        """Renew, hand over and take leases (hosts.ownership), then watch exactly the hosts held."""
-        self.ownership.step(Host.objects.values_list("pk", flat=True))
-        self.sync_hosts()
 
     def sync_hosts(self, refresh: bool = False) -> None:
         """Watch every host this monitor holds; a changed URI or credential gets a fresh watch.

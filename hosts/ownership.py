@@ -58,7 +58,8 @@ def _in(seconds: float) -> ExpressionWrapper:
 
 
 class Ownership:
-    """One monitor's membership and leases. `step(hosts)` every `renew_every` seconds."""
+    """One monitor's membership and leases. `step(hosts)` every `renew_every` seconds (the
+    monitor's lease thread); `held` and `fenced` are read by its main loop meanwhile."""
 
     def __init__(self, name: str | None = None, *, ttl: float):
         self.name = name or member_name()
@@ -79,7 +80,7 @@ class Ownership:
             MonitorMember.objects.create(name=self.name, renewed=Now())
         mine_now = HostLease.objects.filter(monitor=self.name, host_id__in=list(self.held))
         mine_now.update(expires=_in(self.ttl))  # a lease taken over meanwhile has another holder
-        self.held = {pk: epoch for pk, epoch in mine_now.values_list("host_id", "epoch") if self.held[pk] == epoch}
+        self.held = {pk: epoch for pk, epoch in mine_now.values_list("host_id", "epoch") if self.held.get(pk) == epoch}
         self._valid_until = started + self.ttl
         alive = MonitorMember.objects.filter(renewed__gt=_in(-self.ttl))
         members = list(alive.values_list("name", flat=True))
