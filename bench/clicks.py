@@ -18,13 +18,11 @@ import shutil
 import statistics
 import time
 
-import django_rq
 import libvirt
 import requests
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.management import call_command
-from support import WORK, wait_until
+from support import WORK, fresh_state, wait_until
 
 from hosts.models import Host, HostStatus
 from instances.models import Instance, InstanceState
@@ -96,11 +94,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--warmups", type=int, default=2)
     args = parser.parse_args()
-    redis = django_rq.get_connection("default")
-    if redis.connection_pool.connection_kwargs.get("db") != 14:
-        raise SystemExit("this benchmark flushes its Redis database: point BENCH_REDIS_URL at db 14")
-    redis.flushdb()
-    call_command("migrate", verbosity=0)
+    redis = fresh_state()
     conn = libvirt.open(URI)
     remove_leftover_guests(conn)
     guest = define_tiny_guest(conn, start=False)

@@ -7,7 +7,7 @@ figures; asserts nothing.
 NxM is N instances spread over M hosts, each a libvirt test-driver node file. Uses a throw-away
 database in a temp folder and Redis db 14 (BENCH_REDIS_URL), flushed at the end."""
 
-from support import WORK, pct, spread, wait_until  # first: sets Django up on throw-away state
+from support import WORK, fresh_state, pct, spread, wait_until  # first: sets Django up on throw-away state
 
 # isort: split
 
@@ -26,7 +26,6 @@ from pathlib import Path
 import django_rq
 import libvirt
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.db import connection
 from django.db.models import Max
 from django.test import Client
@@ -260,12 +259,7 @@ def main() -> None:
     args = parser.parse_args()
     scales = [tuple(int(part) for part in scale.split("x")) for scale in args.scales.split(",")]
 
-    redis = django_rq.get_connection("default")
-    if redis.connection_pool.connection_kwargs.get("db") != 14:
-        shutil.rmtree(WORK, ignore_errors=True)
-        raise SystemExit("this benchmark flushes its Redis database: point BENCH_REDIS_URL at db 14")
-    redis.flushdb()
-    call_command("migrate", verbosity=0)
+    redis = fresh_state()
     admin = User.objects.create_superuser("bench", "", "bench-password-123")
     client = Client()
     client.force_login(admin)

@@ -8,7 +8,7 @@ client. Prints figures; asserts nothing.
 
 Throw-away state: SQLite in a temp folder, Redis db 14 (BENCH_REDIS_URL), flushed at the end."""
 
-from support import ROOT, WORK, pct, wait_until  # first: sets Django up on throw-away state
+from support import ROOT, WORK, fresh_state, pct, wait_until  # first: sets Django up on throw-away state
 
 # isort: split
 
@@ -21,11 +21,9 @@ import subprocess
 import time
 import uuid
 
-import django_rq
 import requests
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -136,11 +134,7 @@ def main() -> None:
     parser.add_argument("--warmups", type=int, default=15)
     parser.add_argument("--scales", default="10,100000", help="instances, comma-separated")
     args = parser.parse_args()
-    redis = django_rq.get_connection("default")
-    if redis.connection_pool.connection_kwargs.get("db") != 14:
-        raise SystemExit("this benchmark flushes its Redis database: point BENCH_REDIS_URL at db 14")
-    redis.flushdb()
-    call_command("migrate", verbosity=0)
+    redis = fresh_state()
     admin = User.objects.create_superuser("bench", "", "bench-password-123")
     cookie = logged_in(admin)
     server = procfile_process("web")

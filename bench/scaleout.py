@@ -14,7 +14,7 @@ event → page latency to 500 logged-in websockets on 2 web processes (bench/swa
 Uses a throw-away PostgreSQL database on 127.0.0.1:5432 (BENCH_POSTGRES_URL) and Redis db 14."""
 
 import on_postgres  # first: the database Django is set up on
-from support import ROOT, WORK, pct, spread, wait_until  # then Django, on it
+from support import ROOT, WORK, fresh_state, pct, spread, wait_until  # then Django, on it
 
 # isort: split
 
@@ -30,7 +30,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import django_rq
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.db import connections
 from django.db.models.functions import Now
 from django.test import Client
@@ -189,11 +188,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10, help="live events per second")
     args = parser.parse_args()
     on_postgres.create()
-    redis = django_rq.get_connection("default")
-    if redis.connection_pool.connection_kwargs.get("db") != 14:
-        raise SystemExit("this benchmark flushes its Redis database: point BENCH_REDIS_URL at db 14")
-    redis.flushdb()
-    call_command("migrate", verbosity=0)
+    redis = fresh_state()
     admin = User.objects.create_superuser("bench", "", "bench-password-123")
     build(args.hosts, args.per_host)
     monitors = []

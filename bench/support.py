@@ -63,3 +63,17 @@ def request_times(client, urls: list[str], **headers) -> list[float]:
         assert response.status_code == 200, (url, response.status_code)
         samples.append((time.perf_counter() - started) * 1000)
     return samples
+
+
+def fresh_state():
+    """The benchmark's Redis db (flushed: refuses any but db 14) and database (migrated); returns
+    the Redis connection, to flush again at the end."""
+    import django_rq
+    from django.core.management import call_command
+
+    redis = django_rq.get_connection("default")
+    if redis.connection_pool.connection_kwargs.get("db") != 14:
+        raise SystemExit("this benchmark flushes its Redis database: point BENCH_REDIS_URL at db 14")
+    redis.flushdb()
+    call_command("migrate", verbosity=0)
+    return redis
