@@ -158,7 +158,11 @@ def live_latency(*, web: int, sockets: int, rate: float, seconds: float, cpu_sec
         for process in processes:
             process.send_signal(signal.SIGTERM)
         for process in processes:
-            process.wait(30)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:  # (never left behind)
+                process.kill()
+                process.wait()
     _report(pages, sent, web, rate, seconds, (connecting, ready), web_cpu, swarm_cpu)
 
 
