@@ -46,10 +46,6 @@ def _key(token: str) -> str:
     return PREFIX + hashlib.sha256(token.encode()).hexdigest()
 
 
-def _redis():
-    return redis_client()
-
-
 def new_nonce() -> str:
     return secrets.token_urlsafe(16)
 
@@ -64,7 +60,7 @@ def issue(*, user_id: int, instance_id: int, kind: str, nonce: str = "", token_i
     token = secrets.token_urlsafe(24)
     payload = json.dumps({"user_id": user_id, "instance_id": instance_id, "kind": kind, "nonce": nonce or new_nonce(),
                           "token_id": token_id})  # fmt: skip
-    _redis().set(_key(token), payload, ex=TICKET_TTL, nx=True)
+    redis_client().set(_key(token), payload, ex=TICKET_TTL, nx=True)
     return token
 
 
@@ -74,7 +70,7 @@ def take(token: str, *, kind: str) -> Ticket | None:
     if not token or len(token) > 128:
         log.warning("console ticket %s refused: malformed", mask(token or ""))
         return None
-    raw = _redis().getdel(_key(token))
+    raw = redis_client().getdel(_key(token))
     if raw is None:
         log.warning("console ticket %s refused: unknown, expired or already used", mask(token))
         return None

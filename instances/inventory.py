@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from config.rows import update_rows
 from hosts.models import Host
@@ -48,7 +49,10 @@ def sync_host(host: Host, records: list[DomainRecord], *, skip: frozenset = froz
     so are the uuids in `skip` (an event newer than this snapshot already updated them)."""
     result = SyncResult()
     seen = {record.uuid: record for record in records}
-    rows = {str(row.uuid): row for row in Instance.objects.filter(host=host).only("pk", "uuid", *_SYNCED)}
+    # (unread: adopted by a monitor that lost the host before it read their definitions)
+    unread = ExpressionWrapper(Q(details={}), output_field=BooleanField())
+    queryset = Instance.objects.filter(host=host).only("pk", "uuid", *_SYNCED).annotate(unread=unread)
+    rows = {str(row.uuid): row for row in queryset}
     changed, new = [], []
     for uuid, record in seen.items():
         row = rows.get(uuid)
@@ -72,11 +76,8 @@ def sync_host(host: Host, records: list[DomainRecord], *, skip: frozenset = froz
         update_rows(changed, list(_SYNCED))
         Instance.objects.filter(pk__in=gone).delete()
     result.created = [str(row.uuid) for row in new]
-    # adopted earlier by a monitor that lost the host before it read their definitions
-    unread = (
-        Instance.objects.filter(host=host, details={}).exclude(state__in=HELD_STATES).values_list("uuid", flat=True)
-    )
-    result.unread = [uuid for uuid in map(str, unread) if uuid in seen and uuid not in skip]
+    result.unread = [uuid for uuid, row in rows.items() if row.unread and uuid in seen and uuid not in skip
+                     and row.state not in HELD_STATES]  # fmt: skip
     result.changed, result.removed = len(changed), len(gone)
     _announce(host, changed, listing_changed=bool(new or gone))
     return result

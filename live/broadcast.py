@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 
-import redis
 from channels.layers import get_channel_layer
-from django.conf import settings
+
+from config.redis_client import redis_client
 
 ACCESS_GROUP = "access"  # long-lived sockets that hold a permission (serial consoles)
 SEQ_KEY = "live:seq"
@@ -33,11 +33,6 @@ local seq = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], seq .. '-0', 'e', ARGV[1])
 return seq
 """
-
-
-@cache
-def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL)
 
 
 @cache
@@ -65,7 +60,7 @@ def access_changed() -> None:
 
 def current_seq() -> int:
     """The number of the newest event; a page rendered now has seen everything up to it."""
-    return int(_redis().get(SEQ_KEY) or 0)
+    return int(redis_client().get(SEQ_KEY) or 0)
 
 
 def entry_event(entry_id: bytes | str, fields: dict) -> dict:
@@ -82,7 +77,7 @@ def events_since(seq: int) -> tuple[list[dict] | None, int]:
     """(events newer than `seq`, oldest first, or None when some were already dropped from the
     stream or `seq` is beyond the newest event (Redis lost its data: the numbers start again);
     the generation of the numbering they belong to)."""
-    pipe = _redis().pipeline(transaction=True)
+    pipe = redis_client().pipeline(transaction=True)
     pipe.xrange(STREAM_KEY, min=f"{seq + 1}-0", max="+").get(SEQ_KEY).get(GENERATION_KEY)
     entries, newest, generation = pipe.execute()
     events = [entry_event(*entry) for entry in entries]
@@ -146,6 +141,6 @@ def broadcast(kind: str, data: dict) -> None:
         return
     try:
         payload = json.dumps({"kind": kind, "data": data})
-        _redis().eval(_RECORD, 3, SEQ_KEY, STREAM_KEY, GENERATION_KEY, payload, KEEP, time.time_ns())
+        redis_client().eval(_RECORD, 3, SEQ_KEY, STREAM_KEY, GENERATION_KEY, payload, KEEP, time.time_ns())
     except Exception:  # noqa: BLE001 - live updates are best effort by design
         log.warning("live update %s could not be sent", kind, exc_info=True)

@@ -16,10 +16,6 @@ BY_CPU = "lvc:stats:guests-by-cpu"  # uuid scored by CPU %
 LOOKED_AT = 200  # the busiest guests read before keeping those the user may see
 
 
-def _redis():
-    return redis_client()
-
-
 def fresh_after() -> float:
     return time.time() - 3 * max(settings.STATS_INTERVAL, settings.MONITOR_INTERVAL)
 
@@ -27,7 +23,7 @@ def fresh_after() -> float:
 def record(host_pk: int, host_values: dict, guests: dict[str, dict], gone, at: float) -> None:
     """Keep a host's newest figures and its running guests' ({uuid: {"cpu", "memory"}}); forget
     the guests of this host that are `gone` (stopped or moved since its last sample)."""
-    pipe = _redis().pipeline(transaction=False)
+    pipe = redis_client().pipeline(transaction=False)
     pipe.hset(HOSTS, str(host_pk), json.dumps({**host_values, "at": at}))
     for uuid, values in guests.items():
         pipe.hset(GUESTS, uuid, json.dumps({**values, "at": at}))
@@ -42,7 +38,7 @@ def hosts(pks: list[int]) -> dict[int, dict]:
     if not pks:
         return {}
     try:
-        values = _redis().hmget(HOSTS, [str(pk) for pk in pks])
+        values = redis_client().hmget(HOSTS, [str(pk) for pk in pks])
     except RedisError:  # the dashboard shows what the database holds
         return {}
     found = {pk: json.loads(value) for pk, value in zip(pks, values, strict=True) if value}
@@ -53,8 +49,8 @@ def busiest(visible_uuids, count: int = 10) -> list[tuple[str, dict]]:
     """[(uuid, {"cpu", "memory", "at"})] of the busiest running guests (by CPU) among those
     `visible_uuids(candidates)` keeps, freshest figures only."""
     try:
-        candidates = [uuid.decode() for uuid in _redis().zrevrange(BY_CPU, 0, LOOKED_AT - 1)]
-        values = _redis().hmget(GUESTS, candidates) if candidates else []
+        candidates = [uuid.decode() for uuid in redis_client().zrevrange(BY_CPU, 0, LOOKED_AT - 1)]
+        values = redis_client().hmget(GUESTS, candidates) if candidates else []
     except RedisError:
         return []
     figures = {uuid: json.loads(value) for uuid, value in zip(candidates, values, strict=True) if value}
@@ -68,6 +64,6 @@ def busiest(visible_uuids, count: int = 10) -> list[tuple[str, dict]]:
 
 def forget(uuids: list[str]) -> None:
     try:
-        _redis().pipeline(transaction=False).zrem(BY_CPU, *uuids).hdel(GUESTS, *uuids).execute()
+        redis_client().pipeline(transaction=False).zrem(BY_CPU, *uuids).hdel(GUESTS, *uuids).execute()
     except RedisError:
         pass
