@@ -7,12 +7,23 @@ from django.core.management.base import BaseCommand
 
 from hosts.monitor import Monitor
 
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
 
 class Command(BaseCommand):
     help = "Watch every host (keepalive + close events) and record up/down within seconds."
 
     def handle(self, *args, **options):
         stop = threading.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
+        # No Python signal handler: Event.set takes a lock, and a second signal arriving inside the
+        # first handler's set() (Ctrl-C, then honcho's SIGTERM) deadlocked the stop. Instead the
+        # signals are blocked here, and so in every thread started from now on, and one thread
+        # receives them and sets the event.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        threading.Thread(target=_stop_on_signal, args=(stop,), name="monitor-signals", daemon=True).start()
         Monitor().run(stop)
+
+
+def _stop_on_signal(stop: threading.Event) -> None:
+    signal.sigwait(STOP_SIGNALS)
+    stop.set()
