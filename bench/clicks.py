@@ -8,7 +8,7 @@ the operation started on the worker (the queue). Prints figures; asserts nothing
 
 Needs `make hypervisor` (libvirtd and the tiny guest). Throw-away state as bench/pages.py."""
 
-from pages import PORT, logged_in, procfile_process, serving, stop  # first: sets Django up on throw-away state
+from pages import PORT, bench_process, logged_in, serving  # first: sets Django up on throw-away state
 
 # isort: split
 
@@ -22,7 +22,7 @@ import libvirt
 import requests
 from django.conf import settings
 from django.contrib.auth.models import User
-from support import WORK, fresh_state, wait_until
+from support import WORK, fresh_state, stop_process, wait_until
 
 from hosts.models import Host, HostStatus
 from instances.models import Instance, InstanceState
@@ -104,7 +104,7 @@ def main() -> None:
                                        state=InstanceState.SHUTOFF, vcpus=1, memory_mib=128)  # fmt: skip
     session = requests.Session()
     session.cookies.set(settings.SESSION_COOKIE_NAME, logged_in(User.objects.create_superuser("bench", "", "pw-12345")))
-    processes = [procfile_process("web"), procfile_process("worker")]
+    processes = [bench_process("web"), bench_process("worker")]
     try:
         serving()
         print(f"a tiny TCG guest on {URI}; the Procfile's web and worker lines; {args.runs} runs after "
@@ -112,7 +112,7 @@ def main() -> None:
         report(runs(domain, session, instance.pk, args.runs, args.warmups))
     finally:
         for process in processes:
-            stop(process)
+            stop_process(process)
         guest.remove()
         conn.close()
         redis.flushdb()

@@ -1,15 +1,23 @@
-"""Benchmark: the console under load, as real processes (uvicorn + rq workers + a private Redis).
+"""Benchmark: the console under load, as real processes (the Procfile's web and worker lines, a private Redis).
 50 logged-in users browse the instance list, an instance's page and the Operations page; 10 of
-them also queue operations on their own test:/// instance and wait for each to finish. Two runs:
-steady, then with Redis restarted once mid-run. Prints errors (target 0: any answer but 200, or none),
-p50/p95 per page and operations per second; asserts nothing.
+them also queue operations on their own test:/// instance and wait for each to finish. Three runs:
+pages back to back (a closed loop: latency is users / throughput), users pausing between pages as a
+person does, and Redis restarted once mid-run. Prints errors (target 0: any answer but 200, or
+none), pages per second, p50/p95 per page, operations per second and the CPU of each part (web
+processes, workers, this client); asserts nothing.
 
-    .venv/bin/python bench/load.py [--seconds 60] [--users 50] [--writers 10] [--workers 2]
+    .venv/bin/python bench/load.py [--seconds 60] [--users 50] [--writers 10] [--workers 2] [--think 1]
 
 Throw-away state: SQLite in a temp folder, a private redis-server (append-only file, so a restart
 keeps the queue) on a free port."""
 
-from support import WORK, spread  # first: sets Django up on throw-away state
+from support import (  # first: sets Django up on throw-away state
+    WORK,
+    group_cpu_seconds,
+    procfile_process,
+    spread,
+    stop_process,
+)
 
 # isort: split
 
@@ -17,9 +25,6 @@ import argparse
 import os
 import random
 import re
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import defaultdict
@@ -36,16 +41,16 @@ from hosts.models import Host, HostStatus
 from instances.models import Instance
 from jobs.models import Operation, OperationStatus
 from tests.support.live_server import free_port
-from tests.support.processes import ROOT, RedisServer
+from tests.support.processes import RedisServer
 from virt.domains import read_domains
 
-TARGETS = "targets: 0 errors; list and instance page p95 <= 200 ms with 50 users on 2 cores"
+TARGETS = "targets: 0 errors; p95 <= 100 ms on every page with 50 users on 2 cores"
 PAGES = {"list": "/instances/", "detail": "/instances/{pk}/", "operations": "/operations/"}
 
 
-def start(command: list[str], env: dict, log_name: str) -> subprocess.Popen:
-    log = open(WORK / log_name, "ab")  # noqa: SIM115  (kept open for the process's life)
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+def web_processes() -> str:
+    workers = os.environ.get("WEB_WORKERS")
+    return f"{workers} processes (WEB_WORKERS)" if workers else "a process per core"
 
 
 def prepare(users: int) -> tuple[list[int], list[requests.Session]]:
@@ -70,9 +75,12 @@ def prepare(users: int) -> tuple[list[int], list[requests.Session]]:
     return ids, sessions
 
 
-def browse(base: str, session: requests.Session, ids: list[int], until: float, record, errors) -> None:
+def browse(base: str, session: requests.Session, ids: list[int], until: float, record, errors, think: float) -> None:
+    """Page after page; `think` seconds (on average, at random) between two pages."""
     while time.monotonic() < until:
         for name, path in PAGES.items():
+            if think:
+                time.sleep(random.uniform(0, 2 * think))
             started = time.perf_counter()
             try:
                 status = session.get(base + path.format(pk=random.choice(ids)), timeout=30).status_code
@@ -111,10 +119,24 @@ def write(base: str, session: requests.Session, pk: int, until: float, done: lis
         turn += 1
 
 
-def run(label: str, base: str, sessions, ids, *, seconds: float, writers: int, redis_server=None) -> None:
+def run(
+    label: str,
+    base: str,
+    sessions,
+    ids,
+    *,
+    seconds: float,
+    writers: int,
+    groups: dict[str, list[int]],
+    redis_server=None,
+    think: float = 0,
+) -> None:
+    """One run; prints errors, page times, operations per second and the CPU each part used."""
     record, errors, done = defaultdict(list), [], []
+    cpu_before = {name: sum(map(group_cpu_seconds, pgids)) for name, pgids in groups.items()}
+    client_before = sum(os.times()[:2])
     until = time.monotonic() + seconds
-    threads = [threading.Thread(target=browse, args=(base, s, ids, until, record, errors)) for s in sessions]
+    threads = [threading.Thread(target=browse, args=(base, s, ids, until, record, errors, think)) for s in sessions]
     threads += [threading.Thread(target=write, args=(base, sessions[i], ids[i], until, done, errors))
                 for i in range(writers)]  # fmt: skip
     for thread in threads:
@@ -126,11 +148,16 @@ def run(label: str, base: str, sessions, ids, *, seconds: float, writers: int, r
         redis_server.start()
     for thread in threads:
         thread.join()
+    cpu = {name: sum(map(group_cpu_seconds, pgids)) - cpu_before[name] for name, pgids in groups.items()}
+    cpu["load client"] = sum(os.times()[:2]) - client_before
     print(f"{label}: {len(errors)} errors" + (f" (first: {errors[:3]})" if errors else ""))
+    pages = sum(len(times) for times in record.values())
+    print(f"  pages: {pages / seconds:.1f} per second")
     for name in PAGES:
         print(f"  {name:10} {len(record[name]):6} requests, {spread(record[name])}")
     ok = done.count(OperationStatus.SUCCEEDED)
     print(f"  operations: {len(done)} ended ({ok} succeeded), {len(done) / seconds:.2f} per second")
+    print("  CPU (% of a core): " + ", ".join(f"{name} {100 * used / seconds:.0f}" for name, used in cpu.items()))
 
 
 def main() -> None:
@@ -139,18 +166,15 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--writers", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--think", type=float, default=1.0, help="seconds between pages in the paced run")
     args = parser.parse_args()
     redis_server = RedisServer(WORK).start()
     env = os.environ | {"REDIS_URL": redis_server.url, "STATE_DIR": str(WORK), "LOG_LEVEL": "WARNING",
                         "ALLOWED_HOSTS": "127.0.0.1,localhost"}  # fmt: skip
     ids, sessions = prepare(args.users)
     port = free_port()
-    uvicorn = str(ROOT / ".venv/bin/uvicorn")
-    processes = [start([uvicorn, "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-                        "--no-access-log", "--lifespan", "off"], env, "web.log")]  # fmt: skip
-    for index in range(args.workers):
-        processes.append(start([sys.executable, "manage.py", "rqworker", "default", "bulk", "--worker-class",
-                                "jobs.worker.Worker", "--worker-ttl", "30"], env, f"worker-{index}.log"))  # fmt: skip
+    processes = [procfile_process("web", env | {"WEB_PORT": str(port)})]  # as `make run` serves
+    processes += [procfile_process("worker", env) for _ in range(args.workers)]
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -162,16 +186,19 @@ def main() -> None:
                 time.sleep(0.2)
         time.sleep(3)  # the workers register
         print(f"load: {args.users} users ({args.writers} queuing operations), {args.workers} workers, "
-              f"{args.seconds:g} s per run, uvicorn (1 process) on {os.cpu_count()} cores")  # fmt: skip
-        run("steady", base, sessions, ids, seconds=args.seconds, writers=args.writers)
+              f"{args.seconds:g} s per run, the Procfile's web line ({web_processes()}), "
+              f"{os.cpu_count()} cores")  # fmt: skip
+        groups = {"web": [processes[0].pid], "workers": [p.pid for p in processes[1:]]}
+        run("steady, no pause between pages", base, sessions, ids, seconds=args.seconds, writers=args.writers,
+            groups=groups)  # fmt: skip
+        run(f"users pausing {args.think:g} s (on average) between pages", base, sessions, ids, seconds=args.seconds,
+            writers=args.writers, groups=groups, think=args.think)  # fmt: skip
         run("Redis restarted mid-run", base, sessions, ids, seconds=args.seconds, writers=args.writers,
-            redis_server=redis_server)  # fmt: skip
+            groups=groups, redis_server=redis_server)  # fmt: skip
         print(TARGETS)
     finally:
         for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            process.wait(30)
+            stop_process(process)
         redis_server.stop()
 
 

@@ -8,14 +8,22 @@ client. Prints figures; asserts nothing.
 
 Throw-away state: SQLite in a temp folder, Redis db 14 (BENCH_REDIS_URL), flushed at the end."""
 
-from support import ROOT, WORK, fresh_state, pct, wait_until  # first: sets Django up on throw-away state
+from support import (  # first: sets Django up on throw-away state
+    ROOT,
+    WORK,
+    fresh_state,
+    group_cpu_seconds,
+    pct,
+    procfile_process,
+    stop_process,
+    wait_until,
+)
 
 # isort: split
 
 import argparse
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import time
@@ -37,20 +45,11 @@ PORT = 18400
 TARGETS = "targets: every page's median <= 5 ms at 10 instances and <= 8 ms at 100,000, constant queries"
 
 
-def procfile_process(name: str) -> subprocess.Popen:
-    """The Procfile's `name` line as `make run` runs it, on the bench's state, with the floor view
-    (stop it with stop())."""
-    line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith(f"{name}:"))
-    env = os.environ | {"WEB_PORT": str(PORT), "DJANGO_SETTINGS_MODULE": "floor_settings", "LOG_LEVEL": "WARNING",
-                        "PYTHONPATH": str(ROOT / "bench"), "ALLOWED_HOSTS": "127.0.0.1,testserver"}  # fmt: skip
-    with open(WORK / f"{name}.log", "ab") as out:
-        return subprocess.Popen(["bash", "-c", line.removeprefix(f"{name}:").strip()], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-
-
-def stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(30)
+def bench_process(name: str) -> subprocess.Popen:
+    """The Procfile's `name` line on the bench's state, with the floor view."""
+    return procfile_process(name, {"WEB_PORT": str(PORT), "DJANGO_SETTINGS_MODULE": "floor_settings",
+                                   "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT / "bench"),
+                                   "ALLOWED_HOSTS": "127.0.0.1,testserver"})  # fmt: skip
 
 
 def serving() -> None:
@@ -109,8 +108,10 @@ def timed(session: requests.Session, url: str) -> float:
     return took
 
 
-def measure(pages: dict[str, str], cookie: str, *, requests_: int, warmups: int) -> None:
-    """Each page alternating with the floor: medians of `requests_` after `warmups` pairs."""
+def measure(pages: dict[str, str], cookie: str, *, requests_: int, warmups: int, server: int) -> None:
+    """Each page alternating with the floor: medians of `requests_` after `warmups` pairs; then the
+    server's CPU per request (process group `server`) over as many requests of the page alone (a
+    steadier figure than times on a shared machine)."""
     base = f"http://127.0.0.1:{PORT}"
     floor, page = requests.Session(), requests.Session()
     page.cookies.set(settings.SESSION_COOKIE_NAME, cookie)
@@ -125,7 +126,15 @@ def measure(pages: dict[str, str], cookie: str, *, requests_: int, warmups: int)
                 times.append(pair[1])
         median, raw = statistics.median(times), statistics.median(floors)
         print(f"  {name:14} p50 {median:6.2f} ms (p95 {pct(times, 0.95):6.2f}); empty view p50 {raw:5.2f} ms: "
-              f"{median / raw:4.1f}× the floor, +{median - raw:5.2f} ms; {queries(client, path)} queries")  # fmt: skip
+              f"{median / raw:4.1f}× the floor, +{median - raw:5.2f} ms; {queries(client, path)} queries; "
+              f"server CPU {server_cpu(page, base + path, server, requests_):5.2f} ms/request")  # fmt: skip
+
+
+def server_cpu(session: requests.Session, url: str, server: int, count: int) -> float:
+    before = group_cpu_seconds(server)
+    for _ in range(count):
+        timed(session, url)
+    return (group_cpu_seconds(server) - before) * 1000 / count
 
 
 def main() -> None:
@@ -137,7 +146,7 @@ def main() -> None:
     redis = fresh_state()
     admin = User.objects.create_superuser("bench", "", "bench-password-123")
     cookie = logged_in(admin)
-    server = procfile_process("web")
+    server = bench_process("web")
     try:
         serving()
         print(f"web server: the Procfile's web line ({os.cpu_count()} cores), SQLite; {TARGETS}")
@@ -147,9 +156,9 @@ def main() -> None:
             AuditEntry.objects.all().delete()
             Host.objects.all().delete()
             print(f"\n== {count} instances ==")
-            measure(fill(count, admin), cookie, requests_=args.requests, warmups=args.warmups)
+            measure(fill(count, admin), cookie, requests_=args.requests, warmups=args.warmups, server=server.pid)
     finally:
-        stop(server)
+        stop_process(server)
         redis.flushdb()
         shutil.rmtree(WORK, ignore_errors=True)
 

@@ -14,7 +14,7 @@ event → page latency to 500 logged-in websockets on 2 web processes (bench/swa
 Uses a throw-away PostgreSQL database on 127.0.0.1:5432 (BENCH_POSTGRES_URL) and Redis db 14."""
 
 import on_postgres  # first: the database Django is set up on
-from support import ROOT, WORK, fresh_state, pct, spread, wait_until  # then Django, on it
+from support import ROOT, WORK, cpu_seconds, fresh_state, pct, spread, wait_until  # then Django, on it
 
 # isort: split
 
@@ -43,14 +43,6 @@ from instances.models import Instance
 from instances.services import request_operation
 from jobs.models import Operation
 from jobs.services import Busy
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def start(*args: str, log: str, **env: str) -> subprocess.Popen:

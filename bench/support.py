@@ -2,7 +2,9 @@
 db 14 or BENCH_REDIS_URL), and percentile figures. Import it before anything from Django."""
 
 import os
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -77,3 +79,37 @@ def fresh_state():
     redis.flushdb()
     call_command("migrate", verbosity=0)
     return redis
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu_seconds(group: int) -> float:
+    """CPU seconds so far of the live processes of process group `group` (a Procfile line's)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == group:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def procfile_process(name: str, env: dict) -> subprocess.Popen:
+    """The Procfile's `name` line as `make run` runs it, with `env` added to this environment; its
+    output in WORK/<name>.log (stop it with stop_process())."""
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith(f"{name}:"))
+    with open(WORK / f"{name}.log", "ab") as out:
+        return subprocess.Popen(["bash", "-c", line.removeprefix(f"{name}:").strip()], cwd=ROOT, env=os.environ | env,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """SIGTERM to its process group (the Procfile line's wrapper and what it started); waits."""
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(30)
