@@ -38,7 +38,7 @@
     return element;
   }
 
-  // A row like jobs/_operation_row.html renders.
+  // A row like jobs/templatetags/operation_rows.py makes.
   function operationRow(op) {
     const row = document.createElement("tr");
     row.dataset.operationId = op.id;
