@@ -283,7 +283,8 @@ class Monitor:
         network event."""
         taken = time.monotonic()
         slow = taken >= self.slow_facts_due.get(pk, 0)
-        facts = read_facts(conn, uri=uri, slow=slow)
+        domains = read_domains(conn)
+        facts = read_facts(conn, uri=uri, slow=slow, domains=domains)  # (counts from `domains`)
         if slow:
             self.slow_facts_due[pk] = taken + settings.MONITOR_FACTS_INTERVAL
-        return facts, read_domains(conn), taken
+        return facts, domains, taken

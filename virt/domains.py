@@ -42,8 +42,9 @@ _NIC_STATS = {"name": "target", "rx.bytes": "rx_bytes", "rx.pkts": "rx_packets",
 
 @dataclass(frozen=True)
 class DomainRecord:
-    """What the inventory keeps of a domain. vcpus/memory_mib are None when the driver's bulk
-    stats do not say (libvirt's test driver); they then come from the XML."""
+    """What the inventory keeps of a domain. memory_mib is None when the driver's bulk stats do
+    not say (libvirt's test driver), and vcpus too for a domain that is not running; they then
+    come from the XML."""
 
     uuid: str
     name: str
@@ -79,16 +80,34 @@ def read_domains(conn: libvirt.virConnect) -> list[DomainRecord]:
 
 def _record(domain, stats: dict, *, uuid: str, autostart: bool, saved: bool, persistent: bool) -> DomainRecord:
     memory_kib = stats.get("balloon.maximum")
+    state = stats.get("state.state", libvirt.VIR_DOMAIN_NOSTATE)
+    vcpus = stats.get("vcpu.current")
+    if vcpus is None and state != libvirt.VIR_DOMAIN_SHUTOFF:  # the test driver has no vcpu group
+        vcpus = _current_vcpus(domain)
     return DomainRecord(
         uuid=uuid,
         name=domain.name(),
-        state=state_name(stats.get("state.state", libvirt.VIR_DOMAIN_NOSTATE), managed_save=saved),
+        state=state_name(state, managed_save=saved),
         autostart=autostart,
         persistent=persistent,
-        vcpus=stats.get("vcpu.current"),
+        vcpus=vcpus,
         memory_mib=memory_kib // 1024 if memory_kib else None,
         devices=device_stats(stats),
     )
+
+
+def _current_vcpus(domain) -> int | None:
+    try:
+        return domain.info()[3]
+    except libvirt.libvirtError:
+        return None  # gone since the list: the next read says so
+
+
+def vcpus_running(records: list[DomainRecord]) -> int | None:
+    """The vCPUs of the running domains (what read_resources counts), or None where a running
+    domain's count is not known."""
+    running = [record.vcpus for record in records if record.state not in ("shutoff", "suspended")]
+    return None if None in running else sum(running)
 
 
 def device_stats(stats: dict) -> dict:

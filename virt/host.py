@@ -8,6 +8,7 @@ import libvirt
 from virt.capabilities import read_capabilities
 from virt.connection import open_connection
 from virt.credentials import Credentials
+from virt.domains import DomainRecord, vcpus_running
 from virt.errors import translate
 from virt.networks import read_networks
 from virt.nwfilters import read_nwfilters
@@ -37,8 +38,9 @@ class HostSummary:
         return self.__dict__.copy()
 
 
-def summarize(conn: libvirt.virConnect) -> HostSummary:
-    """A few cheap calls that prove the host answers and say what it is."""
+def summarize(conn: libvirt.virConnect, *, domains: int | None = None) -> HostSummary:
+    """A few cheap calls that prove the host answers and say what it is (`domains`: already
+    counted by the caller, not listed again)."""
     model, memory_mib, cpus, *_ = conn.getInfo()
     return HostSummary(
         hostname=conn.getHostname(),
@@ -47,7 +49,7 @@ def summarize(conn: libvirt.virConnect) -> HostSummary:
         libvirt_version=_version(conn.getLibVersion()),
         cpus=cpus,
         memory_mib=memory_mib,
-        domains=len(conn.listAllDomains(0)),
+        domains=len(conn.listAllDomains(0)) if domains is None else domains,
     )
 
 
@@ -76,13 +78,16 @@ class HostFacts:
     inventory: dict | None
 
 
-def read_facts(conn: libvirt.virConnect, *, uri: str, slow: bool = True) -> HostFacts:
+def read_facts(conn: libvirt.virConnect, *, uri: str, slow: bool = True,
+               domains: list[DomainRecord] | None = None) -> HostFacts:  # fmt: skip
     """The summary and resources (they change all the time), and with `slow` the capabilities and
-    the inventory of pools, volumes, networks and filters (they change on an admin's action)."""
+    the inventory of pools, volumes, networks and filters (they change on an admin's action).
+    `domains`: the host's domains just read (read_domains): counted from there, not listed again."""
+    used = vcpus_running(domains) if domains is not None else None
     return HostFacts(
-        summary=summarize(conn),
+        summary=summarize(conn, domains=None if domains is None else len(domains)),
         capabilities=read_capabilities(conn).as_dict() if slow else None,
-        resources=read_resources(conn, local=is_local_uri(uri)).as_dict(),
+        resources=read_resources(conn, local=is_local_uri(uri), vcpus_used=used).as_dict(),
         inventory=read_inventory(conn) if slow else None,
     )
 

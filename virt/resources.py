@@ -105,8 +105,9 @@ def _cells_free(conn: libvirt.virConnect) -> list[int]:
     return _unless_unsupported(lambda: conn.getCellsFreeMemory(0, MAX_NUMA_CELLS), [], ignore)
 
 
-def read_resources(conn: libvirt.virConnect, *, local: bool) -> HostResources:
-    """Read the host's resources. `local`: the libvirt host is this machine, so /proc/uptime is its uptime."""
+def read_resources(conn: libvirt.virConnect, *, local: bool, vcpus_used: int | None = None) -> HostResources:
+    """Read the host's resources. `local`: the libvirt host is this machine, so /proc/uptime is its
+    uptime. `vcpus_used`: already counted by the caller (from read_domains), not read again."""
     _model, memory_total_mib, vcpus_total, *_ = conn.getInfo()
     free_mib = _unless_unsupported(conn.getFreeMemory, 0) // MIB  # unknown reads as full: the safe side
     cells = _cells_free(conn)
@@ -114,7 +115,7 @@ def read_resources(conn: libvirt.virConnect, *, local: bool) -> HostResources:
     stats = _unless_unsupported(lambda: conn.getCPUStats(libvirt.VIR_NODE_CPU_STATS_ALL_CPUS), {})
     return HostResources(
         vcpus_total=vcpus_total,
-        vcpus_used=_vcpus_used(conn),
+        vcpus_used=_vcpus_used(conn) if vcpus_used is None else vcpus_used,
         memory_total_mib=memory_total_mib,
         memory_free_mib=free_mib,
         memory_used_mib=max(memory_total_mib - free_mib, 0),

@@ -7,6 +7,8 @@ import pytest
 from lxml import etree
 
 from virt.capabilities import read_capabilities
+from virt.domains import read_domains
+from virt.host import read_facts
 from virt.resources import MIB, PoolUsage, read_resources
 
 
@@ -52,6 +54,18 @@ def test_vcpus_used_counts_the_running_test_domain(test_conn):
     resources = read_resources(test_conn, local=False)
     assert vcpus > 0
     assert resources.vcpus_used == vcpus
+
+
+@pytest.mark.parametrize("running", [True, False])
+def test_facts_counted_from_the_domains_just_read_match_a_fresh_count(test_conn, running):
+    """The monitor hands read_facts the domains it has just read, instead of listing them again."""
+    vcpus = test_conn.lookupByName("test").info()[3]
+    if not running:
+        test_conn.lookupByName("test").destroy()
+    counted = read_facts(test_conn, uri="test:///default", slow=False, domains=read_domains(test_conn))
+    fresh = read_facts(test_conn, uri="test:///default", slow=False)
+    assert counted.summary == fresh.summary
+    assert counted.resources["vcpus_used"] == fresh.resources["vcpus_used"] == (vcpus if running else 0)
 
 
 def test_stopped_domain_uses_no_vcpus(test_conn):
