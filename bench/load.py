@@ -119,6 +119,14 @@ def write(base: str, session: requests.Session, pk: int, until: float, done: lis
         turn += 1
 
 
+def own_session(browsing: requests.Session) -> requests.Session:
+    """The same user in a client of its own: two threads sharing one cookie jar could both be
+    sent a first CSRF cookie and post the token of the other's (a 403 that is the bench's)."""
+    session = requests.Session()
+    session.cookies.set(settings.SESSION_COOKIE_NAME, browsing.cookies[settings.SESSION_COOKIE_NAME])
+    return session
+
+
 def run(
     label: str,
     base: str,
@@ -137,7 +145,7 @@ def run(
     client_before = sum(os.times()[:2])
     until = time.monotonic() + seconds
     threads = [threading.Thread(target=browse, args=(base, s, ids, until, record, errors, think)) for s in sessions]
-    threads += [threading.Thread(target=write, args=(base, sessions[i], ids[i], until, done, errors))
+    threads += [threading.Thread(target=write, args=(base, own_session(sessions[i]), ids[i], until, done, errors))
                 for i in range(writers)]  # fmt: skip
     for thread in threads:
         thread.start()

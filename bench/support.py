@@ -88,7 +88,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def group_cpu_seconds(group: int) -> float:
-    """CPU seconds so far of the live processes of process group `group` (a Procfile line's)."""
+    """CPU seconds so far of process group `group` (a Procfile line's): its live processes and
+    the children they have reaped (a worker restarted by keep-running.sh still counts)."""
     total = 0.0
     for entry in Path("/proc").iterdir():
         try:
@@ -96,7 +97,7 @@ def group_cpu_seconds(group: int) -> float:
         except (OSError, IndexError):
             continue
         if int(fields[2]) == group:
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            total += sum(int(field) for field in fields[11:15]) / os.sysconf("SC_CLK_TCK")
     return total
 
 
