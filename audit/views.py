@@ -1,12 +1,12 @@
 """The audit page: every entry, newest first, filtered and searched; for auditors only."""
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from audit.forms import AuditFilterForm
 from audit.models import AuditEntry
+from config.paging import page_of
 
 PAGE_SIZE = 50
 
@@ -18,5 +18,5 @@ def audit_list(request):
     form = AuditFilterForm(request.GET)
     form.is_valid()  # invalid fields are shown with their error and left out of the filter
     entries = form.filter(AuditEntry.objects.all())
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(entries, PAGE_SIZE, request)
     return render(request, "audit/audit_list.html", {"form": form, "page": page})

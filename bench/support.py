@@ -81,9 +81,14 @@ def fresh_state():
     return redis
 
 
+def _stat(path: Path) -> list[str]:
+    """The fields of a /proc/<pid>/stat after the command name (field 3 of proc(5) is [0])."""
+    return path.read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process so far."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    fields = _stat(Path(f"/proc/{pid}/stat"))
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -93,7 +98,7 @@ def group_cpu_seconds(group: int) -> float:
     total = 0.0
     for entry in Path("/proc").iterdir():
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            fields = _stat(entry / "stat")
         except (OSError, IndexError):
             continue
         if int(fields[2]) == group:

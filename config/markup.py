@@ -22,6 +22,9 @@ def text(value) -> str:
     return "" if value is None else escape(str(value))
 
 
+STAMP = "%Y-%m-%d %H:%M:%S"  # as the template filter date:"Y-m-d H:i:s" shows a time
+
+
 def stamp(moment) -> str:
     """A time as {{ moment|date:"Y-m-d H:i:s" }} renders it (in the current time zone)."""
-    return localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+    return localtime(moment).strftime(STAMP) if moment else ""

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -15,6 +14,7 @@ from audit.models import AuditAction
 from audit.services import record, record_denied
 from config.lookups import positive_id
 from config.options import host_options, select_options
+from config.paging import page_of
 from hosts.models import Host
 from hosts.queries import hosts_for_table
 from instances.models import Instance
@@ -75,7 +75,7 @@ def operation_list(request):
         # named only when the user sees it: otherwise "instance #N", as for one that does not exist
         instance = visible_instances(request.user, Instance.objects.filter(pk=instance_id)).only("pk", "name").first()
         scope.append(f"instance:{instance_id}")
-    page = Paginator(operations, OPERATIONS_PAGE).get_page(request.GET.get("page"))
+    page = page_of(operations, OPERATIONS_PAGE, request)
     context = {
         "page": page,
         "operations_shown": OPERATIONS_PAGE if page.number == 1 else 0,  # new ones are added on the first page only

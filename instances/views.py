@@ -1,13 +1,13 @@
 """Instance pages read the database only; every change becomes an operation."""
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.scope import visible_hosts, visible_instances
 from config.lookups import positive_id
 from config.options import host_options
+from config.paging import page_of
 from hosts.models import Host
 from instances.access import get_instance_for_user, may
 from instances.actions import actions_for, allowed_now, grouped
@@ -35,7 +35,7 @@ def instance_list(request):
     sort, _ = ordering(request.GET.get("sort", "name"))
     instances = visible_instances(request.user, instances_for_list(host_id=host_id, state=state, q=q, sort=sort))
     context = {
-        "page": Paginator(instances, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": page_of(instances, PAGE_SIZE, request),
         "host_options": host_options(visible_hosts(request.user, Host.objects.all()), host_id),
         "states": InstanceState.choices,
         "host_id": host_id,

@@ -4,7 +4,7 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 
-from config.markup import stamp, text
+from config.markup import STAMP, text
 
 register = template.Library()
 
@@ -19,9 +19,10 @@ def _row(entry) -> str:
         target = f"<small>{text(entry.object_type)}</small> {text(entry.object_name)}"
     else:
         target = "—"
+    moment = localtime(entry.time)
     return (
         "<tr>\n"
-        f'  <td><time datetime="{localtime(entry.time).isoformat()}">{stamp(entry.time)}</time></td>\n'
+        f'  <td><time datetime="{moment.isoformat()}">{moment.strftime(STAMP)}</time></td>\n'
         f"  <td>{text(entry.username or '—')}</td>\n"
         f"  <td>{text(entry.get_action_display())}</td>\n"
         f"  <td>{target}</td>\n"

@@ -150,3 +150,22 @@ def test_the_admin_lists_entries_read_only(admin_client):
     assert admin_client.get("/admin/audit/auditentry/add/").status_code == 403
     assert admin_client.post(f"/admin/audit/auditentry/{shown.pk}/delete/").status_code == 403
     assert AuditEntry.objects.filter(pk=shown.pk).exists()
+
+
+def test_a_long_log_is_paged_without_a_full_count(admin_client, monkeypatch):
+    """Past CAP rows the pager says "of N+" and counts no further than needed; Next still reaches
+    every entry once, and a page past the end shows the last one."""
+    monkeypatch.setattr("config.paging.CAP", 60)
+    AuditEntry.objects.bulk_create(AuditEntry(action=AuditAction.OPERATION, detail=f"e{n}") for n in range(130))
+    seen, labels, page = [], [], 1
+    while page:
+        with CaptureQueriesContext(connection) as captured:
+            response = admin_client.get(LIST, {"page": page})
+        counts = [q["sql"] for q in captured if "COUNT(" in q["sql"]]
+        assert len(counts) == 1 and "LIMIT" in counts[0]  # never the whole table
+        seen += rows(response)
+        labels.append(next(line.strip() for line in response.content.decode().splitlines() if "Page " in line))
+        page = response.context["page"].next_page_number() if response.context["page"].has_next() else None
+    assert sorted(seen) == sorted(f"e{n}" for n in range(130))
+    assert labels == ["<span>Page 1 of 2+</span>", "<span>Page 2 of 3+</span>", "<span>Page 3 of 3</span>"]
+    assert "Page 3 of 3" in admin_client.get(LIST, {"page": 99}).content.decode()

@@ -1,0 +1,37 @@
+"""Pages of long tables without counting the whole table: a count stops a little past the page
+asked for (at least CAP rows), so page 1 of 100,000 rows counts 10,001 of them, not all. The
+pager then says "of 201+" pages; every page can still be reached with Next."""
+
+from functools import cached_property
+
+from django.core.paginator import Paginator
+
+CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    def __init__(self, object_list, per_page: int, asked):
+        super().__init__(object_list, per_page)
+        self.asked = int(asked) if str(asked).isdigit() and int(asked) > 0 else 1
+
+    @cached_property
+    def count(self) -> int:
+        """The rows, or `limit` when there are at least as many (then `more` is true)."""
+        limit = max(CAP, self.asked * self.per_page) + 1  # at least one row past the asked page
+        counted = self.object_list[:limit].count()
+        self.more = counted == limit
+        return counted
+
+    @property
+    def pages_shown(self) -> str:
+        return f"{self.num_pages}+" if self.count and self.more else str(self.num_pages)
+
+    @property
+    def count_shown(self) -> str:
+        return f"over {self.count - 1:,}" if self.count and self.more else str(self.count)
+
+
+def page_of(rows, per_page: int, request):
+    """The page of `rows` that the request's ?page= asks for (the last one when past the end)."""
+    asked = request.GET.get("page")
+    return CappedPaginator(rows, per_page, asked).get_page(asked)
