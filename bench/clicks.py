@@ -4,7 +4,7 @@ a tiny TCG guest on qemu:///system: Start (click -> the domain running, polled t
 connection) against createWithFlags, Force off (click -> shut off) against destroy. Also click ->
 the operation started on the worker (the queue). Prints figures; asserts nothing.
 
-    .venv/bin/python bench/clicks.py [--runs 15] [--warmups 2]
+    .venv/bin/python bench/clicks.py [--runs 30] [--warmups 2]
 
 Needs `make hypervisor` (libvirtd and the tiny guest). Throw-away state as bench/pages.py."""
 
@@ -67,12 +67,16 @@ def runs(domain, session, pk: int, count: int, warmups: int) -> dict[str, list[f
     figures = {name: [] for name in ("bare create", "click start", "queue start", "bare destroy", "click off",
                                      "queue off")}  # fmt: skip
     for turn in range(warmups + count):
-        pairs = {
-            "bare create": bare(domain, lambda: domain.createWithFlags(0), libvirt.VIR_DOMAIN_RUNNING),
-            "bare destroy": bare(domain, domain.destroy, libvirt.VIR_DOMAIN_SHUTOFF),
-        }
-        pairs["click start"], pairs["queue start"] = click(session, pk, "start", domain, libvirt.VIR_DOMAIN_RUNNING)
-        pairs["click off"], pairs["queue off"] = click(session, pk, "force-stop", domain, libvirt.VIR_DOMAIN_SHUTOFF)
+        pairs = {}
+        for path in ("bare", "click") if turn % 2 else ("click", "bare"):  # each path as often first
+            if path == "bare":
+                pairs["bare create"] = bare(domain, lambda: domain.createWithFlags(0), libvirt.VIR_DOMAIN_RUNNING)
+                pairs["bare destroy"] = bare(domain, domain.destroy, libvirt.VIR_DOMAIN_SHUTOFF)
+            else:
+                pairs["click start"], pairs["queue start"] = click(session, pk, "start", domain,
+                                                                  libvirt.VIR_DOMAIN_RUNNING)  # fmt: skip
+                pairs["click off"], pairs["queue off"] = click(session, pk, "force-stop", domain,
+                                                               libvirt.VIR_DOMAIN_SHUTOFF)  # fmt: skip
         if turn >= warmups:
             for name, value in pairs.items():
                 figures[name].append(value)
@@ -91,7 +95,7 @@ def report(figures: dict[str, list[float]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmups", type=int, default=2)
     args = parser.parse_args()
     redis = fresh_state()
