@@ -92,12 +92,13 @@ class Monitor:
         every `renew_every`, however busy the main loop is: a long pass of writes must neither let
         the leases run out nor delay a takeover after another monitor died."""
         while not stop.is_set():
+            began = time.monotonic()
             close_old_connections()
             before = dict(self.ownership.held)
             self._guarded("renewing its leases", self.ownership.step, Host.objects.values_list("pk", flat=True))
             if self.ownership.held != before:
                 self.leases_changed.set()
-            stop.wait(self.ownership.renew_every)
+            stop.wait(max(0.0, began + self.ownership.renew_every - time.monotonic()))  # a step's own time included
         close_old_connections()
 
     def step(self) -> None:
