@@ -7,12 +7,13 @@ from functools import cached_property
 from django.core.paginator import Paginator
 
 CAP = 10_000
+LAST_ASKED = 10_000_000  # a larger ?page= is read as this one (past the end: the last page)
 
 
 class CappedPaginator(Paginator):
     def __init__(self, object_list, per_page: int, asked):
         super().__init__(object_list, per_page)
-        self.asked = int(asked) if str(asked).isdigit() and int(asked) > 0 else 1
+        self.asked = min(int(asked), LAST_ASKED) if str(asked).isdigit() and int(asked) > 0 else 1
 
     @cached_property
     def count(self) -> int:
@@ -33,5 +34,5 @@ class CappedPaginator(Paginator):
 
 def page_of(rows, per_page: int, request):
     """The page of `rows` that the request's ?page= asks for (the last one when past the end)."""
-    asked = request.GET.get("page")
-    return CappedPaginator(rows, per_page, asked).get_page(asked)
+    paginator = CappedPaginator(rows, per_page, request.GET.get("page"))
+    return paginator.get_page(paginator.asked)

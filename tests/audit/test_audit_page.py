@@ -168,4 +168,7 @@ def test_a_long_log_is_paged_without_a_full_count(admin_client, monkeypatch):
         page = response.context["page"].next_page_number() if response.context["page"].has_next() else None
     assert sorted(seen) == sorted(f"e{n}" for n in range(130))
     assert labels == ["<span>Page 1 of 2+</span>", "<span>Page 2 of 3+</span>", "<span>Page 3 of 3</span>"]
-    assert "Page 3 of 3" in admin_client.get(LIST, {"page": 99}).content.decode()
+    for past_the_end in (99, "9" * 40):
+        assert "Page 3 of 3" in admin_client.get(LIST, {"page": past_the_end}).content.decode()
+    for not_a_page in ("0", "-1", "x"):
+        assert "Page 1 of 2+" in admin_client.get(LIST, {"page": not_a_page}).content.decode()
