@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            "builtins": ["config.links"],  # {% link %} and {% asset %}: URLs worked out once per process
         },
     },
 ]
