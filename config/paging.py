@@ -16,20 +16,26 @@ class CappedPaginator(Paginator):
         self.asked = min(int(asked), LAST_ASKED) if str(asked).isdigit() and int(asked) > 0 else 1
 
     @cached_property
+    def _limit(self) -> int:
+        return max(CAP, self.asked * self.per_page) + 1  # at least one row past the asked page
+
+    @cached_property
     def count(self) -> int:
-        """The rows, or `limit` when there are at least as many (then `more` is true)."""
-        limit = max(CAP, self.asked * self.per_page) + 1  # at least one row past the asked page
-        counted = self.object_list[:limit].count()
-        self.more = counted == limit
-        return counted
+        """The rows, or `_limit` when there are at least as many (then `more`)."""
+        return self.object_list[: self._limit].count()
+
+    @property
+    def more(self) -> bool:
+        """Rows past those counted may exist."""
+        return self.count == self._limit
 
     @property
     def pages_shown(self) -> str:
-        return f"{self.num_pages}+" if self.count and self.more else str(self.num_pages)
+        return f"{self.num_pages}+" if self.more else str(self.num_pages)
 
     @property
     def count_shown(self) -> str:
-        return f"over {self.count - 1:,}" if self.count and self.more else str(self.count)
+        return f"over {self.count - 1:,}" if self.more else str(self.count)
 
 
 def page_of(rows, per_page: int, request):
