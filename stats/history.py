@@ -6,7 +6,10 @@ gap) is told apart and never shown.
 
 Files are sparse until written: at 10 s samples, a file of n series takes
 4 + 4n bytes x 360 rows + 2 x (4 + 8n) bytes x 1440 rows (2 series: 62 KB, 4 series: 111 KB).
-Only the monitor writes (one writer per file); pages read."""
+A sample writes one row; a minute's (half hour's) row is written when the first of its samples
+(minutes) is about to be overwritten, and until then a reader works it out from them — so a sample
+dirties one page, not three, however many files the fleet's charts need. Only the monitor writes
+(one writer per file); pages read."""
 
 import math
 import os
@@ -67,16 +70,7 @@ class History:
         """Record one sample taken at `at` (epoch seconds): None for a value unknown."""
         fd = self._open_for_writing()
         try:
-            slot = int(at // self.step)
-            self._write(fd, 0, slot, slot * self.step, [NAN if v is None else float(v) for v in values])
-            minute = int(at // MINUTE)
-            samples = self._rows(fd, 0, -(-minute * MINUTE // self.step), slot)  # the slots of this minute
-            self._write(fd, 1, minute, minute * MINUTE, _consolidated([row for _t, row in samples], self.series))
-            half = int(at // HALF_HOUR)
-            rows = [row for _t, row in self._rows(fd, 1, half * (HALF_HOUR // MINUTE), minute)]
-            averages = _consolidated([row[: self.series] for row in rows], self.series)[: self.series]
-            maxima = _consolidated([row[self.series :] for row in rows], self.series)[self.series :]
-            self._write(fd, 2, half, half * HALF_HOUR, averages + maxima)
+            self._put(fd, 0, int(at // self.step), [NAN if v is None else float(v) for v in values])
         finally:
             os.close(fd)
 
@@ -89,9 +83,38 @@ class History:
             os.pwrite(fd, HEADER.pack(MAGIC, VERSION, self.series, self.step), 0)
         return fd
 
-    def _write(self, fd: int, archive: int, slot: int, at: int, values: list) -> None:
-        position = self.offset[archive] + (slot % self.count[archive]) * self.row[archive].size
-        os.pwrite(fd, self.row[archive].pack(at, *values), position)
+    def _put(self, fd: int, archive: int, slot: int, values: list) -> None:
+        """Write the row of `slot`. The row it replaces is first consolidated into the next archive,
+        unless that was done already: a coarser row is written once, when the first of its finer
+        rows is about to go (so a sample dirties one page of the file, not three)."""
+        row, count, resolution = self.row[archive], self.count[archive], self.resolution[archive]
+        position = self.offset[archive] + (slot % count) * row.size
+        if archive < 2:
+            replaced = os.pread(fd, 4, position)
+            old_at = struct.unpack("<I", replaced)[0] if len(replaced) == 4 else 0
+            if old_at and old_at // resolution != slot:
+                self._consolidate(fd, archive + 1, old_at)
+        os.pwrite(fd, row.pack(slot * resolution, *values), position)
+
+    def _consolidate(self, fd: int, archive: int, at: int) -> None:
+        """Write the row of `archive` that covers time `at` from the finer rows under it, unless it
+        is written already or its place holds a newer row."""
+        resolution, finer = self.resolution[archive], self.resolution[archive - 1]
+        slot = at // resolution
+        present = os.pread(fd, 4, self.offset[archive] + (slot % self.count[archive]) * self.row[archive].size)
+        if len(present) == 4 and struct.unpack("<I", present)[0] >= slot * resolution:
+            return
+        first = slot * resolution // finer
+        rows = [values for _at, values in self._rows(fd, archive - 1, first, first + resolution // finer - 1)]
+        if rows:
+            self._put(fd, archive, slot, self._merged(rows, archive - 1))
+
+    def _merged(self, rows: list[list], archive: int) -> list:
+        """[averages..., maxima...] of rows of `archive` (samples, or minutes' averages and maxima)."""
+        if archive == 0:
+            return _consolidated(rows, self.series)
+        averages = _consolidated([row[: self.series] for row in rows], self.series)[: self.series]
+        return averages + _consolidated([row[self.series :] for row in rows], self.series)[self.series :]
 
     def _rows(self, fd: int, archive: int, first: int, last: int) -> list[tuple[int, list]]:
         """(time, values) of the archive's rows for slots first..last that were written in this lap,
@@ -112,17 +135,19 @@ class History:
 
     def read(self, chart_range: str, now: float) -> dict:
         """{"step", "times": [...], "average": [[...] per series], "maximum": [...] or None} for the
-        range (1h, 24h, 30d) ending `now`: the rows of that span, oldest first; unknown values None."""
+        range (1h, 24h, 30d) ending `now`: the rows of that span, oldest first; unknown values None.
+        A coarser row not written yet (its finer rows are still there) is consolidated here."""
         archive = RANGES[chart_range]
         resolution, count = self.resolution[archive], self.count[archive]
         last = int(now // resolution)
-        rows = []
+        rows = {}
         try:
             with open(self.path, "rb") as file:
                 if file.read(HEADER.size) == HEADER.pack(MAGIC, VERSION, self.series, self.step):
-                    rows = self._rows(file.fileno(), archive, last - count + 1, last)
+                    rows = self._view(file.fileno(), archive)
         except FileNotFoundError:
             pass
+        rows = [(at, rows[at]) for at in sorted(rows) if (last - count + 1) * resolution <= at <= last * resolution]
         width = self.series if archive == 0 else 2 * self.series
         columns = [[None if math.isnan(row[i]) else row[i] for _t, row in rows] for i in range(width)]
         return {
@@ -131,6 +156,23 @@ class History:
             "average": columns[: self.series],
             "maximum": columns[self.series :] or None,
         }
+
+    def _view(self, fd: int, archive: int) -> dict[int, list]:
+        """{time: values} of every row of the archive's ring, and of those its finer archive still
+        holds rows for but that were not consolidated yet."""
+        row, count, resolution = self.row[archive], self.count[archive], self.resolution[archive]
+        data = os.pread(fd, count * row.size, self.offset[archive])
+        found = {}
+        for index, (at, *values) in enumerate(row.iter_unpack(data[: len(data) - len(data) % row.size])):
+            if at and at % resolution == 0 and at // resolution % count == index:
+                found[at] = values
+        if archive > 0:
+            pending: dict[int, list] = {}
+            for at, values in self._view(fd, archive - 1).items():
+                if at - at % resolution not in found:
+                    pending.setdefault(at - at % resolution, []).append(values)
+            found.update((at, self._merged(rows, archive - 1)) for at, rows in pending.items())
+        return found
 
 
 def _consolidated(rows: list[list], series: int) -> list:

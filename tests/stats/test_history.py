@@ -31,6 +31,34 @@ def test_the_last_hour_holds_every_sample_and_the_day_their_minute_averages_and_
     assert month["times"] == [START] and month["average"] == [[27.5], [100.0]] and month["maximum"] == [[55.0], [100.0]]
 
 
+def test_minutes_and_half_hours_outlive_the_samples_they_were_made_of(settings):
+    settings.STATS_INTERVAL = 60  # a sample a minute: the hour ring holds 60
+    history = History("instance-d", series=1)
+    for minute in range(25 * 60):  # 25 hours: the first hour's minutes are gone from the day ring too
+        history.add(START + 60 * minute, [minute])
+    now = START + 60 * (25 * 60 - 1)
+    day = history.read("24h", now=now)
+    assert day["times"] == [START + 60 * minute for minute in range(60, 25 * 60)]
+    assert day["average"] == [[float(minute) for minute in range(60, 25 * 60)]]
+    month = history.read("30d", now=now)
+    assert month["times"] == [START + 1800 * half for half in range(50)]
+    assert month["average"] == [[30 * half + 14.5 for half in range(50)]]
+    assert month["maximum"] == [[30.0 * half + 29 for half in range(50)]]
+    later = history.read("30d", now=now + 5 * 3600)  # samples stopped: nothing left unconsolidated is lost
+    assert later == month
+
+
+def test_a_sample_writes_one_row_and_a_minute_is_written_when_its_samples_are_overwritten():
+    history = History("instance-e", series=1)
+    for index in range(360 + 12):  # an hour and two minutes of samples every 10 s
+        history.add(START + 10 * index, [index])
+    with open(history.path, "rb") as file:
+        stored = [at for at, _values in history._rows(file.fileno(), 1, START // 60, START // 60 + 61)]
+    assert stored == [START, START + 60]  # the two minutes whose samples the ring has overwritten
+    day = history.read("24h", now=START + 10 * 371)
+    assert len(day["times"]) == 62 and day["average"][0][:2] == [2.5, 8.5] and day["maximum"][0][-1] == 371.0
+
+
 def test_a_slot_from_an_earlier_lap_is_never_shown():
     history = History("instance-b", series=1)
     history.add(START, [1])
