@@ -11,6 +11,7 @@ A sample writes one row; a minute's (half hour's) row is written when the first 
 dirties one page, not three, however many files the fleet's charts need. Only the monitor writes
 (one writer per file); pages read."""
 
+import functools
 import math
 import os
 import re
@@ -37,9 +38,13 @@ def stats_dir() -> Path:
 
 
 def path_for(key: str) -> Path:
+    return stats_dir() / _file_name(key)
+
+
+def _file_name(key: str) -> str:
     if not _KEY.fullmatch(key):
         raise ValueError(f"not a history key: {key!r}")
-    return stats_dir() / f"{key}.rrd"
+    return f"{key}.rrd"
 
 
 def remove(prefix: str) -> None:
@@ -50,19 +55,24 @@ def remove(prefix: str) -> None:
             path.unlink(missing_ok=True)
 
 
+@functools.lru_cache(maxsize=64)
+def _layout(series: int, step: int) -> tuple:
+    """(rows of the hour ring, row formats, resolutions, row counts, offsets, file size) of the
+    three archives: worked out once per shape, not for each of the fleet's samples."""
+    rows0 = max(1, 3600 // step)
+    row = (struct.Struct(f"<I{series}f"), struct.Struct(f"<I{2 * series}f"), struct.Struct(f"<I{2 * series}f"))
+    offset = [HEADER_SIZE, HEADER_SIZE + rows0 * row[0].size]
+    offset.append(offset[1] + ROWS * row[1].size)
+    return rows0, row, (step, MINUTE, HALF_HOUR), (rows0, ROWS, ROWS), tuple(offset), offset[2] + ROWS * row[2].size
+
+
 class History:
     """The round-robin file of one chart: n series sampled every `step` seconds."""
 
     def __init__(self, key: str, series: int, step: int | None = None):
-        self.path, self.series = path_for(key), series
+        self.path, self.series = os.path.join(settings.STATS_DIR, _file_name(key)), series
         self.step = int(step or settings.STATS_INTERVAL)
-        self.rows0 = max(1, 3600 // self.step)
-        self.row = [struct.Struct(f"<I{series}f"), struct.Struct(f"<I{2 * series}f"), struct.Struct(f"<I{2 * series}f")]
-        self.resolution = [self.step, MINUTE, HALF_HOUR]
-        self.count = [self.rows0, ROWS, ROWS]
-        self.offset = [HEADER_SIZE, HEADER_SIZE + self.rows0 * self.row[0].size]
-        self.offset.append(self.offset[1] + ROWS * self.row[1].size)
-        self.size = self.offset[2] + ROWS * self.row[2].size
+        self.rows0, self.row, self.resolution, self.count, self.offset, self.size = _layout(series, self.step)
 
     # --- writing (the monitor) ---------------------------------------------------------------
 
@@ -75,7 +85,11 @@ class History:
             os.close(fd)
 
     def _open_for_writing(self) -> int:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except FileNotFoundError:  # the folder is made on the first write
+            stats_dir()
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         header = os.pread(fd, HEADER.size, 0)
         if header != HEADER.pack(MAGIC, VERSION, self.series, self.step):  # new, or made for another layout
             os.ftruncate(fd, 0)
