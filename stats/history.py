@@ -176,16 +176,15 @@ class History:
         holds rows for but that were not consolidated yet."""
         row, count, resolution = self.row[archive], self.count[archive], self.resolution[archive]
         data = os.pread(fd, count * row.size, self.offset[archive])
-        found = {}
-        for index, (at, *values) in enumerate(row.iter_unpack(data[: len(data) - len(data) % row.size])):
-            if at and at % resolution == 0 and at // resolution % count == index:
-                found[at] = values
+        rows = row.iter_unpack(data[: len(data) - len(data) % row.size])
+        found = {values[0]: values[1:] for index, values in enumerate(rows)
+                 if values[0] and values[0] % resolution == 0 and values[0] // resolution % count == index}  # fmt: skip
         if archive > 0:
             pending: dict[int, list] = {}
             for at, values in self._view(fd, archive - 1).items():
                 if at - at % resolution not in found:
                     pending.setdefault(at - at % resolution, []).append(values)
-            found.update((at, self._merged(rows, archive - 1)) for at, rows in pending.items())
+            found.update((at, self._merged(group, archive - 1)) for at, group in pending.items())
         return found
 
 
