@@ -21,8 +21,10 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        """The rows, or `_limit` when there are at least as many (then `more`)."""
-        return self.object_list[: self._limit].count()
+        """The rows, or `_limit` when there are at least as many (then `more`). Counted unordered:
+        which rows make up the first `_limit` does not change how many there are, and the database
+        may then stop at the limit without sorting."""
+        return self.object_list.order_by()[: self._limit].count()
 
     @property
     def more(self) -> bool:
