@@ -93,7 +93,7 @@ def main() -> None:
           f" device_stats.store of the same readings (baseline): {sum(baseline) / len(baseline):.2f} CPU s;"
           f" ratio {mean / (sum(baseline) / len(baseline)):.1f}x")  # fmt: skip
 
-    files = list(stats_dir().iterdir())
+    files = list(stats_dir().rglob("*.rrd"))
     apparent = sum(path.stat().st_size for path in files)
     on_disk = sum(path.stat().st_blocks * 512 for path in files)
     per_instance, written = apparent / args.instances / 1024, on_disk / args.instances / 1024

@@ -57,9 +57,9 @@ def test_a_range_not_offered_is_refused(charted, client_for, admin_user):
 def test_the_history_goes_with_the_instance_and_the_host(charted):
     instance, _at = charted
     instance.delete()
-    assert sorted(path.stem for path in stats_dir().iterdir()) == [f"host-{instance.host_id}"]
+    assert sorted(path.stem for path in stats_dir().rglob("*.rrd")) == [f"host-{instance.host_id}"]
     instance.host.delete()
-    assert not list(stats_dir().iterdir())
+    assert not list(stats_dir().rglob("*.rrd"))
 
 
 def test_the_api_gives_the_same_chart_data(charted, client, admin_user, monkeypatch):

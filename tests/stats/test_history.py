@@ -2,7 +2,7 @@
 
 import pytest
 
-from stats.history import History, path_for, remove
+from stats.history import History, move_into_shards, path_for, remove
 
 START = 1_800_000_000  # a half hour's start (divisible by 1800)
 
@@ -86,7 +86,24 @@ def test_an_instance_is_removed_with_its_devices_and_nothing_else(stats_dir):
     for key in ("instance-u1", "instance-u1-disk-vda", "instance-u1-nic-vnet0", "instance-u10", "host-1"):
         History(key, series=1).add(START, [1])
     remove("instance-u1")
-    assert sorted(path.stem for path in stats_dir.iterdir()) == ["host-1", "instance-u10"]
+    assert sorted(path.stem for path in stats_dir.rglob("*.rrd")) == ["host-1", "instance-u10"]
+
+
+def test_files_are_kept_in_shard_folders_and_the_flat_layout_is_moved_into_them(stats_dir):
+    uuid = "3f2a0c1e-0000-4000-8000-000000000001"
+    History(f"instance-{uuid}", series=1).add(START, [1])
+    History(f"instance-{uuid}-disk-vda", series=1).add(START, [2])
+    assert sorted(path.relative_to(stats_dir).as_posix() for path in stats_dir.rglob("*.rrd")) == [
+        f"3f/instance-{uuid}-disk-vda.rrd", f"3f/instance-{uuid}.rrd"]  # fmt: skip
+    (stats_dir / "3f" / f"instance-{uuid}.rrd").rename(stats_dir / f"instance-{uuid}.rrd")  # as before shards
+    assert History(f"instance-{uuid}", series=1).read("1h", now=START)["average"] == [[]]
+    assert move_into_shards() == 1 and move_into_shards() == 0
+    assert History(f"instance-{uuid}", series=1).read("1h", now=START)["average"] == [[1.0]]
+
+
+@pytest.mark.parametrize("key", ["a-..", "x-.:", "instance-..-disk-vda"])
+def test_a_shard_is_never_a_path_either(stats_dir, key):
+    assert path_for(key).parent.parent == stats_dir and path_for(key).parent.name == "__"
 
 
 @pytest.mark.parametrize("key", ["../etc", "", "a/b", ".hidden"])

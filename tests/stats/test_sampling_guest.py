@@ -56,5 +56,5 @@ def test_a_busy_loop_rises_in_the_cpu_chart_and_falls_when_stopped(client_for, a
         data = client.get(reverse("instance-charts", args=[instance.pk]), {"range": "24h"}).json()
         assert latest(data["instance"]["maximum"][0]) > 80 and "vda" in data["disks"]
     assert client.get(reverse("instance-charts", args=[instance.pk]), {"range": "1y"}).status_code == 400
-    stems = {path.stem for path in stats_dir().glob(f"instance-{instance.uuid}*")}
+    stems = {path.stem for path in stats_dir().rglob(f"instance-{instance.uuid}*")}
     assert {f"instance-{instance.uuid}", f"instance-{instance.uuid}-disk-vda"} <= stems

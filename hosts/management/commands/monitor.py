@@ -6,6 +6,7 @@ import threading
 from django.core.management.base import BaseCommand
 
 from hosts.monitor import Monitor
+from stats.history import move_into_shards
 
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
@@ -21,6 +22,8 @@ class Command(BaseCommand):
         # receives them and sets the event.
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         threading.Thread(target=_stop_on_signal, args=(stop,), name="monitor-signals", daemon=True).start()
+        if moved := move_into_shards():
+            self.stdout.write(f"chart history: {moved} files moved into shard folders")
         Monitor().run(stop)
 
 
