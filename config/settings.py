@@ -153,6 +153,10 @@ MONITOR_FACTS_INTERVAL = env_float("MONITOR_FACTS_INTERVAL", 60.0, minimum=1.0)
 # Several monitors share the hosts (hosts.ownership): each holds a host's lease this long, renewing
 # it every fifth of that; a killed monitor's hosts are watched again after about 1.2 × this.
 MONITOR_LEASE_TTL = env_float("MONITOR_LEASE_TTL", 10.0, minimum=1.0)
+# The monitor's reader threads (connecting, re-reading hosts and definitions in bulk) run this many
+# nice steps below its main loop and lease thread, so a takeover or a cold start on a machine that
+# also serves pages leaves the pages their CPU (Linux shares CPU per thread, and a monitor has 8).
+MONITOR_READER_NICE = env_int("MONITOR_READER_NICE", 10, minimum=0)
 # Charts: the monitor turns the counters it reads into rates at most every STATS_INTERVAL seconds
 # and keeps them round-robin in STATS_DIR (stats/history.py: about 280 KB per instance with a disk
 # and a NIC, whatever its age).

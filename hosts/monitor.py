@@ -6,6 +6,7 @@ libvirt callbacks and connection attempts run on other threads; they only put ev
 The monitor's own loop turns those events into database writes (and live page updates)."""
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -45,6 +46,13 @@ def policy_from_settings() -> WatchPolicy:
     )
 
 
+def lower_priority(nice: int) -> None:
+    """Make the calling thread (and the threads it starts) `nice` steps kinder to the rest of the
+    machine: Linux keeps a nice value per thread and the scheduler shares CPU per thread."""
+    if nice:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, 0) + nice)
+
+
 class Monitor:
     def __init__(
         self, *, policy: WatchPolicy | None = None, refresh_interval: float | None = None, name: str | None = None
@@ -58,7 +66,8 @@ class Monitor:
         self.event_times: dict[tuple[int, str], float] = {}  # (host, uuid): when an event's read was taken
         self.slow_facts_due: dict[int, float] = {}  # host pk -> when its slow facts are read again
         self.reading_details: dict[int, set[str]] = {}  # host pk -> uuids whose definitions are being read
-        self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="monitor-connect")
+        nice = settings.MONITOR_READER_NICE
+        self.executor = ThreadPoolExecutor(8, "monitor-connect", initializer=lower_priority, initargs=(nice,))
         self._next_refresh = 0.0
         self._next_lease = 0.0
         self._next_reap = 0.0
@@ -98,6 +107,9 @@ class Monitor:
             self._guarded("renewing its leases", self.ownership.step, Host.objects.values_list("pk", flat=True))
             if self.ownership.held != before:
                 self.leases_changed.set()
+            took = time.monotonic() - began
+            if took > self.ownership.renew_every / 2:
+                log.warning("monitor: renewing its leases took %.2f s (every %.1f s)", took, self.ownership.renew_every)
             stop.wait(max(0.0, began + self.ownership.renew_every - time.monotonic()))  # a step's own time included
         close_old_connections()
 

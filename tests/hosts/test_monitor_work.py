@@ -2,6 +2,7 @@
 host row written only when something changed, and the slow facts (pools, networks) read on a
 long interval or after a pool or network event."""
 
+import os
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -108,3 +109,22 @@ def test_definitions_a_monitor_left_unread_are_read_by_the_next_holder():
     with running_monitor():
         wait_until(lambda: not rows.filter(details={}).exists(), timeout=10, what="the definitions read")
     assert {(row.details["vcpus"], row.details["memory_mib"]) for row in rows} == {(2, 2048)}
+
+
+def test_the_reader_threads_yield_the_cpu_to_pages_and_leases(settings):
+    """Connecting and bulk reads run MONITOR_READER_NICE steps kinder than the lease thread and the
+    process's other threads (web requests, when they share a machine), as `ps -L -o nice` shows."""
+    settings.MONITOR_READER_NICE = 7
+    Host.objects.create(name="niced", uri="test:///default")
+
+    def nice_of(prefix: str) -> set[int]:
+        threads = [t for t in threading.enumerate() if t.name.startswith(prefix)]
+        return {os.getpriority(os.PRIO_PROCESS, t.native_id) for t in threads}
+
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    with running_monitor() as monitor:
+        wait_until(lambda: Host.objects.get(name="niced").status == HostStatus.UP, timeout=20, what="the host up")
+        monitor.executor.submit(lambda: None).result(10)  # at least one reader thread started
+        assert nice_of("monitor-connect") == {own + 7}
+        assert nice_of("monitor-leases") == {own}
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own
