@@ -53,6 +53,11 @@ def lower_priority(nice: int) -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, 0) + nice)
 
 
+def _phase(host_pk: int) -> float:
+    """A host's place in the refresh interval, in [0, 1): consecutive hosts spread evenly."""
+    return (host_pk * 0.6180339887498949) % 1.0
+
+
 class Monitor:
     def __init__(
         self, *, policy: WatchPolicy | None = None, refresh_interval: float | None = None, name: str | None = None
@@ -68,7 +73,7 @@ class Monitor:
         self.reading_details: dict[int, set[str]] = {}  # host pk -> uuids whose definitions are being read
         nice = settings.MONITOR_READER_NICE
         self.executor = ThreadPoolExecutor(8, "monitor-connect", initializer=lower_priority, initargs=(nice,))
-        self._next_refresh = 0.0
+        self.refresh_due: dict[int, float] = {}  # host pk -> when its facts and domains are re-read
         self._next_lease = 0.0
         self._next_reap = 0.0
         self._next_beat = 0.0
@@ -127,10 +132,7 @@ class Monitor:
             log.warning("monitor: its leases ran out unrenewed; it stops watching %s hosts", len(self.watches))
             self.ownership.drop()
             self._guarded("closing its watches", self.sync_hosts)
-        if time.monotonic() >= self._next_refresh:
-            self._next_refresh = time.monotonic() + self.refresh_interval
-            close_old_connections()
-            self._guarded("re-reading its hosts", self.sync_hosts, True)
+        self.refresh_due_hosts()
         for watch in list(self.watches.values()):
             self._guarded(f"watching {watch.uri}", watch.poll, self.executor)
         self._guarded("writing what happened", self.apply_events)
@@ -154,9 +156,19 @@ class Monitor:
             if not connection.in_atomic_block:  # (inside a write, closing would undo it)
                 close_old_connections()
 
-    def sync_hosts(self, refresh: bool = False) -> None:
-        """Watch every host this monitor holds; a changed URI or credential gets a fresh watch.
-        With `refresh`, every watch re-reads its host's facts and domains."""
+    def refresh_due_hosts(self) -> None:
+        """Re-read the facts and domains of the hosts whose turn it is. Each host has its own phase
+        in the interval, so a monitor's hosts are read a few at a time, not all in one burst."""
+        now = time.monotonic()
+        for pk, due in list(self.refresh_due.items()):
+            if now >= due:
+                missed = (now - due) // self.refresh_interval  # turns gone by while it was busy
+                self.refresh_due[pk] = due + (missed + 1) * self.refresh_interval  # its phase kept
+                self._guarded(f"re-reading host {pk}", self.watches[pk].refresh, self.executor)
+
+    def sync_hosts(self) -> None:
+        """Watch every host this monitor holds; a changed URI or credential gets a fresh watch,
+        whose first re-read comes one interval and its own phase after the read it starts with."""
         hosts = {}
         if self.ownership.held:  # (none after its leases ran out: closing needs no database)
             held = Host.objects.filter(pk__in=list(self.ownership.held))
@@ -164,14 +176,14 @@ class Monitor:
         for pk in set(self.watches) - set(hosts):
             self.watches.pop(pk).close()
             self.reading_details.pop(pk, None)
+            self.refresh_due.pop(pk, None)
         for pk, host in hosts.items():
             key = (host.uri, host.credential_kind, host.username, host.secret)
             if pk in self.watches and self.keys[pk] != key:
                 self.watches.pop(pk).close()
             if pk not in self.watches:
                 self.watches[pk], self.keys[pk] = self._watch(host), key
-            elif refresh:
-                self.watches[pk].refresh(self.executor)
+                self.refresh_due[pk] = time.monotonic() + self.refresh_interval * (1 + _phase(pk))
 
     def _watch(self, host: Host) -> HostWatch:
         pk, uri = host.pk, host.uri

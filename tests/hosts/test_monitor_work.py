@@ -4,7 +4,9 @@ long interval or after a pool or network event."""
 
 import os
 import threading
+import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import libvirt
@@ -128,3 +130,29 @@ def test_the_reader_threads_yield_the_cpu_to_pages_and_leases(settings):
         assert nice_of("monitor-connect") == {own + 7}
         assert nice_of("monitor-leases") == {own}
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own
+
+
+def test_a_monitors_hosts_are_reread_each_in_its_own_turn_not_all_at_once():
+    """Each host is re-read once per interval at its own phase, so a monitor of many hosts reads a
+    few at a time instead of all of them in one burst every interval."""
+    hosts = [Host.objects.create(name=f"turn-{n}", uri=f"test:///default?turn={n}") for n in range(8)]
+    with running_monitor(refresh_interval=600) as monitor:
+        wait_until(lambda: not Host.objects.exclude(status=HostStatus.UP).exists(), timeout=20, what="hosts up")
+        started = time.monotonic()
+        due = {pk: monitor.refresh_due[pk] - started for pk in (host.pk for host in hosts)}
+        assert all(590 < seconds < 1200 for seconds in due.values()), due  # the first read was the connect
+        quarters = Counter(int((seconds % 600) // 150) for seconds in due.values())
+        assert max(quarters.values()) <= 3, quarters  # spread over the interval
+
+        reread, first = [], hosts[0].pk
+        original = monitor.watches[first].refresh
+        monitor.watches[first].refresh = lambda executor: (reread.append(time.monotonic()), original(executor))
+        monitor.refresh_due[first] = time.monotonic()  # its turn now
+        wait_until(lambda: reread, timeout=10, what="the host re-read in its turn")
+        assert 599 < monitor.refresh_due[first] - reread[0] <= 601  # and next one interval later
+        assert len(reread) == 1 and all(monitor.refresh_due[pk] > time.monotonic() + 500 for pk in due if pk != first)
+
+        late = time.monotonic() - 1500  # two and a half turns missed (the monitor was stopped)
+        monitor.refresh_due[first] = late
+        wait_until(lambda: len(reread) == 2, timeout=10, what="the late host re-read")
+        assert monitor.refresh_due[first] == late + 1800  # once, not once per missed turn, its phase kept
