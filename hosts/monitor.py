@@ -50,7 +50,8 @@ def lower_priority(nice: int) -> None:
     """Make the calling thread (and the threads it starts) `nice` steps kinder to the rest of the
     machine: Linux keeps a nice value per thread and the scheduler shares CPU per thread."""
     if nice:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, 0) + nice)
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + nice)
 
 
 def _phase(host_pk: int) -> float:
@@ -71,8 +72,12 @@ class Monitor:
         self.event_times: dict[tuple[int, str], float] = {}  # (host, uuid): when an event's read was taken
         self.slow_facts_due: dict[int, float] = {}  # host pk -> when its slow facts are read again
         self.reading_details: dict[int, set[str]] = {}  # host pk -> uuids whose definitions are being read
-        nice = settings.MONITOR_READER_NICE
-        self.executor = ThreadPoolExecutor(8, "monitor-connect", initializer=lower_priority, initargs=(nice,))
+        self.executor = ThreadPoolExecutor(
+            max_workers=8,
+            thread_name_prefix="monitor-connect",
+            initializer=lower_priority,
+            initargs=(settings.MONITOR_READER_NICE,),
+        )
         self.refresh_due: dict[int, float] = {}  # host pk -> when its facts and domains are re-read
         self._next_lease = 0.0
         self._next_reap = 0.0
