@@ -67,6 +67,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Django's database sessions and ModelBackend, each request's two reads compiled once (accounts.loading).
+SESSION_ENGINE = "accounts.loading"
+AUTHENTICATION_BACKENDS = ["accounts.loading.UserBackend"]
+FORM_RENDERER = "config.widgets.PythonWidgets"  # Django's widget markup, made without its template engine
 ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [

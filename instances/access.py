@@ -1,9 +1,10 @@
 """Who may do what to an instance: return the object or raise 404/403 (see accounts.access)."""
 
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
 from accounts.access import NEEDS, check, job_refusal
 from accounts.scope import RANK, scope_for
+from config.prepared import Prepared
 from instances.models import Instance
 
 # Deleting is also a change: it is an operation on the instance like any other.
@@ -14,9 +15,14 @@ PERMISSIONS = {
     "console": ("instances.view_instance", "instances.console_instance"),
 }
 
+instances_by_pk = Prepared(lambda pk: Instance.objects.select_related("host", "flavor", "image").filter(pk=pk))
+
 
 def get_instance_for_user(request, pk: int, action: str) -> Instance:
-    instance = get_object_or_404(Instance.objects.select_related("host", "flavor", "image"), pk=pk)
+    found = instances_by_pk(pk)
+    if not found:
+        raise Http404("No Instance matches the given query.")
+    instance = found[0]
     role = scope_for(request.user).role_on_instance(instance.pk, instance.host_id)
     check(request, perms=PERMISSIONS[action], role=role, action=action, what=f"instance {instance.pk}")
     return instance

@@ -4,9 +4,9 @@ confirmation, or a link to its confirmation page when it also has a form. Withou
 confirmed action's form opens that page too. `wrap="li"` puts each in a list item (the More… menu)."""
 
 from django import template
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from config.links import link
 from config.markup import text
 
 register = template.Library()
@@ -22,7 +22,7 @@ def action_buttons(context, actions, instance, wrap: str = "") -> SafeString:
 
 
 def _button(action, instance, token: str) -> str:
-    url = text(reverse("instance-action", args=[instance.pk, action.name]))
+    url = text(link("instance-action", instance.pk, action.name))
     label = text(action.label)
     if action.confirm and action.form:
         return f'<a role="button" class="small secondary" href="{url}">{label}…</a>\n\n'

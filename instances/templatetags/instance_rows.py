@@ -3,7 +3,8 @@
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from config.markup import text, url_for
+from config.links import url_for
+from config.markup import text
 from hosts.templatetags.units import mib_human
 
 register = template.Library()
