@@ -8,6 +8,7 @@ from accounts.scope import visible_hosts, visible_instances
 from config.lookups import positive_id
 from config.options import host_options
 from config.paging import page_of
+from config.prepared import Prepared
 from hosts.models import Host
 from instances.access import get_instance_for_user, may
 from instances.actions import actions_for, allowed_now, grouped
@@ -22,6 +23,16 @@ SORT_CHOICES = [("name", "Name A–Z"), ("-name", "Name Z–A"), ("host", "Host"
                 ("vcpus", "vCPUs"), ("memory", "Memory"), ("-created", "Newest"), ("created", "Oldest")]  # fmt: skip
 PAGE_SIZE = 50
 RECENT_OPERATIONS = 10
+
+
+def _recent_operations(target_id: str):
+    """The newest operations on an instance (its id as text), with their users."""
+    return Operation.objects.filter(target_type="instance", target_id=target_id).select_related("user")[
+        :RECENT_OPERATIONS
+    ]
+
+
+recent_operations = Prepared(_recent_operations)
 
 
 @require_GET
@@ -71,8 +82,7 @@ def instance_detail(request, pk: int):
     if may(request.user, instance, "change"):
         may_delete = may(request.user, instance, "delete")
         actions = [action for action in actions_for(instance) if action.name != "delete" or may_delete]
-    operations = Operation.objects.filter(target_type="instance", target_id=str(instance.pk)).select_related("user")
-    recent = list(operations[:RECENT_OPERATIONS])
+    recent = recent_operations(str(instance.pk))
     groups = grouped(actions)
     context = {
         "instance": instance,

@@ -259,6 +259,9 @@ def test_the_detail_page_lists_the_last_10_operations_in_one_query(client_for, v
     assert f"{reverse('operation-list')}?instance={detailed.pk}" in body
     newest = Operation.objects.filter(target_id=str(detailed.pk)).first()
     assert f'data-operation-id="{newest.pk}"' in body
+    for op in Operation.objects.filter(target_id=str(other.pk)):  # newer, but another instance's
+        assert f'data-operation-id="{op.pk}"' not in body
+    assert client.get(reverse("instance-detail", args=[other.pk])).content.decode().count("<tr data-operation-id=") == 3
 
 
 def test_the_pages_are_for_viewers_only(client, client_for, outsider, detailed):
