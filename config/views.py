@@ -80,7 +80,7 @@ def operation_list(request):
         "page": page,
         "operations_shown": OPERATIONS_PAGE if page.number == 1 else 0,  # new ones are added on the first page only
         "status": status,
-        "statuses": OperationStatus.choices,
+        "status_options": select_options(OperationStatus.choices, status),
         "user_id": user_id,
         "user_options": select_options(_users_with_operations(request.user), user_id),
         "host_id": host_id,

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.scope import visible_hosts, visible_instances
 from config.lookups import positive_id
-from config.options import host_options
+from config.options import host_options, select_options
 from config.paging import page_of
 from config.prepared import Prepared
 from hosts.models import Host
@@ -48,13 +48,13 @@ def instance_list(request):
     context = {
         "page": page_of(instances, PAGE_SIZE, request),
         "host_options": host_options(visible_hosts(request.user, Host.objects.all()), host_id),
-        "states": InstanceState.choices,
+        "state_options": select_options(InstanceState.choices, state),
         "host_id": host_id,
         "state": state,
         "q": q,
         "sort": sort,
         "columns": _columns(sort),
-        "sorts": SORT_CHOICES,
+        "sort_options": select_options(SORT_CHOICES, sort),
         "filtered": bool(host_id or state or q),
     }
     return render(request, "instances/instance_list.html", context)
