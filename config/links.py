@@ -36,7 +36,11 @@ def asset(path: str) -> str:
 
 def url_for(name: str):
     """reverse(name, args=[pk]) as a function of pk, for the rows of long tables."""
-    return lambda pk: link(name, int(pk))
+    pieces = _pieces(name, (None,), get_script_prefix())
+    if pieces is None:
+        return lambda pk: reverse(name, args=[pk])
+    head, tail = pieces
+    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 def _is_id(arg) -> bool:

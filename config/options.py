@@ -14,14 +14,11 @@ def select_options(choices: Iterable[tuple], selected) -> SafeString:
     choices = list(choices)
     return mark_safe(  # noqa: S308 - values and labels escaped
         "".join(
-            f'<option value="{_attribute(value)}"{" selected" if value == selected else ""}>{label}</option>'
+            f'<option value="{value if type(value) is int else escape(str(value))}"'
+            f"{' selected' if value == selected else ''}>{label}</option>"
             for (value, _), label in zip(choices, _escaped([label for _, label in choices]), strict=True)
         )
     )
-
-
-def _attribute(value) -> str:
-    return str(value) if type(value) is int else escape(str(value))
 
 
 def _escaped(labels: list) -> list[str]:

@@ -21,6 +21,7 @@ from instances.models import Instance
 from jobs.authority import stop_refusal
 from jobs.models import Operation, OperationStatus
 from jobs.services import NotStoppable, cancel, request_stop
+from jobs.templatetags import operation_rows
 from stats.dashboard import dashboard
 
 OPERATIONS_PAGE = 50
@@ -54,7 +55,7 @@ def home(request):
 @login_required
 @permission_required("jobs.view_operation", raise_exception=True)
 def operation_list(request):
-    operations = visible_operations(request.user, Operation.objects.select_related("user"))
+    operations = visible_operations(request.user, Operation.objects.select_related("user").only(*operation_rows.FIELDS))
     status = request.GET.get("status", "")
     user_id, host_id, instance_id = (positive_id(request.GET.get(key)) for key in ("user", "host", "instance"))
     scope = []  # what a live operation must match to be added to the table

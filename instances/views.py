@@ -15,6 +15,7 @@ from instances.actions import actions_for, allowed_now, grouped
 from instances.device_stats import device_rows
 from instances.models import InstanceState
 from instances.queries import instances_for_list, ordering
+from instances.templatetags import instance_rows
 from jobs.models import Operation
 
 COLUMNS = [("Name", "name"), ("Host", "host"), ("State", "state"), ("vCPUs", "vcpus"), ("Memory", "memory"),
@@ -45,6 +46,7 @@ def instance_list(request):
     q = request.GET.get("q", "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL in text
     sort, _ = ordering(request.GET.get("sort", "name"))
     instances = visible_instances(request.user, instances_for_list(host_id=host_id, state=state, q=q, sort=sort))
+    instances = instances.only(*instance_rows.FIELDS)
     context = {
         "page": page_of(instances, PAGE_SIZE, request),
         "host_options": host_options(visible_hosts(request.user, Host.objects.all()), host_id),

@@ -4,7 +4,7 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 
-from config.markup import STAMP, text
+from config.markup import STAMP, choice_label, text
 
 register = template.Library()
 
@@ -20,13 +20,14 @@ def _row(entry) -> str:
     else:
         target = "—"
     moment = localtime(entry.time)
+    outcome = text(choice_label(entry, "outcome"))
     return (
         "<tr>\n"
         f'  <td><time datetime="{moment.isoformat()}">{moment.strftime(STAMP)}</time></td>\n'
         f"  <td>{text(entry.username or '—')}</td>\n"
-        f"  <td>{text(entry.get_action_display())}</td>\n"
+        f"  <td>{text(choice_label(entry, 'action'))}</td>\n"
         f"  <td>{target}</td>\n"
-        f'  <td><span class="status status-{text(entry.outcome)}">{text(entry.get_outcome_display())}</span></td>\n'
+        f'  <td><span class="status status-{text(entry.outcome)}">{outcome}</span></td>\n'
         f"  <td>{text(entry.detail)}</td>\n"
         f"  <td>{text(entry.client_address or '—')}</td>\n"
         "</tr>"

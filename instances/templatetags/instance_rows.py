@@ -4,10 +4,12 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from config.links import url_for
-from config.markup import text
+from config.markup import choice_label, text
 from hosts.templatetags.units import mib_human
 
 register = template.Library()
+# What a row reads: the list loads only these (a whole instance and host cost a row ~20 µs more).
+FIELDS = ("name", "host_id", "state", "vcpus", "memory_mib", "autostart", "flavor_id", "host__name", "flavor__name")
 
 
 @register.simple_tag
@@ -24,7 +26,7 @@ def _row(instance, detail, host) -> str:
         f'  <td><a href="{detail(instance.pk)}"><strong>{text(instance.name)}</strong></a></td>\n'
         f'  <td><a href="{host(instance.host_id)}">{text(instance.host.name)}</a></td>\n'
         f'  <td><span data-field="state" class="status status-{text(instance.state)}">'
-        f"{text(instance.get_state_display())}</span></td>\n"
+        f"{text(choice_label(instance, 'state'))}</span></td>\n"
         f"  <td>{vcpus}</td>\n"
         f"  <td>{text(mib_human(instance.memory_mib))}</td>\n"
         f"  <td>{text(flavor or '—')}</td>\n"

@@ -4,9 +4,11 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from config.links import url_for
-from config.markup import stamp, text
+from config.markup import choice_label, stamp, text
 
 register = template.Library()
+# What a row reads: the operations page loads only these (the JSON fields cost a row ~10 µs more).
+FIELDS = ("kind", "target_name", "status", "progress", "message", "error", "created", "user", "user__username")
 
 
 @register.simple_tag
@@ -22,7 +24,7 @@ def _row(op, detail) -> str:
         f'  <td><a href="{detail(op.pk)}">#{op.pk}</a></td>\n'
         f"  <td>{text(op.label)}</td>\n"
         f"  <td>{text(op.target_name)}</td>\n"
-        f'  <td><span class="status status-{text(op.status)}" data-field="status">{text(op.get_status_display())}'
+        f'  <td><span class="status status-{text(op.status)}" data-field="status">{text(choice_label(op, "status"))}'
         "</span></td>\n"
         f'  <td><progress value="{int(op.progress or 0)}" max="100" data-field="progress"{hidden}></progress></td>\n'
         f'  <td><span data-field="message">{text(op.message)}</span> '
