@@ -55,12 +55,26 @@ class OneHopASGIHandler(ASGIHandler):
             return
         try:
             response = await sync_to_async(self.respond, thread_sensitive=True)(scope, body_file)
-            with contextlib.suppress(asyncio.CancelledError):  # the client went away
-                await self.send_response(response, send)
-            if response.streaming:
-                await sync_to_async(response.close, thread_sensitive=True)()
+            try:
+                with contextlib.suppress(asyncio.CancelledError):  # the client went away
+                    await self.send_response(response, send)
+            finally:
+                if response.streaming:
+                    await sync_to_async(response.close, thread_sensitive=True)()
         finally:
             body_file.close()
+
+    async def send_response(self, response, send):
+        """Django's, but a download (a file, any synchronous iterator) is read a chunk at a time on
+        the request's thread: Django's handler reads all of it into memory before the first byte."""
+        if not response.streaming or response.is_async:
+            return await super().send_response(response, send)
+        await send({"type": "http.response.start", "status": response.status_code, "headers": headers_of(response)})
+        parts = iter(response.streaming_content)
+        while (part := await sync_to_async(next, thread_sensitive=True)(parts, None)) is not None:
+            for chunk, _ in self.chunk_bytes(part):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body"})
 
     def respond(self, scope, body_file) -> HttpResponseBase:
         """The request's response, made on its thread (a response not streamed is closed too)."""
@@ -75,6 +89,17 @@ class OneHopASGIHandler(ASGIHandler):
         if not response.streaming:
             response.close()
         return response
+
+
+def headers_of(response) -> list[tuple[bytes, bytes]]:
+    """A response's headers and cookies as ASGI sends them (as Django's handler makes them)."""
+    headers = [(_bytes(name, "ascii"), _bytes(value, "latin1")) for name, value in response.items()]
+    return headers + [(b"Set-Cookie", cookie.output(header="").encode("ascii").strip())
+                      for cookie in response.cookies.values()]  # fmt: skip
+
+
+def _bytes(text, encoding: str) -> bytes:
+    return text.encode(encoding) if isinstance(text, str) else bytes(text)
 
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

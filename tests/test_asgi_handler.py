@@ -1,13 +1,13 @@
 """The web process's request handler (config/asgi.py): a page is made and closed on its thread
-in one hop, then sent whole; a streamed download is sent whole, then closed; request threads
-are kept for the next requests."""
+in one hop, then sent whole; a streamed download is sent whole, a part at a time, then closed;
+request threads are kept for the next requests."""
 
 import asyncio
 import threading
 
 from asgiref.testing import ApplicationCommunicator
 from django.core.signals import request_finished, request_started
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.test import override_settings
 from django.urls import path
 
@@ -25,7 +25,16 @@ def download(request):
     return FileResponse(open(__file__, "rb"), as_attachment=True)  # noqa: SIM115 - the response closes it
 
 
-urlpatterns = [path("page/", page), path("download/", download)]
+def stream(request):
+    def parts():
+        for n in range(5):
+            EVENTS.append((f"part {n}", threading.current_thread().name))
+            yield b"p" * 100_000
+
+    return StreamingHttpResponse(parts())
+
+
+urlpatterns = [path("page/", page), path("download/", download), path("stream/", stream)]
 
 
 def get(url: str) -> list[dict]:
@@ -34,13 +43,21 @@ def get(url: str) -> list[dict]:
              "headers": [(b"host", b"testserver")], "server": ("testserver", 80), "client": ("127.0.0.1", 5000),
              "scheme": "http", "http_version": "1.1", "asgi": {"version": "3.0"}, "root_path": ""}  # fmt: skip
 
+    async def recorded(scope, receive, send):
+        """The handler, each message it sends noted as it sends it."""
+
+        async def sending(message):
+            EVENTS.append((f"sent {message['type']}", ""))
+            await send(message)
+
+        await django_asgi_app(scope, receive, sending)
+
     async def run() -> list[dict]:
-        communicator = ApplicationCommunicator(django_asgi_app, scope)
+        communicator = ApplicationCommunicator(recorded, scope)
         await communicator.send_input({"type": "http.request", "body": b""})
         messages = []
         while not messages or messages[-1].get("more_body", False) or messages[-1]["type"] != "http.response.body":
             messages.append(await communicator.receive_output(timeout=10))
-            EVENTS.append((f"sent {messages[-1]['type']}", ""))
         await communicator.wait(timeout=10)
         return messages
 
@@ -76,6 +93,13 @@ def test_a_page_is_made_and_closed_on_one_thread_then_sent_whole_and_a_download_
             assert b"".join(message.get("body", b"") for message in messages[1:]) == source.read()
         assert [what for what, _ in EVENTS if not what.startswith("sent")] == ["started", "finished"]
         assert EVENTS[-1][0] == "finished"  # closed once all of it was sent
+
+        EVENTS.clear()
+        messages = get("/stream/")
+        assert b"".join(message.get("body", b"") for message in messages[1:]) == b"p" * 500_000
+        whats = [what for what, _ in EVENTS]
+        assert whats.index("sent http.response.body") < whats.index("part 4")  # a part at a time, not all first
+        assert {thread for what, thread in EVENTS if what.startswith("part")} == {work[0][1]}  # on its thread
 
         EVENTS.clear()
         get("/page/")
