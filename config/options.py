@@ -29,8 +29,3 @@ def _escaped(labels: list) -> list[str]:
     if texts and joined.count(GAP) == len(texts) - 1:
         return escape(joined).split(GAP)
     return [escape(text) for text in texts]
-
-
-def host_options(hosts, selected: int | None) -> SafeString:
-    """Options for the hosts of a queryset (already narrowed to what the user sees), by name."""
-    return select_options(hosts.order_by("name").values_list("pk", "name"), selected)

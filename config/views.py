@@ -9,14 +9,15 @@ from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.scope import visible_hosts, visible_instances, visible_operations
+from accounts.scope import scope_for, visible_hosts, visible_instances, visible_operations
 from audit.models import AuditAction
 from audit.services import record, record_denied
 from config.lookups import positive_id
-from config.options import host_options, select_options
+from config.options import select_options
 from config.paging import page_of
+from config.prepared import Prepared
 from hosts.models import Host
-from hosts.queries import hosts_for_table
+from hosts.queries import host_choices, hosts_for_table
 from instances.models import Instance
 from jobs.authority import stop_refusal
 from jobs.models import Operation, OperationStatus
@@ -85,7 +86,7 @@ def operation_list(request):
         "user_id": user_id,
         "user_options": select_options(_users_with_operations(request.user), user_id),
         "host_id": host_id,
-        "host_options": host_options(visible_hosts(request.user, Host.objects.all()), host_id),
+        "host_options": select_options(host_choices(request.user), host_id),
         "instance_id": instance_id,
         "instance": instance,
         "scope": " ".join(scope),
@@ -93,12 +94,22 @@ def operation_list(request):
     return render(request, "jobs/operation_list.html", context)
 
 
+def _users_with(operations):
+    """(id, username) of the users who asked for one of `operations`: one EXISTS per user (a join
+    over every operation would read them all)."""
+    users = get_user_model().objects.filter(Exists(operations.filter(user=OuterRef("pk"))))
+    return users.order_by("username").values_list("pk", "username")
+
+
+everyone_with_operations = Prepared(lambda: _users_with(Operation.objects.all()))
+
+
 def _users_with_operations(user) -> list[tuple[int, str]]:
-    """(id, username) of the users who asked for an operation this user sees: one EXISTS per user
-    (a join over every operation would read them all)."""
-    theirs = visible_operations(user, Operation.objects.filter(user=OuterRef("pk")))
-    users = get_user_model().objects.filter(Exists(theirs)).order_by("username")
-    return list(users.values_list("pk", "username"))
+    """The users who asked for an operation this user sees (SQL compiled once for those who see
+    every operation)."""
+    if scope_for(user).fleet:
+        return everyone_with_operations()
+    return list(_users_with(visible_operations(user, Operation.objects.all())))
 
 
 @require_GET

@@ -4,12 +4,12 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.scope import visible_hosts, visible_instances
+from accounts.scope import visible_instances
 from config.lookups import positive_id
-from config.options import host_options, select_options
+from config.options import select_options
 from config.paging import page_of
 from config.prepared import Prepared
-from hosts.models import Host
+from hosts.queries import host_choices
 from instances.access import get_instance_for_user, may
 from instances.actions import actions_for, allowed_now, grouped
 from instances.device_stats import device_rows
@@ -49,7 +49,7 @@ def instance_list(request):
     instances = instances.only(*instance_rows.FIELDS)
     context = {
         "page": page_of(instances, PAGE_SIZE, request),
-        "host_options": host_options(visible_hosts(request.user, Host.objects.all()), host_id),
+        "host_options": select_options(host_choices(request.user), host_id),
         "state_options": select_options(InstanceState.choices, state),
         "host_id": host_id,
         "state": state,

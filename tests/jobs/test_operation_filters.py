@@ -88,10 +88,12 @@ def test_the_filter_selects_offer_users_with_operations_and_every_host(
     client_for, viewer, admin_user, operator, hosts, instance
 ):
     record(hosts[0], user=operator)
-    body = client_for(viewer).get(LIST, {"host": hosts[1].pk}).content.decode()
-    assert f'<option value="{operator.pk}">operator</option>' in body
-    assert ">admin</option>" not in body  # no operations: not offered
-    assert f'<option value="{hosts[1].pk}" selected>beta</option>' in body
+    for user in (viewer, admin_user):  # a fleet grant; a superuser
+        body = client_for(user).get(LIST, {"host": hosts[1].pk}).content.decode()
+        assert f'<option value="{operator.pk}">operator</option>' in body
+        assert ">admin</option>" not in body  # no operations: not offered
+        assert f'<option value="{hosts[1].pk}" selected>beta</option>' in body
+        assert f'<option value="{hosts[0].pk}">alpha</option>' in body
 
 
 def test_an_instance_filter_names_the_instance_and_scopes_live_rows(client_for, viewer, hosts, instance):
@@ -103,14 +105,18 @@ def test_an_instance_filter_names_the_instance_and_scopes_live_rows(client_for, 
     assert "Operations on instance #999" in client_for(viewer).get(LIST, {"instance": 999}).content.decode()
 
 
-def test_the_instance_filter_names_only_instances_the_user_sees(client_for, ungranted_operator, hosts, instance):
+def test_the_instance_filter_names_only_instances_the_user_sees(
+    client_for, ungranted_operator, admin_user, operator, hosts, instance
+):
     mine = Instance.objects.create(host=hosts[0], uuid=uuid.uuid4(), name="mine-1")
     Grant.objects.create(user=ungranted_operator, role=Role.OPERATOR, instance=mine)
-    secret_op = record(instance, kind="instance.start")
+    secret_op = record(instance, kind="instance.start", user=admin_user)
+    record(mine, kind="instance.start", user=operator)
     client = client_for(ungranted_operator)
 
     hidden = client.get(LIST, {"instance": instance.pk}).content.decode()
     assert "web-1" not in hidden and "beta" not in hidden
+    assert f'<option value="{operator.pk}">operator</option>' in hidden and ">admin</option>" not in hidden
     assert f"Operations on instance #{instance.pk}" in hidden and secret_op.pk not in shown(client.get(LIST))
     own = client.get(LIST, {"instance": mine.pk}).content.decode()
     assert f'Operations on <a href="{reverse("instance-detail", args=[mine.pk])}">mine-1</a>' in own
