@@ -5,6 +5,7 @@ request threads are kept for the next requests."""
 import asyncio
 import threading
 
+import pytest
 from asgiref.testing import ApplicationCommunicator
 from django.core.signals import request_finished, request_started
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
@@ -71,6 +72,7 @@ def record(what: str):
     return receiver
 
 
+@pytest.mark.django_db  # a kept request thread may hold a database connection from an earlier test
 @override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["testserver"])
 def test_a_page_is_made_and_closed_on_one_thread_then_sent_whole_and_a_download_closed_after():
     started, finished = record("started"), record("finished")

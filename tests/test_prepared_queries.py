@@ -85,3 +85,12 @@ def test_a_deactivated_user_is_logged_out(client, admin_user):
     admin_user.save()
     response = client.get(reverse("instance-list"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_an_id_past_what_a_database_holds_is_not_found(client, admin_user, fleet):
+    by_pk = Prepared(lambda pk: Instance.objects.filter(pk=pk))
+    assert by_pk(10**20) == by_pk(-(10**20)) == list(Instance.objects.filter(pk=10**20)) == []  # as the ORM: no rows
+    assert by_pk(fleet[0].instances.first().pk) == [fleet[0].instances.first()]
+    client.force_login(admin_user)
+    assert client.get(reverse("instance-detail", args=[10**20])).status_code == 404
+    assert client.get(reverse("instance-charts", args=[89381028387191095296])).status_code == 404
