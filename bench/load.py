@@ -27,7 +27,7 @@ import random
 import re
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import libvirt
 import requests
@@ -111,9 +111,9 @@ def write(base: str, session: requests.Session, pk: int, until: float, done: lis
         if found:
             op = int(found.group(1))
             while time.monotonic() < until + 30:
-                status = Operation.objects.filter(pk=op).values_list("status", flat=True).first()
+                status, why = Operation.objects.filter(pk=op).values_list("status", "error").first() or (None, "")
                 if status not in (OperationStatus.QUEUED, OperationStatus.RUNNING):
-                    done.append(status)
+                    done.append((status, why))
                     break
                 time.sleep(0.05)
         turn += 1
@@ -163,8 +163,10 @@ def run(
     print(f"  pages: {pages / seconds:.1f} per second")
     for name in PAGES:
         print(f"  {name:10} {len(record[name]):6} requests, {spread(record[name])}")
-    ok = done.count(OperationStatus.SUCCEEDED)
+    ok = [status for status, _ in done].count(OperationStatus.SUCCEEDED)
     print(f"  operations: {len(done)} ended ({ok} succeeded), {len(done) / seconds:.2f} per second")
+    for why, count in Counter(why[:160] for status, why in done if status != OperationStatus.SUCCEEDED).items():
+        print(f"    {count} ended with: {why or '(no error)'}")
     print("  CPU (% of a core): " + ", ".join(f"{name} {100 * used / seconds:.0f}" for name, used in cpu.items()))
 
 

@@ -16,18 +16,14 @@ from rq.timeouts import JobTimeoutException
 from jobs.authority import refusal
 from jobs.heartbeat import Heartbeat
 from jobs.models import Operation, OperationStatus
+from jobs.progress import ProgressWriter, publish
 from jobs.registry import HANDLERS, OperationFailed
 from jobs.services import finish, never_ran
 from jobs.signals import operation_refused
-from live.broadcast import broadcast
 from virt.errors import VirtError
 from virt.stopping import Stopped, stoppable
 
 log = logging.getLogger(__name__)
-
-
-def _publish(op_id: int) -> None:
-    broadcast("operation", Operation.objects.get(pk=op_id).as_event())
 
 
 def run_operation(op_id: int) -> str:
@@ -52,52 +48,53 @@ def _run(op_id: int) -> str:
     if not claimed:
         log.warning("operation %s is not queued any more (cancelled?); not running it", op_id)
         return "skipped"
-    _publish(op_id)
     op = Operation.objects.select_related("user").get(pk=op_id)
     refused = refusal(op)
     if refused:
+        publish(op_id)
         _send_refused(op, refused)
         # Its input may hold encrypted secrets (passwords, credentials) that nothing will use now.
         finish(op_id, OperationStatus.FAILED, message="Refused", error=f"Not carried out: {refused}.", params={})
         never_ran(op)
         return OperationStatus.FAILED
-
-    def report(progress: int, message: str) -> None:
-        Operation.objects.filter(pk=op_id, status=OperationStatus.RUNNING, stop_requested__isnull=True).update(
-            progress=max(0, min(100, progress)), message=message[:255]
-        )
-        _publish(op_id)
-
     handler = HANDLERS[op.kind]
     with Heartbeat(op_id, timeout=handler.timeout, stoppable=handler.stoppable) as beat:
-        try:
-            with stoppable(beat.signal):
-                result = handler.func(op, report) or {}
-        except Stopped as stopped:
-            _stopped(op_id, beat.reason, str(stopped), handler.timeout)
-        except JobTimeoutException:
-            finish(op_id, OperationStatus.FAILED, message="Timed out",
-                   error=f"It took longer than its limit of {handler.timeout:g} s and was stopped.")  # fmt: skip
-        except (OperationFailed, VirtError) as error:
-            finish(op_id, OperationStatus.FAILED, message="Failed", error=str(error))
-        except Exception:
-            log.exception("operation %s (%s) crashed", op_id, op.kind)
-            finish(op_id, OperationStatus.FAILED, message="Failed", error="Internal error: see the worker log.")
-        else:
-            message = str(result.pop("message", "Done"))[:255]
-            finish(op_id, OperationStatus.SUCCEEDED, message=message, result=result, progress=100)
+        with ProgressWriter(op_id) as report:
+            report.publish()  # "Started", on the pages while the job goes on
+            status, outcome = _carry_out(op, handler, beat, report)
+        finish(op_id, status, **outcome)
     return Operation.objects.get(pk=op_id).status
 
 
-def _stopped(op_id: int, reason: str, condition: str, timeout: float) -> None:
-    """Record an aborted operation, saying who stopped it and what it left."""
+def _carry_out(op: Operation, handler, beat: Heartbeat, report: ProgressWriter) -> tuple[str, dict]:
+    """Run the handler: (status, the fields to record) of how it ended."""
+    try:
+        with stoppable(beat.signal):
+            result = handler.func(op, report) or {}
+    except Stopped as stopped:
+        return _stopped(op.pk, beat.reason, str(stopped), handler.timeout)
+    except JobTimeoutException:
+        return _failed("Timed out", f"It took longer than its limit of {handler.timeout:g} s and was stopped.")
+    except (OperationFailed, VirtError) as error:
+        return _failed("Failed", str(error))
+    except Exception:
+        log.exception("operation %s (%s) crashed", op.pk, op.kind)
+        return _failed("Failed", "Internal error: see the worker log.")
+    message = str(result.pop("message", "Done"))[:255]
+    return OperationStatus.SUCCEEDED, {"message": message, "result": result, "progress": 100}
+
+
+def _failed(message: str, error: str) -> tuple[str, dict]:
+    return OperationStatus.FAILED, {"message": message, "error": error}
+
+
+def _stopped(op_id: int, reason: str, condition: str, timeout: float) -> tuple[str, dict]:
+    """How an aborted operation ended, saying who stopped it and what it left."""
     if reason == "timeout":
-        finish(op_id, OperationStatus.FAILED, message="Timed out",
-               error=f"It took longer than its limit of {timeout:g} s and was stopped: {condition}")  # fmt: skip
-        return
+        return _failed("Timed out", f"It took longer than its limit of {timeout:g} s and was stopped: {condition}")
     op = Operation.objects.select_related("stop_requested_by").get(pk=op_id)
     who = op.stop_requested_by.get_username() if op.stop_requested_by else "an admin"
-    finish(op_id, OperationStatus.ABORTED, message=f"Aborted by {who}"[:255], error=f"Aborted: {condition}")
+    return OperationStatus.ABORTED, {"message": f"Aborted by {who}"[:255], "error": f"Aborted: {condition}"}
 
 
 def _send_refused(op: Operation, reason: str) -> None:

@@ -4,6 +4,7 @@ stopping them: a queued one is cancelled, a running one of a stoppable kind is a
 import logging
 
 import django_rq
+import rq
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
@@ -11,6 +12,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 from rq import Worker
 
+from config.redis_client import redis_client
 from jobs.models import ACTIVE, Operation, OperationStatus
 from jobs.registry import HANDLERS, label_for
 from jobs.signals import operation_finished
@@ -33,9 +35,15 @@ class NotStoppable(Exception):
     """The operation is not in a state (or of a kind) that can be cancelled or aborted."""
 
 
+def queue_named(name: str) -> rq.Queue:
+    """The rq queue `name` on the process's one Redis client (django_rq.get_queue alone makes a new
+    client, which connects and greets Redis, on every call: ~1 ms a click)."""
+    return django_rq.get_queue(name, connection=redis_client())
+
+
 def workers_alive(queue_name: str = QUEUE) -> int:
     """How many workers serve the queue; NoWorker when the queue itself (Redis) does not answer."""
-    queue = django_rq.get_queue(queue_name)
+    queue = queue_named(queue_name)
     try:
         return len(Worker.all(connection=queue.connection, queue=queue))
     except RedisError as error:
@@ -129,7 +137,7 @@ def _enqueue(op: Operation) -> None:
     (it would otherwise wait for ever, holding its target)."""
     timeout = HANDLERS[op.kind].timeout + ENQUEUE_MARGIN
     try:
-        django_rq.get_queue(HANDLERS[op.kind].queue).enqueue(
+        queue_named(HANDLERS[op.kind].queue).enqueue(
             "jobs.runner.run_operation", op.pk, job_id=f"operation-{op.pk}", job_timeout=timeout
         )
     except RedisError as error:
@@ -167,7 +175,7 @@ def cancel(op: Operation, *, user) -> None:
         raise NotStoppable(f"{op.label} on {op.target_name} is not queued any more: it cannot be cancelled.")
     never_ran(op)
     try:
-        job = django_rq.get_queue(HANDLERS[op.kind].queue).fetch_job(f"operation-{op.pk}")
+        job = queue_named(HANDLERS[op.kind].queue).fetch_job(f"operation-{op.pk}")
         if job is not None:
             job.cancel()
     except RedisError as error:  # the worker skips it anyway: it is not queued any more

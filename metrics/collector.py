@@ -5,7 +5,6 @@ console's own health adds one series per operation kind and outcome."""
 
 import time
 
-import django_rq
 from django.db.models import Count, F, Sum
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
 from redis.exceptions import RedisError
@@ -15,7 +14,7 @@ from hosts.models import HostStatus
 from instances import device_stats
 from instances.models import InstanceState
 from jobs.models import Operation
-from jobs.services import QUEUE, NoWorker, workers_alive
+from jobs.services import QUEUE, NoWorker, queue_named, workers_alive
 
 INSTANCE_LABELS = ["host", "instance", "instance_uuid"]
 KIB, NS = 1024, 1e-9
@@ -114,7 +113,7 @@ def _health():
     yield done
     yield took
     try:
-        alive, length = workers_alive(), django_rq.get_queue(QUEUE).count
+        alive, length = workers_alive(), queue_named(QUEUE).count
         last_beat, events = pace.read()
     except (NoWorker, RedisError):  # Redis away: the rest of the scrape still answers
         return
