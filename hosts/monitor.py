@@ -6,7 +6,6 @@ libvirt callbacks and connection attempts run on other threads; they only put ev
 The monitor's own loop turns those events into database writes (and live page updates)."""
 
 import logging
-import os
 import queue
 import threading
 import time
@@ -15,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from config.threads import lower_priority
 from hosts import pace
 from hosts.credentials import UnreadableSecret
 from hosts.models import Host, HostStatus
@@ -44,14 +44,6 @@ def policy_from_settings() -> WatchPolicy:
         keepalive_interval=settings.LIBVIRT_KEEPALIVE_INTERVAL,
         keepalive_count=settings.LIBVIRT_KEEPALIVE_COUNT,
     )
-
-
-def lower_priority(nice: int) -> None:
-    """Make the calling thread (and the threads it starts) `nice` steps kinder to the rest of the
-    machine: Linux keeps a nice value per thread and the scheduler shares CPU per thread."""
-    if nice:
-        thread = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + nice)
 
 
 def _phase(host_pk: int) -> float:

@@ -8,12 +8,14 @@ import time
 
 from django.db import connection
 
+from config.threads import lower_priority
 from jobs.models import Operation, OperationStatus
 from live.broadcast import broadcast
 
 log = logging.getLogger(__name__)
 FLUSH_TIMEOUT = 30  # seconds the runner waits for unwritten reports before it records the outcome
 GATHER = 0.02  # seconds: reports this close together reach the row and the pages as the last of them
+WRITER_NICE = 10  # steps of nice: the writer yields the CPU to the libvirtd and QEMU work of the job
 
 
 def publish(op_id: int) -> None:
@@ -41,8 +43,9 @@ class ProgressWriter:
     libvirt without first storing and broadcasting its "Starting the guest"). Reports made within
     GATHER of each other are written as the last of them, once: a person cannot read the others,
     and the writing then happens while the job waits on libvirt, not while it prepares the call.
-    Leaving the block writes what is pending and waits for it, so the outcome is recorded after
-    every report; a report that cannot be written is logged, never raised into the job."""
+    The thread runs at a lower priority, so that its writing does not slow the libvirt work under
+    way. Leaving the block writes what is pending and waits for it, so the outcome is recorded
+    after every report; a report that cannot be written is logged, never raised into the job."""
 
     def __init__(self, op_id: int):
         self.op_id = op_id
@@ -67,6 +70,7 @@ class ProgressWriter:
         self._pending.put(())
 
     def _run(self) -> None:
+        lower_priority(WRITER_NICE)
         try:
             while batch := self._gather():
                 reports = [item for item in batch if item]

@@ -5,6 +5,7 @@ database rows, real Redis (the live stream pages read); the writer's publishing 
 to catch it mid-write, never timed."""
 
 import logging
+import os
 import threading
 
 import pytest
@@ -132,3 +133,18 @@ def test_a_click_opens_no_new_redis_connection(rq_worker, admin_user, redis_conn
         start_operation(kind="host.check", target=host, user=admin_user)
     assert redis_conn.info("stats")["total_connections_received"] == before
     assert Operation.objects.filter(status=OperationStatus.QUEUED).count() == 4
+
+
+def test_the_writer_runs_kinder_than_the_job(op, monkeypatch):
+    """Its writing yields the CPU to the libvirtd and QEMU work the job waits on."""
+    real, nice = progress.publish, {}
+
+    def noting(op_id: int) -> None:
+        nice["writer"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        real(op_id)
+
+    monkeypatch.setattr(progress, "publish", noting)
+    with ProgressWriter(op.pk) as report:
+        report(10, "Starting the guest")
+    job = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert nice["writer"] == min(19, job + progress.WRITER_NICE) > job
