@@ -70,7 +70,8 @@ def watch(domain: libvirt.virDomain, act, state: int) -> tuple[float, float | No
 
 def click(session: requests.Session, pk: int, action: str, domain: libvirt.virDomain, state: int):
     """(click -> the domain in `state`, click -> seen starting up, click -> the operation started)
-    in ms, once the operation finished."""
+    in ms, once the operation finished. Posted as the instance page's button posts it (htmx: the
+    answer is a line for the page, which stays)."""
     page = session.get(f"http://127.0.0.1:{PORT}/instances/{pk}/", timeout=30)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     last = Operation.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
@@ -78,7 +79,7 @@ def click(session: requests.Session, pk: int, action: str, domain: libvirt.virDo
     asked = time.time()
     reached, starting = watch(domain, lambda: answers.append(session.post(
         f"http://127.0.0.1:{PORT}/instances/{pk}/action/{action}/", timeout=30,
-        data={"csrfmiddlewaretoken": token}, headers={"Referer": page.url})), state)  # fmt: skip
+        data={"csrfmiddlewaretoken": token}, headers={"Referer": page.url, "HX-Request": "true"})), state)  # fmt: skip
     assert answers[0].status_code == 200, answers[0].status_code
     op = Operation.objects.filter(pk__gt=last)
     wait_until(lambda: op.filter(finished__isnull=False).exists(), timeout=120, step=0.01)
