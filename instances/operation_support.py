@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
+from redis.exceptions import RedisError
 
 from hosts.connections import pool
 from hosts.credentials import UnreadableSecret
@@ -132,7 +133,7 @@ def record_state(ctx: Context) -> None:
         apply_domain(ctx.instance.host, uuid, record, read_domain_details(ctx.conn, uuid) if record else None)
         if record is not None:
             device_stats.store({uuid: read_device_stats(ctx.conn, uuid)})
-    except VirtError as error:  # the change itself went through; the monitor will catch up
+    except (VirtError, RedisError) as error:  # the change itself went through; the monitor will catch up
         log.warning("could not re-read %s: %s", ctx.instance, error)
 
 

@@ -5,8 +5,11 @@ pin the same CPU) and an image being copied into a host's cache (a second spawn 
 are claims."""
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+
+from redis.exceptions import LockError, RedisError
 
 from config.redis_client import redis_client
 from jobs import heartbeat
@@ -41,7 +44,25 @@ def claim(key: str, *, busy: str = "", waiting: str = "", on_wait: Callable[[str
     finally:
         if forget is not None:
             forget()
+        _release(lock, key)
+
+
+def _release(lock, key: str) -> None:
+    """Release the claim; while Redis does not answer, try again (it keeps the claim across a
+    restart, and the next job on the target would be refused as busy) until the claim would have
+    expired anyway."""
+    until, token = time.monotonic() + CLAIM_TTL, lock.local.token
+    lock.local.token = None  # as lock.release() does: this lock object holds nothing any more
+    while True:
         try:
-            lock.release()
-        except Exception:  # noqa: BLE001 - expired claims are released by Redis itself
+            lock.do_release(token)  # (lock.release() forgets the token before asking Redis)
+            return
+        except LockError:  # expired (or taken over after expiring): Redis has dropped it already
             log.warning("claim %s had expired", key)
+            return
+        except RedisError as error:
+            if time.monotonic() >= until:
+                log.warning("claim %s not released (Redis: %s); it expires by itself", key, error)
+                return
+            log.warning("claim %s: Redis does not answer (%s); releasing it again in %g s", key, error, WAIT_POLL)
+            time.sleep(WAIT_POLL)

@@ -15,6 +15,7 @@ from rq import Worker
 
 from hosts.models import Host, HostStatus
 from instances.models import Instance, InstanceState
+from instances.operation_support import lock_key
 from jobs.models import Operation, OperationStatus
 from tests.support.processes import RedisServer, WebProcess, WorkerProcess, process_env
 from tests.support.waiting import wait_for_operation, wait_until
@@ -124,6 +125,47 @@ def test_redis_restarted_while_a_job_runs_the_job_still_ends_and_frees_its_insta
         wait_until(lambda: Instance.objects.get(pk=instance.pk).state == InstanceState.SHUTOFF, timeout=10,
                    what="the database agreeing with virsh")  # fmt: skip
         started = post_action(session, web, instance, "start")  # not "Busy": the lock went with the job
+        assert "/operations/" in started.url, started.text[:2000]
+        assert wait_for_operation(Operation.objects.get(kind="instance.start").pk, timeout=60).status == "succeeded"
+    finally:
+        worker.stop()
+        web.stop()
+
+
+@pytest.mark.qemu
+def test_redis_away_as_a_job_ends_the_job_still_succeeds_and_frees_its_instance_once_redis_is_back(
+    redis_server, spawn, tiny_flavor, admin_user, qemu_conn, tmp_path
+):
+    """Redis stops while a graceful shutdown waits (the guest ignores the power button) and stays
+    away while the job forces the guest off, re-reads it and lets go of the instance: the job still
+    succeeds (the re-read's device figures are the monitor's to keep), and lets go of the instance
+    once Redis is back (Redis keeps the claim across its restart: left there, the next action would
+    be refused as busy until it expired)."""
+    tiny_flavor.extra_specs = {"hw:acpi": "false"}
+    tiny_flavor.save()
+    instance = spawn(flavor=tiny_flavor)
+    env = process_env(TEST_REDIS_URL=redis_server.url, POWER_OFF_TIMEOUT="5")
+    web = WebProcess(tmp_path / "web.log", env=env).start()
+    worker = WorkerProcess(tmp_path / "worker.log", env=env, redis_url=redis_server.url).start()
+    try:
+        session = logged_in(web, admin_user)
+        assert "/operations/" in post_action(session, web, instance, "stop").url
+        op = Operation.objects.get(kind="instance.stop")
+        wait_until(lambda: "Power button pressed" in Operation.objects.get(pk=op.pk).message, timeout=60,
+                   what=lambda: f"the shutdown waiting:\n{worker.log()[-2000:]}")  # fmt: skip
+
+        redis_server.stop()
+        letting_go = f"claim {lock_key(instance.pk)}: Redis does not answer"
+        wait_until(lambda: letting_go in worker.log() or Operation.objects.get(pk=op.pk).finished, timeout=60,
+                   what=lambda: f"the job at its end:\n{worker.log()[-3000:]}")  # fmt: skip
+        assert qemu_conn.lookupByName(instance.name).state()[0] == libvirt.VIR_DOMAIN_SHUTOFF
+        redis_server.start()
+
+        op = wait_for_operation(op.pk, timeout=90)
+        assert (op.status, op.message) == (OperationStatus.SUCCEEDED, "Forced off after 5 s"), op.error
+        assert not redis.Redis.from_url(redis_server.url).exists(lock_key(instance.pk))
+        assert Instance.objects.get(pk=instance.pk).state == InstanceState.SHUTOFF
+        started = post_action(session, web, instance, "start")
         assert "/operations/" in started.url, started.text[:2000]
         assert wait_for_operation(Operation.objects.get(kind="instance.start").pk, timeout=60).status == "succeeded"
     finally:
