@@ -143,7 +143,7 @@ def _enqueue(op: Operation) -> None:
     except RedisError as error:
         log.error("operation %s could not be queued: %s", op.pk, error)
         finish(op.pk, OperationStatus.FAILED, message="Not queued",
-               error=f"The job queue (Redis) did not take it: {error}. Nothing was done.")  # fmt: skip
+               error=f"The job queue (Redis) did not take it: {str(error).rstrip('.')}. Nothing was done.")  # fmt: skip
         return
     broadcast("operation", op.as_event())
 
