@@ -4,6 +4,7 @@ is refused with a clear message and changes nothing, never a 500; when Redis is 
 is registered again by itself and the next action runs."""
 
 import re
+from contextlib import contextmanager
 
 import libvirt
 import pytest
@@ -95,17 +96,15 @@ def test_pages_render_and_actions_are_refused_while_redis_is_down_then_work_agai
     assert op.status == OperationStatus.SUCCEEDED, op.error
 
 
-@pytest.mark.qemu
-def test_redis_restarted_while_a_job_runs_the_job_still_ends_and_frees_its_instance(
-    redis_server, spawn, tiny_flavor, admin_user, qemu_conn, tmp_path
-):
-    """A graceful shutdown of a guest that ignores the power button is waiting (POWER_OFF_TIMEOUT
-    20 s, then forced off) when Redis stops and starts again (its data kept): the job ends as it
-    would have, the instance is free for the next action, and the database agrees with virsh."""
+@contextmanager
+def waiting_shutdown(redis_server, spawn, tiny_flavor, admin_user, tmp_path, *, timeout: int):
+    """The web and a worker on the private Redis, and the graceful shutdown of a guest that ignores
+    the power button waiting (POWER_OFF_TIMEOUT `timeout` s, then forced off): (session, web,
+    worker, instance, operation)."""
     tiny_flavor.extra_specs = {"hw:acpi": "false"}
     tiny_flavor.save()
     instance = spawn(flavor=tiny_flavor)
-    env = process_env(TEST_REDIS_URL=redis_server.url, POWER_OFF_TIMEOUT="20")
+    env = process_env(TEST_REDIS_URL=redis_server.url, POWER_OFF_TIMEOUT=str(timeout))
     web = WebProcess(tmp_path / "web.log", env=env).start()
     worker = WorkerProcess(tmp_path / "worker.log", env=env, redis_url=redis_server.url).start()
     try:
@@ -114,7 +113,29 @@ def test_redis_restarted_while_a_job_runs_the_job_still_ends_and_frees_its_insta
         op = Operation.objects.get(kind="instance.stop")
         wait_until(lambda: "Power button pressed" in Operation.objects.get(pk=op.pk).message, timeout=60,
                    what=lambda: f"the shutdown waiting:\n{worker.log()[-2000:]}")  # fmt: skip
+        yield session, web, worker, instance, op
+    finally:
+        worker.stop()
+        web.stop()
 
+
+def starts_again(session: requests.Session, web: WebProcess, instance: Instance) -> None:
+    """The next action on the instance is taken (not refused as busy) and runs."""
+    started = post_action(session, web, instance, "start")
+    assert "/operations/" in started.url, started.text[:2000]
+    assert wait_for_operation(Operation.objects.get(kind="instance.start").pk, timeout=60).status == "succeeded"
+
+
+@pytest.mark.qemu
+def test_redis_restarted_while_a_job_runs_the_job_still_ends_and_frees_its_instance(
+    redis_server, spawn, tiny_flavor, admin_user, qemu_conn, tmp_path
+):
+    """A graceful shutdown of a guest that ignores the power button is waiting (POWER_OFF_TIMEOUT
+    20 s, then forced off) when Redis stops and starts again (its data kept): the job ends as it
+    would have, the instance is free for the next action, and the database agrees with virsh."""
+    with waiting_shutdown(redis_server, spawn, tiny_flavor, admin_user, tmp_path, timeout=20) as (
+        session, web, _, instance, op
+    ):  # fmt: skip
         redis_server.stop()
         assert BANNER in session.get(f"{web.url}/instances/{instance.pk}/").text
         redis_server.start()
@@ -124,12 +145,7 @@ def test_redis_restarted_while_a_job_runs_the_job_still_ends_and_frees_its_insta
         assert qemu_conn.lookupByName(instance.name).state()[0] == libvirt.VIR_DOMAIN_SHUTOFF
         wait_until(lambda: Instance.objects.get(pk=instance.pk).state == InstanceState.SHUTOFF, timeout=10,
                    what="the database agreeing with virsh")  # fmt: skip
-        started = post_action(session, web, instance, "start")  # not "Busy": the lock went with the job
-        assert "/operations/" in started.url, started.text[:2000]
-        assert wait_for_operation(Operation.objects.get(kind="instance.start").pk, timeout=60).status == "succeeded"
-    finally:
-        worker.stop()
-        web.stop()
+        starts_again(session, web, instance)
 
 
 @pytest.mark.qemu
@@ -141,19 +157,9 @@ def test_redis_away_as_a_job_ends_the_job_still_succeeds_and_frees_its_instance_
     succeeds (the re-read's device figures are the monitor's to keep), and lets go of the instance
     once Redis is back (Redis keeps the claim across its restart: left there, the next action would
     be refused as busy until it expired)."""
-    tiny_flavor.extra_specs = {"hw:acpi": "false"}
-    tiny_flavor.save()
-    instance = spawn(flavor=tiny_flavor)
-    env = process_env(TEST_REDIS_URL=redis_server.url, POWER_OFF_TIMEOUT="5")
-    web = WebProcess(tmp_path / "web.log", env=env).start()
-    worker = WorkerProcess(tmp_path / "worker.log", env=env, redis_url=redis_server.url).start()
-    try:
-        session = logged_in(web, admin_user)
-        assert "/operations/" in post_action(session, web, instance, "stop").url
-        op = Operation.objects.get(kind="instance.stop")
-        wait_until(lambda: "Power button pressed" in Operation.objects.get(pk=op.pk).message, timeout=60,
-                   what=lambda: f"the shutdown waiting:\n{worker.log()[-2000:]}")  # fmt: skip
-
+    with waiting_shutdown(redis_server, spawn, tiny_flavor, admin_user, tmp_path, timeout=5) as (
+        session, web, worker, instance, op
+    ):  # fmt: skip
         redis_server.stop()
         letting_go = f"claim {lock_key(instance.pk)}: Redis does not answer"
         wait_until(lambda: letting_go in worker.log() or Operation.objects.get(pk=op.pk).finished, timeout=60,
@@ -165,9 +171,4 @@ def test_redis_away_as_a_job_ends_the_job_still_succeeds_and_frees_its_instance_
         assert (op.status, op.message) == (OperationStatus.SUCCEEDED, "Forced off after 5 s"), op.error
         assert not redis.Redis.from_url(redis_server.url).exists(lock_key(instance.pk))
         assert Instance.objects.get(pk=instance.pk).state == InstanceState.SHUTOFF
-        started = post_action(session, web, instance, "start")
-        assert "/operations/" in started.url, started.text[:2000]
-        assert wait_for_operation(Operation.objects.get(kind="instance.start").pk, timeout=60).status == "succeeded"
-    finally:
-        worker.stop()
-        web.stop()
+        starts_again(session, web, instance)
