@@ -72,12 +72,13 @@ class ProgressWriter:
     def _run(self) -> None:
         lower_priority(WRITER_NICE)
         try:
-            while batch := self._gather():
-                reports = [item for item in batch if item]
-                if len(batch) > 1 or batch[0] is not None:
+            ended = False
+            while not ended:
+                batch = self._gather()
+                ended = batch[-1] is None
+                reports = [item for item in batch if item]  # (progress, message); () asks for a publish only
+                if reports or () in batch:
                     self._write(reports[-1] if reports else None)
-                if batch[-1] is None:
-                    return
         finally:
             connection.close()
 

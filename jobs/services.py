@@ -4,13 +4,12 @@ stopping them: a queued one is cancelled, a running one of a stoppable kind is a
 import logging
 
 import django_rq
-import rq
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
 from django.utils import timezone
 from redis.exceptions import RedisError
-from rq import Worker
+from rq import Queue, Worker
 
 from config.redis_client import redis_client
 from jobs.models import ACTIVE, Operation, OperationStatus
@@ -35,7 +34,7 @@ class NotStoppable(Exception):
     """The operation is not in a state (or of a kind) that can be cancelled or aborted."""
 
 
-def queue_named(name: str) -> rq.Queue:
+def queue_named(name: str) -> Queue:
     """The rq queue `name` on the process's one Redis client (django_rq.get_queue alone makes a new
     client, which connects and greets Redis, on every call: ~1 ms a click)."""
     return django_rq.get_queue(name, connection=redis_client())

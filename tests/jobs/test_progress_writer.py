@@ -7,6 +7,7 @@ to catch it mid-write, never timed."""
 import logging
 import os
 import threading
+from types import SimpleNamespace
 
 import pytest
 
@@ -31,7 +32,7 @@ def op():
 def gate(monkeypatch):
     """The writer's publishing held until `gate.open`; `gate.entered` once it is held there."""
     real = progress.publish
-    gate = type("Gate", (), {"open": threading.Event(), "entered": threading.Event()})()
+    gate = SimpleNamespace(open=threading.Event(), entered=threading.Event())
 
     def held(op_id: int) -> None:
         gate.entered.set()
